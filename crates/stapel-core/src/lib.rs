@@ -1,0 +1,13 @@
+//! Stapel's core: everything the learner wallet does, as a library with no Tauri, no UI, no
+//! clock and no global state. The desktop shell (`src-tauri`) and the `stapel` CLI are thin
+//! fronts over it.
+//!
+//! One module per domain noun; each opens with a paragraph saying what it owns. Time and the
+//! network are always handed in: functions that need "now" take it as a parameter, and
+//! functions that need a document from the web take a [`net::Fetcher`].
+
+pub mod formats;
+pub mod import;
+pub mod net;
+pub mod store;
+pub mod verify;

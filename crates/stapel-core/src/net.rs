@@ -1,0 +1,381 @@
+//! Getting documents from the web, always through a [`Fetcher`] that the caller hands in.
+//!
+//! The core never reaches the network on its own: import, claim and verification take a
+//! `&dyn Fetcher`. [`HttpFetcher`] is the real one (reqwest, with timeouts, a size cap, a
+//! redirect limit and an HTTPS-only policy); [`MapFetcher`] answers URLs from local files, for
+//! `--documents MAP.json`, for offline work and for tests; [`Offline`] refuses everything.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A document fetched from a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The URL that was asked for.
+    pub url: String,
+    /// The URL that finally answered, after redirects.
+    pub final_url: String,
+    /// The media type the server declared, lowercased and without parameters.
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a document could not be fetched. Every message names the URL.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("{url}: not a valid URL ({reason})")]
+    BadUrl { url: String, reason: String },
+    #[error("{url}: only https URLs are fetched")]
+    NotHttps { url: String },
+    #[error("{url}: refusing to fetch from a local or private network address")]
+    PrivateAddress { url: String },
+    #[error("{url}: the server answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url}: the answer is larger than {limit} bytes")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: too many redirects (more than {limit})")]
+    TooManyRedirects { url: String, limit: usize },
+    #[error("{url}: no answer within {seconds} seconds")]
+    Timeout { url: String, seconds: u64 },
+    #[error("{url}: {reason}")]
+    Network { url: String, reason: String },
+    #[error("{url}: not fetched, working offline")]
+    Offline { url: String },
+    #[error("{url}: cannot read the local copy {path}: {reason}")]
+    LocalCopy { url: String, path: PathBuf, reason: String },
+}
+
+impl FetchError {
+    /// True where the document could not be had at all for reasons outside the document
+    /// (offline, unreachable, timed out), as opposed to a server that answered with something.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Offline { .. } | FetchError::Timeout { .. } | FetchError::Network { .. }
+        )
+    }
+}
+
+/// Something that turns a URL into a document.
+pub trait Fetcher: Send + Sync {
+    fn fetch(&self, url: &str) -> Result<Fetched, FetchError>;
+}
+
+/// Limits and policy of the real HTTP fetcher.
+#[derive(Debug, Clone)]
+pub struct HttpPolicy {
+    /// Whole-request time limit (connect, send, wait, read).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Largest body accepted, in bytes.
+    pub max_bytes: u64,
+    pub max_redirects: usize,
+    /// Allow plain `http://` and loopback addresses. Off for users: badges come from the web,
+    /// and a badge file must not make the wallet talk to the learner's own machine or network.
+    /// On only for tests and local development, whose servers run on loopback.
+    pub allow_loopback_http: bool,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        HttpPolicy {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_bytes: 5 * 1024 * 1024,
+            max_redirects: 5,
+            allow_loopback_http: false,
+        }
+    }
+}
+
+/// The real fetcher: reqwest's blocking client under an [`HttpPolicy`].
+///
+/// Blocking on purpose: the core has no async runtime. Callers inside an async runtime (the
+/// desktop shell) run core calls on a blocking thread.
+pub struct HttpFetcher {
+    client: reqwest::blocking::Client,
+    policy: HttpPolicy,
+}
+
+impl HttpFetcher {
+    pub fn new(policy: HttpPolicy) -> Result<Self, FetchError> {
+        let redirect_policy = {
+            let policy = policy.clone();
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > policy.max_redirects {
+                    attempt.error(RedirectRefused::TooMany)
+                } else if let Err(e) = check_url(attempt.url(), &policy) {
+                    attempt.error(RedirectRefused::Target(e.to_string()))
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
+        let client = reqwest::blocking::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.connect_timeout)
+            .redirect(redirect_policy)
+            .user_agent(concat!("Stapel/", env!("CARGO_PKG_VERSION"), " (learner wallet)"))
+            .build()
+            .map_err(|e| FetchError::Network {
+                url: String::new(),
+                reason: format!("cannot set up the HTTP client: {e}"),
+            })?;
+        Ok(HttpFetcher { client, policy })
+    }
+
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.policy
+    }
+}
+
+#[derive(Debug)]
+enum RedirectRefused {
+    TooMany,
+    Target(String),
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectRefused::TooMany => write!(f, "too many redirects"),
+            RedirectRefused::Target(why) => write!(f, "redirect refused: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Checks a URL against the policy before anything is sent.
+fn check_url(url: &url::Url, policy: &HttpPolicy) -> Result<(), FetchError> {
+    let shown = url.as_str().to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if policy.allow_loopback_http => {}
+        _ => return Err(FetchError::NotHttps { url: shown }),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(FetchError::BadUrl { url: shown, reason: "it carries a user name or password".into() });
+    }
+    let host = url.host().ok_or_else(|| FetchError::BadUrl { url: shown.clone(), reason: "no host".into() })?;
+    let private = match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(ip) => is_private(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => is_private(IpAddr::V6(ip)),
+    };
+    if private && !policy.allow_loopback_http {
+        return Err(FetchError::PrivateAddress { url: shown });
+    }
+    Ok(())
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+                // 100.64.0.0/10, carrier-grade NAT
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| FetchError::BadUrl { url: url.to_string(), reason: e.to_string() })?;
+        check_url(&parsed, &self.policy)?;
+        let response = self.client.get(parsed).send().map_err(|e| self.classify(url, e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status { url: url.to_string(), status: status.as_u16() });
+        }
+        if let Some(len) = response.content_length()
+            && len > self.policy.max_bytes
+        {
+            return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
+        }
+        let final_url = response.url().to_string();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(media_type);
+        let mut body = Vec::new();
+        response
+            .take(self.policy.max_bytes + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| self.classify_io(url, e))?;
+        if body.len() as u64 > self.policy.max_bytes {
+            return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
+        }
+        Ok(Fetched { url: url.to_string(), final_url, content_type, body })
+    }
+}
+
+impl HttpFetcher {
+    fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
+        let url = url.to_string();
+        if e.is_timeout() {
+            return FetchError::Timeout { url, seconds: self.policy.timeout.as_secs().max(1) };
+        }
+        if e.is_redirect() {
+            // Our policy's own refusal is the error's source; say which one it was.
+            let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+            while let Some(s) = source {
+                if let Some(refused) = s.downcast_ref::<RedirectRefused>() {
+                    return match refused {
+                        RedirectRefused::TooMany => {
+                            FetchError::TooManyRedirects { url, limit: self.policy.max_redirects }
+                        }
+                        RedirectRefused::Target(why) => FetchError::Network { url, reason: why.clone() },
+                    };
+                }
+                source = s.source();
+            }
+            return FetchError::TooManyRedirects { url, limit: self.policy.max_redirects };
+        }
+        let reason = if e.is_connect() {
+            "cannot connect to the server".to_string()
+        } else {
+            innermost(&e)
+        };
+        FetchError::Network { url, reason }
+    }
+
+    fn classify_io(&self, url: &str, e: std::io::Error) -> FetchError {
+        let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+            || std::error::Error::source(&e)
+                .and_then(|s| s.downcast_ref::<reqwest::Error>())
+                .is_some_and(|r| r.is_timeout());
+        if timed_out {
+            FetchError::Timeout { url: url.to_string(), seconds: self.policy.timeout.as_secs().max(1) }
+        } else {
+            FetchError::Network { url: url.to_string(), reason: format!("the answer broke off: {e}") }
+        }
+    }
+}
+
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}
+
+/// `text/html; charset=utf-8` → `text/html`.
+fn media_type(header: &str) -> String {
+    header.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// Refuses every URL: the answer of a wallet that must not go online.
+pub struct Offline;
+
+impl Fetcher for Offline {
+    fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
+        Err(FetchError::Offline { url: url.to_string() })
+    }
+}
+
+/// Answers URLs from local files (`--documents MAP.json`); other URLs go to the fallback, or
+/// are refused as offline when there is none.
+pub struct MapFetcher {
+    map: HashMap<String, PathBuf>,
+    fallback: Option<Box<dyn Fetcher>>,
+}
+
+impl MapFetcher {
+    pub fn new(map: HashMap<String, PathBuf>, fallback: Option<Box<dyn Fetcher>>) -> Self {
+        MapFetcher { map, fallback }
+    }
+
+    /// Reads a documents map: a JSON object from URL to file path. Relative paths are taken
+    /// from the map file's own folder.
+    pub fn read_map(path: &Path) -> Result<HashMap<String, PathBuf>, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let raw: HashMap<String, String> = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a JSON object of URL to file path: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Ok(raw.into_iter().map(|(url, file)| (url, base.join(file))).collect())
+    }
+}
+
+impl Fetcher for MapFetcher {
+    fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
+        // A URL and its form without a fragment name the same document.
+        let key = url.split('#').next().unwrap_or(url);
+        let path = self.map.get(url).or_else(|| self.map.get(key));
+        match (path, &self.fallback) {
+            (Some(path), _) => {
+                let body = std::fs::read(path).map_err(|e| FetchError::LocalCopy {
+                    url: url.to_string(),
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                Ok(Fetched {
+                    url: url.to_string(),
+                    final_url: url.to_string(),
+                    content_type: media_type_for_path(path).map(str::to_string),
+                    body,
+                })
+            }
+            (None, Some(fallback)) => fallback.fetch(url),
+            (None, None) => Err(FetchError::Offline { url: url.to_string() }),
+        }
+    }
+}
+
+fn media_type_for_path(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "json" => "application/json",
+        "jsonld" => "application/ld+json",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "jwt" | "jws" => "application/jwt",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> HttpPolicy {
+        HttpPolicy::default()
+    }
+
+    #[test]
+    fn plain_http_and_private_hosts_are_refused_for_users() {
+        let check = |u: &str| check_url(&url::Url::parse(u).unwrap(), &policy());
+        assert!(matches!(check("http://example.org/a"), Err(FetchError::NotHttps { .. })));
+        assert!(matches!(check("ftp://example.org/a"), Err(FetchError::NotHttps { .. })));
+        assert!(matches!(check("https://127.0.0.1/a"), Err(FetchError::PrivateAddress { .. })));
+        assert!(matches!(check("https://localhost/a"), Err(FetchError::PrivateAddress { .. })));
+        assert!(matches!(check("https://192.168.1.1/a"), Err(FetchError::PrivateAddress { .. })));
+        assert!(matches!(check("https://[::1]/a"), Err(FetchError::PrivateAddress { .. })));
+        assert!(matches!(check("https://[::ffff:10.0.0.1]/a"), Err(FetchError::PrivateAddress { .. })));
+        assert!(matches!(check("https://user:pw@example.org/a"), Err(FetchError::BadUrl { .. })));
+        assert!(check("https://example.org/badge.json").is_ok());
+    }
+
+    #[test]
+    fn media_type_drops_parameters() {
+        assert_eq!(media_type("Application/JSON; charset=utf-8"), "application/json");
+    }
+}

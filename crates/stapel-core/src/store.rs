@@ -1,0 +1,1 @@
+//! The encrypted wallet. (Being built: see issue 3.)

@@ -1,0 +1,1 @@
+//! Verification of credentials. (Being built: see issue 4.)
