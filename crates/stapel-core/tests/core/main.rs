@@ -1,4 +1,3 @@
 //! The core's integration tests: one binary, one module per area. Test names are sentences.
 
 mod net;
-mod support;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use stapel_core::net::{FetchError, Fetcher, HttpFetcher, HttpPolicy, MapFetcher, Offline};
 
-use crate::support::{Reply, Server};
+use stapel_testkit::{Reply, Server};
 
 fn loopback_fetcher() -> HttpFetcher {
     HttpFetcher::new(HttpPolicy {

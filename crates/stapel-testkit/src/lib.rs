@@ -1,8 +1,9 @@
-//! Helpers shared by the integration tests: paths to the published vectors, and a tiny HTTP
-//! server on loopback whose behaviour each test chooses (including misbehaviour a real server
-//! would never show on purpose: hanging, redirect loops, lying about sizes).
+//! Test support shared by Stapel's test suites (never shipped): where the published test
+//! vectors are, and a tiny HTTP server on loopback whose behaviour each test chooses,
+//! including misbehaviour a real server would never show on purpose (hanging, redirect loops).
+//! Tests only ever talk to servers they start here, on 127.0.0.1.
 
-#![allow(dead_code)]
+#![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -19,8 +20,11 @@ pub fn vectors() -> PathBuf {
     p
 }
 
+/// One published vector by its path under `../shared/vectors`.
 pub fn vector(rel: &str) -> PathBuf {
-    vectors().join(rel)
+    let p = vectors().join(rel);
+    assert!(p.exists(), "missing published test vector {}", p.display());
+    p
 }
 
 /// What the test server does with one request.
