@@ -9,5 +9,6 @@
 pub mod formats;
 pub mod import;
 pub mod net;
+pub mod stacking;
 pub mod store;
 pub mod verify;

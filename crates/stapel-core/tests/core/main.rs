@@ -1,3 +1,4 @@
 //! The core's integration tests: one binary, one module per area. Test names are sentences.
 
 mod net;
+mod stacking;
