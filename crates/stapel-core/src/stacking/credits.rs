@@ -68,13 +68,14 @@ pub fn credit_value(credential: &Credential, hours_per_ects: f64) -> Option<Cred
             .then_with(|| a.source.cmp(&b.source))
             .then_with(|| a.amount.total_cmp(&b.amount))
     });
-    let chosen_at = statements.iter().position(|c| usable(c))?;
+    let chosen_at = statements.iter().position(usable)?;
     let chosen = statements.remove(chosen_at);
     let hours = to_hours(chosen.amount, chosen.unit, hours_per_ects)?;
     let basis = basis_of(&chosen);
     let mut other_statements = Vec::new();
     for s in statements {
-        if !other_statements.contains(&s) && !(s.amount == chosen.amount && s.unit == chosen.unit) {
+        let same_as_chosen = s.amount == chosen.amount && s.unit == chosen.unit;
+        if !same_as_chosen && !other_statements.contains(&s) {
             other_statements.push(s);
         }
     }
@@ -95,18 +96,34 @@ pub fn statements(credential: &Credential) -> Vec<Credit> {
     let mut out = credential.credits.clone();
     let mut push = |amount: Option<f64>, unit: CreditUnit, source: &str| {
         if let Some(amount) = amount {
-            out.push(Credit { amount, unit, source: source.to_string() });
+            out.push(Credit {
+                amount,
+                unit,
+                source: source.to_string(),
+            });
         }
     };
     if let Some(e) = &credential.edubadges {
         push(e.ects, CreditUnit::Ects, "edubadges.ects");
-        push(e.study_load_hours, CreditUnit::Hours, "edubadges.study_load_hours");
-        push(e.time_investment_hours, CreditUnit::Hours, "edubadges.time_investment_hours");
+        push(
+            e.study_load_hours,
+            CreditUnit::Hours,
+            "edubadges.study_load_hours",
+        );
+        push(
+            e.time_investment_hours,
+            CreditUnit::Hours,
+            "edubadges.time_investment_hours",
+        );
     }
-    if let Some(text) = &credential.eu.workload {
-        if let Some((amount, unit)) = parse_workload(text) {
-            out.push(Credit { amount, unit, source: "eu.workload".to_string() });
-        }
+    if let Some(text) = &credential.eu.workload
+        && let Some((amount, unit)) = parse_workload(text)
+    {
+        out.push(Credit {
+            amount,
+            unit,
+            source: "eu.workload".to_string(),
+        });
     }
     out
 }
@@ -117,7 +134,9 @@ pub fn parse_workload(text: &str) -> Option<(f64, CreditUnit)> {
     let t = text.trim().to_lowercase();
     let start = t.find(|c: char| c.is_ascii_digit())?;
     let rest = &t[start..];
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(rest.len());
     let number = rest[..end].trim_end_matches(['.', ',']).replace(',', ".");
     let amount: f64 = number.parse().ok()?;
     let word: String = rest[end..]
@@ -128,7 +147,9 @@ pub fn parse_workload(text: &str) -> Option<(f64, CreditUnit)> {
     let unit = match word.as_str() {
         "ects" | "ec" | "european" => CreditUnit::Ects,
         "sbu" | "studiebelastingsuren" => CreditUnit::Sbu,
-        "h" | "hr" | "hrs" | "hour" | "hours" | "uur" | "uren" | "studieuren" | "study" => CreditUnit::Hours,
+        "h" | "hr" | "hrs" | "hour" | "hours" | "uur" | "uren" | "studieuren" | "study" => {
+            CreditUnit::Hours
+        }
         _ => return None,
     };
     Some((amount, unit))

@@ -146,9 +146,18 @@ fn score_of(p: &Problem, assignment: &[Option<usize>], k: i128) -> (i128, i64, u
 /// fulfilled achievement groups win. Deterministic for a given problem: items are considered
 /// in their given order where order matters, so callers sort them by a stable key first.
 pub fn solve(p: &Problem, node_budget: u64) -> Solution {
-    let n_ach = p.needs.iter().filter(|n| matches!(n, Need::Achievement { .. })).count();
+    let n_ach = p
+        .needs
+        .iter()
+        .filter(|n| matches!(n, Need::Achievement { .. }))
+        .count();
     let k = n_ach as i128 + 1;
-    let mut st = State { p, k, sum: vec![0; p.needs.len()], assignment: vec![None; p.items.len()] };
+    let mut st = State {
+        p,
+        k,
+        sum: vec![0; p.needs.len()],
+        assignment: vec![None; p.items.len()],
+    };
 
     // Step 1: items with only one live use go there; repeat until nothing changes. Larger
     // items first, so that a group that fills up is filled by fewer credentials.
@@ -188,10 +197,10 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
         let flow = credit_flow(p);
         s += i128::from(flow) * k;
         for (g, need) in p.needs.iter().enumerate() {
-            if let Need::Achievement { credits } = *need {
-                if p.items.iter().any(|it| it.groups.contains(&g)) {
-                    s += i128::from(credits) * k + 1;
-                }
+            if let Need::Achievement { credits } = *need
+                && p.items.iter().any(|it| it.groups.contains(&g))
+            {
+                s += i128::from(credits) * k + 1;
             }
         }
         s
@@ -215,7 +224,15 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
     let mut nodes = 0u64;
     let mut finished = true;
     if best_score < ub_score && !rest.is_empty() {
-        finished = branch_and_bound(&mut st, &rest, node_budget, &mut nodes, &mut best, &mut best_score, ub_score);
+        finished = branch_and_bound(
+            &mut st,
+            &rest,
+            node_budget,
+            &mut nodes,
+            &mut best,
+            &mut best_score,
+            ub_score,
+        );
     }
     let (_, fulfilled, achievements) = score_of(p, &best, k);
     Solution {
@@ -273,7 +290,9 @@ fn greedy(st: &mut State<'_>, rest: &[usize]) {
         passes += 1;
         for &i in rest {
             let Some(g) = st.assignment[i] else { continue };
-            let Need::Credits { required } = p.needs[g] else { continue };
+            let Need::Credits { required } = p.needs[g] else {
+                continue;
+            };
             let v = p.items[i].value;
             if st.sum[g] - v < required {
                 continue;
@@ -321,7 +340,11 @@ fn branch_and_bound(
                 Need::Achievement { .. } => 1,
             };
         }
-        if it.groups.iter().any(|&g| matches!(p.needs[g], Need::Credits { .. })) {
+        if it
+            .groups
+            .iter()
+            .any(|&g| matches!(p.needs[g], Need::Credits { .. }))
+        {
             remaining_total += it.value;
         }
     }
@@ -336,7 +359,11 @@ fn branch_and_bound(
                     Need::Achievement { .. } => 1,
                 };
         }
-        if it.groups.iter().any(|&g| matches!(p.needs[g], Need::Credits { .. })) {
+        if it
+            .groups
+            .iter()
+            .any(|&g| matches!(p.needs[g], Need::Credits { .. }))
+        {
             *remaining_total += sign * it.value;
         }
     };
@@ -390,11 +417,17 @@ fn branch_and_bound(
             let mut options: Vec<Option<usize>> = st.options(i).map(Some).collect();
             options.push(None);
             release(&mut avail, &mut remaining_total, i, -1);
-            stack.push(Frame { options, next: 0, applied: None });
+            stack.push(Frame {
+                options,
+                next: 0,
+                applied: None,
+            });
         }
         // Advance the frame on top: undo its applied option, apply the next one.
         let depth = stack.len();
-        let Some(top) = stack.last_mut() else { return true };
+        let Some(top) = stack.last_mut() else {
+            return true;
+        };
         let i = rest[depth - 1];
         if let Some(g) = top.applied.take() {
             cur -= st.gain_after_take(i, g);
@@ -431,10 +464,10 @@ impl State<'_> {
 pub fn upper_bound(p: &Problem) -> i64 {
     let mut b = credit_flow(p);
     for (g, need) in p.needs.iter().enumerate() {
-        if let Need::Achievement { credits } = *need {
-            if p.items.iter().any(|it| it.groups.contains(&g)) {
-                b += credits;
-            }
+        if let Need::Achievement { credits } = *need
+            && p.items.iter().any(|it| it.groups.contains(&g))
+        {
+            b += credits;
         }
     }
     b
@@ -445,15 +478,20 @@ pub fn upper_bound(p: &Problem) -> i64 {
 /// of credit groups are merged into one node, which leaves the flow unchanged.
 fn credit_flow(p: &Problem) -> i64 {
     use std::collections::BTreeMap;
-    let credit_groups: Vec<usize> =
-        (0..p.needs.len()).filter(|&g| matches!(p.needs[g], Need::Credits { .. })).collect();
+    let credit_groups: Vec<usize> = (0..p.needs.len())
+        .filter(|&g| matches!(p.needs[g], Need::Credits { .. }))
+        .collect();
     if credit_groups.is_empty() {
         return 0;
     }
     let mut classes: BTreeMap<Vec<usize>, i64> = BTreeMap::new();
     for it in &p.items {
-        let gs: Vec<usize> =
-            it.groups.iter().copied().filter(|&g| matches!(p.needs[g], Need::Credits { .. })).collect();
+        let gs: Vec<usize> = it
+            .groups
+            .iter()
+            .copied()
+            .filter(|&g| matches!(p.needs[g], Need::Credits { .. }))
+            .collect();
         if !gs.is_empty() && it.value > 0 {
             *classes.entry(gs).or_insert(0) += it.value;
         }
@@ -484,7 +522,11 @@ struct Dinic {
 
 impl Dinic {
     fn new(n: usize) -> Self {
-        Dinic { to: Vec::new(), cap: Vec::new(), head: vec![Vec::new(); n] }
+        Dinic {
+            to: Vec::new(),
+            cap: Vec::new(),
+            head: vec![Vec::new(); n],
+        }
     }
 
     fn edge(&mut self, a: usize, b: usize, c: i64) {

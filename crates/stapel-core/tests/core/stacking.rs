@@ -1,6 +1,8 @@
 //! Stacking: credit values, pathway files and the matcher, on hand-built credentials, on SURF's
 //! educredential OB3 examples and on generated inputs (property tests).
 
+#![allow(clippy::field_reassign_with_default)]
+
 use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -10,12 +12,14 @@ use serde_json::Value;
 use stapel_core::formats::{Credential, Credit, CreditUnit, Edubadges, Level, Skill};
 use stapel_core::stacking::matcher::{self, Item, Need, Problem};
 use stapel_core::stacking::{
-    CreditBasis, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError, credit_value,
-    parse_pathway, progress,
+    CreditBasis, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError,
+    credit_value, parse_pathway, progress,
 };
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("a valid date")
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+        .single()
+        .expect("a valid date")
 }
 
 fn docs() -> PathBuf {
@@ -29,7 +33,11 @@ fn example(name: &str) -> Pathway {
 }
 
 fn credit(amount: f64, unit: CreditUnit, source: &str) -> Credit {
-    Credit { amount, unit, source: source.to_string() }
+    Credit {
+        amount,
+        unit,
+        source: source.to_string(),
+    }
 }
 
 /// A credential with a title, an issuer name, ECTS from edubadges and some tags.
@@ -37,11 +45,15 @@ fn cred(title: &str, issuer: &str, ects: Option<f64>, tags: &[&str]) -> Credenti
     let mut c = Credential::default();
     c.title = title.to_string();
     c.achievement.name = Some(title.to_string());
-    c.achievement.id = Some(format!("https://example.org/achievements/{}", title.replace(' ', "-")));
+    c.achievement.id = Some(format!(
+        "https://example.org/achievements/{}",
+        title.replace(' ', "-")
+    ));
     c.issuer.name = Some(issuer.to_string());
     c.issued = Some("2025-09-01T00:00:00Z".to_string());
     if let Some(e) = ects {
-        c.credits.push(credit(e, CreditUnit::Ects, "achievement.creditsAvailable"));
+        c.credits
+            .push(credit(e, CreditUnit::Ects, "achievement.creditsAvailable"));
     }
     c.tags = tags.iter().map(|t| t.to_string()).collect();
     c
@@ -56,8 +68,12 @@ fn pathway_json(groups: Value, total: f64, unit: &str) -> Pathway {
     parse_pathway("test.json", doc.to_string().as_bytes()).expect("a valid test pathway")
 }
 
-fn run(p: &Pathway, creds: &[(String, Credential, Eligibility)]) -> stapel_core::stacking::Progress {
-    let input: Vec<(&str, &Credential, Eligibility)> = creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+fn run(
+    p: &Pathway,
+    creds: &[(String, Credential, Eligibility)],
+) -> stapel_core::stacking::Progress {
+    let input: Vec<(&str, &Credential, Eligibility)> =
+        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
     progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
 }
 
@@ -80,7 +96,8 @@ fn ects_converts_to_twenty_eight_hours_each_by_default_and_per_pathway_otherwise
 #[test]
 fn sbu_and_study_hours_count_as_hours() {
     let mut c = Credential::default();
-    c.credits.push(credit(240.0, CreditUnit::Sbu, "achievement.SBU"));
+    c.credits
+        .push(credit(240.0, CreditUnit::Sbu, "achievement.SBU"));
     let cv = credit_value(&c, 28.0).expect("a credit value");
     assert_eq!((cv.hours, cv.basis), (240.0, CreditBasis::StudyLoad));
 }
@@ -90,18 +107,36 @@ fn a_credential_without_any_credit_field_has_no_credit_value_not_zero() {
     let c = cred("No credits", "S", None, &[]);
     assert_eq!(credit_value(&c, 28.0), None);
     let mut zero = Credential::default();
-    zero.credits.push(credit(0.0, CreditUnit::Ects, "edubadges.ects"));
-    assert_eq!(credit_value(&zero, 28.0).expect("an explicit zero is a value").hours, 0.0);
+    zero.credits
+        .push(credit(0.0, CreditUnit::Ects, "edubadges.ects"));
+    assert_eq!(
+        credit_value(&zero, 28.0)
+            .expect("an explicit zero is a value")
+            .hours,
+        0.0
+    );
 }
 
 #[test]
 fn credits_earned_win_over_credits_available() {
     let mut c = Credential::default();
-    c.credits.push(credit(5.0, CreditUnit::Ects, "achievement.creditsAvailable"));
-    c.credits.push(credit(4.0, CreditUnit::Ects, "result.creditsEarned"));
+    c.credits.push(credit(
+        5.0,
+        CreditUnit::Ects,
+        "achievement.creditsAvailable",
+    ));
+    c.credits
+        .push(credit(4.0, CreditUnit::Ects, "result.creditsEarned"));
     let cv = credit_value(&c, 28.0).expect("a credit value");
-    assert_eq!((cv.amount, cv.basis, cv.source.as_str()), (4.0, CreditBasis::Earned, "result.creditsEarned"));
-    assert_eq!(cv.other_statements.len(), 1, "the losing statement is kept visible");
+    assert_eq!(
+        (cv.amount, cv.basis, cv.source.as_str()),
+        (4.0, CreditBasis::Earned, "result.creditsEarned")
+    );
+    assert_eq!(
+        cv.other_statements.len(),
+        1,
+        "the losing statement is kept visible"
+    );
 }
 
 #[test]
@@ -113,7 +148,10 @@ fn ects_wins_over_study_hours_and_study_load_over_time_investment() {
         time_investment_hours: Some(100.0),
         ..Edubadges::default()
     });
-    assert_eq!(credit_value(&c, 28.0).expect("a value").basis, CreditBasis::Ects);
+    assert_eq!(
+        credit_value(&c, 28.0).expect("a value").basis,
+        CreditBasis::Ects
+    );
     c.edubadges.as_mut().expect("set above").ects = None;
     let cv = credit_value(&c, 28.0).expect("a value");
     assert_eq!((cv.hours, cv.basis), (150.0, CreditBasis::StudyLoad));
@@ -131,14 +169,23 @@ fn the_eu_workload_text_is_read_when_nothing_else_is_stated() {
     c.eu.workload = Some("120 uur".to_string());
     assert_eq!(credit_value(&c, 28.0).expect("a value").hours, 120.0);
     c.eu.workload = Some("about a week".to_string());
-    assert_eq!(credit_value(&c, 28.0), None, "a workload text without a number and unit is not guessed");
+    assert_eq!(
+        credit_value(&c, 28.0),
+        None,
+        "a workload text without a number and unit is not guessed"
+    );
 }
 
 #[test]
 fn a_credit_in_an_unknown_unit_or_negative_is_no_credit_value() {
     let mut c = Credential::default();
-    c.credits.push(credit(3.0, CreditUnit::Other, "achievement.creditsAvailable"));
-    c.credits.push(credit(-2.0, CreditUnit::Ects, "edubadges.ects"));
+    c.credits.push(credit(
+        3.0,
+        CreditUnit::Other,
+        "achievement.creditsAvailable",
+    ));
+    c.credits
+        .push(credit(-2.0, CreditUnit::Ects, "edubadges.ects"));
     assert_eq!(credit_value(&c, 28.0), None);
 }
 
@@ -147,8 +194,11 @@ fn a_credit_in_an_unknown_unit_or_negative_is_no_credit_value() {
 /// Builds a `Credential` from one of SURF's educredential OB3 examples by hand-mapping the
 /// fields stacking needs (the formats parser is being written in parallel).
 fn educredential(file: &str) -> Credential {
-    let path = stapel_testkit::vector(&format!("4-ob2/educredentials-obv3-examples/_data/credentials/{file}"));
-    let doc: Value = serde_json::from_slice(&std::fs::read(path).expect("vector readable")).expect("vector is JSON");
+    let path = stapel_testkit::vector(&format!(
+        "4-ob2/educredentials-obv3-examples/_data/credentials/{file}"
+    ));
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).expect("vector readable"))
+        .expect("vector is JSON");
     let a = &doc["credentialSubject"]["achievement"];
     let mut c = Credential::default();
     c.id = doc["id"].as_str().map(str::to_string);
@@ -160,14 +210,22 @@ fn educredential(file: &str) -> Credential {
     c.valid_from = doc["validFrom"].as_str().map(str::to_string);
     c.issued = c.valid_from.clone();
     c.valid_until = doc["validUntil"].as_str().map(str::to_string);
-    for (key, unit) in [("ECTS", CreditUnit::Ects), ("SBU", CreditUnit::Sbu), ("timeInvestment", CreditUnit::Hours)] {
+    for (key, unit) in [
+        ("ECTS", CreditUnit::Ects),
+        ("SBU", CreditUnit::Sbu),
+        ("timeInvestment", CreditUnit::Hours),
+    ] {
         if let Some(n) = a[key].as_f64() {
-            c.credits.push(credit(n, unit, &format!("achievement.{key}")));
+            c.credits
+                .push(credit(n, unit, &format!("achievement.{key}")));
         }
     }
     for al in a["alignment"].as_array().into_iter().flatten() {
         if al["targetType"] == "ext:EQF" {
-            c.levels.push(Level { framework: "EQF".into(), level: al["targetCode"].as_str().unwrap_or_default().into() });
+            c.levels.push(Level {
+                framework: "EQF".into(),
+                level: al["targetCode"].as_str().unwrap_or_default().into(),
+            });
         }
     }
     c
@@ -193,30 +251,52 @@ fn every_educredential_example_gets_the_credit_value_its_achievement_states() {
         let c = educredential(f);
         let cv = credit_value(&c, 28.0);
         match f.as_str() {
-            "theed_microcredential_full_ho.json" => assert_eq!(cv.as_ref().map(|v| v.hours), Some(84.0), "{f}"),
-            "uvh_at_microcredential_full_2.json" => assert_eq!(cv.as_ref().map(|v| v.hours), Some(98.0), "{f}"),
-            "uvh_at_regular_full.json" => assert_eq!(cv.as_ref().map(|v| v.ects()), Some(180.0), "{f}"),
+            "theed_microcredential_full_ho.json" => {
+                assert_eq!(cv.as_ref().map(|v| v.hours), Some(84.0), "{f}")
+            }
+            "uvh_at_microcredential_full_2.json" => {
+                assert_eq!(cv.as_ref().map(|v| v.hours), Some(98.0), "{f}")
+            }
+            "uvh_at_regular_full.json" => {
+                assert_eq!(cv.as_ref().map(|v| v.ects()), Some(180.0), "{f}")
+            }
             "mbob_eo_eov_microcredential_full.json" => {
-                assert_eq!(cv.as_ref().map(|v| (v.hours, v.basis)), Some((240.0, CreditBasis::StudyLoad)), "{f}")
+                assert_eq!(
+                    cv.as_ref().map(|v| (v.hours, v.basis)),
+                    Some((240.0, CreditBasis::StudyLoad)),
+                    "{f}"
+                )
             }
             "uvh_fvhz_extracurricular_full.json" => {
-                assert_eq!(cv.as_ref().map(|v| (v.hours, v.basis)), Some((200.0, CreditBasis::TimeInvestment)), "{f}")
+                assert_eq!(
+                    cv.as_ref().map(|v| (v.hours, v.basis)),
+                    Some((200.0, CreditBasis::TimeInvestment)),
+                    "{f}"
+                )
             }
             "theed_extracurricular_minimal_ho.json" | "theed_extracurricular_embedded_ho.json" => {
-                assert_eq!(cv, None, "{f} states no credits and must have no credit value")
+                assert_eq!(
+                    cv, None,
+                    "{f} states no credits and must have no credit value"
+                )
             }
             _ => {}
         }
         with_value += usize::from(cv.is_some());
     }
-    assert_eq!(with_value, 28, "all but the two extra-curricular examples without a credit field have a value");
+    assert_eq!(
+        with_value, 28,
+        "all but the two extra-curricular examples without a credit field have a value"
+    );
 }
 
 #[test]
 fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_once() {
     // Every example: Theed and Harderwijk university ones in ECTS count, mbo SBU ones too.
-    let creds: Vec<(String, Credential, Eligibility)> =
-        educredential_files().iter().map(|f| v(f, educredential(f))).collect();
+    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
+        .iter()
+        .map(|f| v(f, educredential(f)))
+        .collect();
     let p = pathway_json(
         serde_json::json!([
             { "id": "theed", "name": "Theed courses", "credits": 10, "issuers": ["Naboo Theed University"],
@@ -230,13 +310,20 @@ fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_on
         "ects",
     );
     let r = run(&p, &creds);
-    let mut counted: Vec<&str> = r.groups.iter().flat_map(|g| g.counted.iter().map(|c| c.id.as_str())).collect();
+    let mut counted: Vec<&str> = r
+        .groups
+        .iter()
+        .flat_map(|g| g.counted.iter().map(|c| c.id.as_str()))
+        .collect();
     let n = counted.len();
     counted.sort();
     counted.dedup();
     assert_eq!(n, counted.len(), "no credential is counted twice");
     let theed = &r.groups[0];
-    assert!(theed.complete, "Theed offers 3 + 3 + 3 + 6 + 6 + 6 ECTS at level 4-5: {theed:?}");
+    assert!(
+        theed.complete,
+        "Theed offers 3 + 3 + 3 + 6 + 6 + 6 ECTS at level 4-5: {theed:?}"
+    );
     let mind = &r.groups[2];
     assert!(mind.complete);
     assert_eq!(mind.counted.len(), 1);
@@ -248,8 +335,11 @@ fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_on
 
 #[test]
 fn a_mbo_pathway_counts_the_sbu_examples_in_sbu() {
-    let creds: Vec<(String, Credential, Eligibility)> =
-        educredential_files().into_iter().filter(|f| f.starts_with("mbob")).map(|f| v(&f, educredential(&f))).collect();
+    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
+        .into_iter()
+        .filter(|f| f.starts_with("mbob"))
+        .map(|f| v(&f, educredential(&f)))
+        .collect();
     let p = pathway_json(
         serde_json::json!([
             { "id": "mc", "name": "Microcredentials at level 4", "credits": 960, "issuers": ["MBO Beek"],
@@ -280,29 +370,78 @@ fn the_three_shipped_examples_are_valid_pathways() {
     assert_eq!(mbo.unit, stapel_core::stacking::PathwayUnit::Sbu);
     assert_eq!(mbo.hours_per_ects, 28.0, "28 hours per ECTS is the default");
     let me = example("personal-data-skills.json");
-    assert!(me.groups.iter().any(|g| g.frameworks.iter().any(|f| f == "ESCO")));
+    assert!(
+        me.groups
+            .iter()
+            .any(|g| g.frameworks.iter().any(|f| f == "ESCO"))
+    );
 }
 
 #[test]
 fn the_schema_names_the_same_fields_the_parser_accepts() {
-    let schema: Value =
-        serde_json::from_slice(&std::fs::read(docs().join("pathway.schema.json")).expect("schema exists")).expect("schema is JSON");
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(docs().join("pathway.schema.json")).expect("schema exists"),
+    )
+    .expect("schema is JSON");
     let keys = |v: &Value| -> Vec<String> {
-        let mut k: Vec<String> = v["properties"].as_object().expect("properties").keys().cloned().collect();
+        let mut k: Vec<String> = v["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .cloned()
+            .collect();
         k.sort();
         k
     };
-    assert_eq!(keys(&schema), ["$schema", "groups", "hours_per_ects", "id", "target", "unit", "version"]);
-    assert_eq!(keys(&schema["$defs"]["target"]), ["awarding_body", "description", "name", "total_credits", "url"]);
+    assert_eq!(
+        keys(&schema),
+        [
+            "$schema",
+            "groups",
+            "hours_per_ects",
+            "id",
+            "target",
+            "unit",
+            "version"
+        ]
+    );
+    assert_eq!(
+        keys(&schema["$defs"]["target"]),
+        [
+            "awarding_body",
+            "description",
+            "name",
+            "total_credits",
+            "url"
+        ]
+    );
     assert_eq!(
         keys(&schema["$defs"]["group"]),
         [
-            "achievement", "credits", "description", "frameworks", "id", "issuers", "max_age_months", "min_level",
-            "name", "skills", "tags"
+            "achievement",
+            "credits",
+            "description",
+            "frameworks",
+            "id",
+            "issuers",
+            "max_age_months",
+            "min_level",
+            "name",
+            "skills",
+            "tags"
         ]
     );
-    for obj in [&schema, &schema["$defs"]["target"], &schema["$defs"]["group"], &schema["$defs"]["achievement"]] {
-        assert_eq!(obj["additionalProperties"], Value::Bool(false), "the schema rejects unknown fields too");
+    for obj in [
+        &schema,
+        &schema["$defs"]["target"],
+        &schema["$defs"]["group"],
+        &schema["$defs"]["achievement"],
+    ] {
+        assert_eq!(
+            obj["additionalProperties"],
+            Value::Bool(false),
+            "the schema rejects unknown fields too"
+        );
     }
 }
 
@@ -329,7 +468,10 @@ fn base_doc() -> Value {
 fn a_group_asking_for_no_credits_is_an_error_naming_the_field() {
     let mut doc = base_doc();
     doc["groups"][2]["credits"] = serde_json::json!(0);
-    assert_eq!(parse_err(doc), "pathway.json: groups[2].credits must be positive");
+    assert_eq!(
+        parse_err(doc),
+        "pathway.json: groups[2].credits must be positive"
+    );
 }
 
 #[test]
@@ -348,9 +490,15 @@ fn a_wrong_type_or_missing_field_names_the_field() {
     let e = parse_err(doc);
     assert!(e.starts_with("pathway.json: target.total_credits: "), "{e}");
     let mut doc = base_doc();
-    doc["groups"][0].as_object_mut().expect("object").remove("name");
+    doc["groups"][0]
+        .as_object_mut()
+        .expect("object")
+        .remove("name");
     let e = parse_err(doc);
-    assert!(e.contains("groups[0]") && e.contains("missing field `name`"), "{e}");
+    assert!(
+        e.contains("groups[0]") && e.contains("missing field `name`"),
+        "{e}"
+    );
     let e = match parse_pathway("broken.json", b"{ not json") {
         Err(e) => e.to_string(),
         Ok(_) => panic!("broken JSON must not parse"),
@@ -360,22 +508,39 @@ fn a_wrong_type_or_missing_field_names_the_field() {
 
 #[test]
 fn the_rules_of_the_format_are_checked_with_clear_messages() {
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
-        (Box::new(|d| d["hours_per_ects"] = 32.into()), "pathway.json: hours_per_ects must be between 25 and 30, not 32"),
-        (Box::new(|d| d["version"] = 2.into()), "pathway.json: version must be 1, this file says 2"),
-        (Box::new(|d| d["groups"][1]["id"] = "a".into()), "pathway.json: groups[1].id 'a' is used by an earlier group; group ids must differ"),
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
+        (
+            Box::new(|d| d["hours_per_ects"] = 32.into()),
+            "pathway.json: hours_per_ects must be between 25 and 30, not 32",
+        ),
+        (
+            Box::new(|d| d["version"] = 2.into()),
+            "pathway.json: version must be 1, this file says 2",
+        ),
+        (
+            Box::new(|d| d["groups"][1]["id"] = "a".into()),
+            "pathway.json: groups[1].id 'a' is used by an earlier group; group ids must differ",
+        ),
         (
             Box::new(|d| {
-                d["groups"][0].as_object_mut().expect("object").remove("credits");
+                d["groups"][0]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove("credits");
             }),
             "pathway.json: groups[0] must ask for credits or name an achievement",
         ),
         (
-            Box::new(|d| d["groups"][0]["achievement"] = serde_json::json!({ "title": "Only a title" })),
+            Box::new(|d| {
+                d["groups"][0]["achievement"] = serde_json::json!({ "title": "Only a title" })
+            }),
             "pathway.json: groups[0].achievement must give an id, or an issuer and a title",
         ),
         (
-            Box::new(|d| d["groups"][0]["min_level"] = serde_json::json!({ "framework": "EQF", "level": 9 })),
+            Box::new(|d| {
+                d["groups"][0]["min_level"] = serde_json::json!({ "framework": "EQF", "level": 9 })
+            }),
             "pathway.json: groups[0].min_level.level must be between 1 and 8, not 9",
         ),
         (
@@ -386,7 +551,10 @@ fn the_rules_of_the_format_are_checked_with_clear_messages() {
             Box::new(|d| d["target"]["total_credits"] = 20.into()),
             "pathway.json: target.total_credits is 20 but the groups together ask for only 15",
         ),
-        (Box::new(|d| d["groups"] = serde_json::json!([])), "pathway.json: groups must list at least one group"),
+        (
+            Box::new(|d| d["groups"] = serde_json::json!([])),
+            "pathway.json: groups must list at least one group",
+        ),
     ];
     for (change, want) in cases {
         let mut doc = base_doc();
@@ -413,8 +581,22 @@ fn a_credential_that_fits_two_groups_goes_where_it_is_needed_and_counts_once() {
         v("b", cred("Rust", "S", Some(5.0), &["programming"])),
     ];
     let r = run(&p, &creds);
-    assert_eq!(r.groups[0].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["b"]);
-    assert_eq!(r.groups[1].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    assert_eq!(
+        r.groups[0]
+            .counted
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["b"]
+    );
+    assert_eq!(
+        r.groups[1]
+            .counted
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
     assert_eq!((r.earned, r.missing, r.complete), (10.0, 0.0, true));
 }
 
@@ -439,37 +621,80 @@ fn the_matcher_finds_the_split_a_greedy_choice_misses_and_proves_it_best() {
     assert_eq!(r.earned, 10.0);
     assert!(r.complete);
     assert!(r.search.proven_optimal);
-    assert!(r.search.nodes > 0, "the greedy start was not enough; the search ran");
-    assert_eq!(r.groups[1].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["z"]);
+    assert!(
+        r.search.nodes > 0,
+        "the greedy start was not enough; the search ran"
+    );
+    assert_eq!(
+        r.groups[1]
+            .counted
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["z"]
+    );
 }
 
 #[test]
 fn unverifiable_credentials_are_shown_apart_and_invalid_ones_never_count() {
-    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]), 10.0, "ects");
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]),
+        10.0,
+        "ects",
+    );
     let creds = vec![
         v("ok", cred("Ok", "S", Some(4.0), &[])),
-        ("maybe".to_string(), cred("Maybe", "S", Some(3.0), &[]), Eligibility::Unverifiable),
-        ("bad".to_string(), cred("Bad", "S", Some(6.0), &[]), Eligibility::Invalid),
+        (
+            "maybe".to_string(),
+            cred("Maybe", "S", Some(3.0), &[]),
+            Eligibility::Unverifiable,
+        ),
+        (
+            "bad".to_string(),
+            cred("Bad", "S", Some(6.0), &[]),
+            Eligibility::Invalid,
+        ),
     ];
     let r = run(&p, &creds);
     assert_eq!(r.earned, 4.0);
     assert_eq!(r.missing, 6.0);
-    let iv = r.if_verified.as_ref().expect("unverifiable credentials are reported");
+    let iv = r
+        .if_verified
+        .as_ref()
+        .expect("unverifiable credentials are reported");
     assert_eq!(iv.earned, 7.0);
     assert_eq!(iv.credentials, [("maybe".to_string(), "g".to_string())]);
-    let reasons: Vec<(&str, NotCountedReason)> = r.not_counted.iter().map(|n| (n.id.as_str(), n.reason)).collect();
-    assert_eq!(reasons, [("bad", NotCountedReason::Invalid), ("maybe", NotCountedReason::Unverifiable)]);
+    let reasons: Vec<(&str, NotCountedReason)> = r
+        .not_counted
+        .iter()
+        .map(|n| (n.id.as_str(), n.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("bad", NotCountedReason::Invalid),
+            ("maybe", NotCountedReason::Unverifiable)
+        ]
+    );
 
-    let input: Vec<(&str, &Credential, Eligibility)> = creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let input: Vec<(&str, &Credential, Eligibility)> =
+        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
     let mut opts = MatchOptions::at(now());
     opts.count_unverifiable = true;
     let r = progress(&p, &input, &opts).expect("progress");
-    assert_eq!(r.earned, 7.0, "the learner may choose to count unverifiable ones");
+    assert_eq!(
+        r.earned, 7.0,
+        "the learner may choose to count unverifiable ones"
+    );
 }
 
 #[test]
 fn an_expired_credential_never_counts_and_one_about_to_expire_is_flagged() {
-    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]), 10.0, "ects");
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]),
+        10.0,
+        "ects",
+    );
     let mut old = cred("Old", "S", Some(5.0), &[]);
     old.valid_until = Some("2026-11-01T00:00:00Z".into());
     let mut soon = cred("Soon", "S", Some(5.0), &[]);
@@ -478,13 +703,34 @@ fn an_expired_credential_never_counts_and_one_about_to_expire_is_flagged() {
     later.valid_until = Some("2028-01-15T00:00:00Z".into());
     let mut future = cred("Future", "S", Some(2.0), &[]);
     future.valid_from = Some("2027-06-01".into());
-    let r = run(&p, &[v("old", old), v("soon", soon), v("later", later), v("future", future)]);
+    let r = run(
+        &p,
+        &[
+            v("old", old),
+            v("soon", soon),
+            v("later", later),
+            v("future", future),
+        ],
+    );
     assert_eq!(r.earned, 7.0);
     assert_eq!(r.expiring.len(), 1);
-    assert_eq!((r.expiring[0].id.as_str(), r.expiring[0].cause), ("soon", ExpiryCause::ValidUntil));
+    assert_eq!(
+        (r.expiring[0].id.as_str(), r.expiring[0].cause),
+        ("soon", ExpiryCause::ValidUntil)
+    );
     assert_eq!(r.expiring[0].on, "2027-01-15T00:00:00Z");
-    let reasons: Vec<(&str, NotCountedReason)> = r.not_counted.iter().map(|n| (n.id.as_str(), n.reason)).collect();
-    assert_eq!(reasons, [("future", NotCountedReason::NotYetValid), ("old", NotCountedReason::Expired)]);
+    let reasons: Vec<(&str, NotCountedReason)> = r
+        .not_counted
+        .iter()
+        .map(|n| (n.id.as_str(), n.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("future", NotCountedReason::NotYetValid),
+            ("old", NotCountedReason::Expired)
+        ]
+    );
 }
 
 #[test]
@@ -500,10 +746,23 @@ fn the_maximum_age_of_a_group_is_measured_from_the_issue_date_at_now() {
     ageing.issued = Some("2025-01-10T00:00:00Z".into());
     let mut undated = cred("Undated", "S", Some(5.0), &[]);
     undated.issued = None;
-    let r = run(&p, &[v("too-old", too_old), v("ageing", ageing), v("undated", undated)]);
-    assert_eq!(r.earned, 5.0, "only the credential younger than two years counts");
+    let r = run(
+        &p,
+        &[
+            v("too-old", too_old),
+            v("ageing", ageing),
+            v("undated", undated),
+        ],
+    );
+    assert_eq!(
+        r.earned, 5.0,
+        "only the credential younger than two years counts"
+    );
     assert_eq!(r.expiring.len(), 1);
-    assert_eq!((r.expiring[0].id.as_str(), r.expiring[0].cause), ("ageing", ExpiryCause::MaxAge));
+    assert_eq!(
+        (r.expiring[0].id.as_str(), r.expiring[0].cause),
+        ("ageing", ExpiryCause::MaxAge)
+    );
     assert_eq!(r.expiring[0].on, "2027-01-10T00:00:00Z");
 }
 
@@ -523,14 +782,30 @@ fn a_named_achievement_is_found_by_id_or_by_issuer_and_title() {
     let creds = vec![
         v("cap", cred("Capstone", "Other school", Some(15.0), &[])),
         v("wpl", cred("Werkplekleren ICT", "Hogeschool X", None, &[])),
-        v("wrong-issuer", cred("Werkplekleren ICT", "Hogeschool Y", Some(30.0), &[])),
+        v(
+            "wrong-issuer",
+            cred("Werkplekleren ICT", "Hogeschool Y", Some(30.0), &[]),
+        ),
     ];
     let r = run(&p, &creds);
     assert!(r.groups[0].complete && r.groups[1].complete);
-    assert_eq!(r.groups[0].earned, 3.0, "an achievement counts for what the pathway says it is worth");
+    assert_eq!(
+        r.groups[0].earned, 3.0,
+        "an achievement counts for what the pathway says it is worth"
+    );
     assert_eq!(r.groups[1].counted[0].id, "wpl");
-    assert_eq!(r.groups[1].counted[0].credits, None, "it states no credit value, and none is made up");
-    assert_eq!(r.groups[2].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["wrong-issuer"]);
+    assert_eq!(
+        r.groups[1].counted[0].credits, None,
+        "it states no credit value, and none is made up"
+    );
+    assert_eq!(
+        r.groups[2]
+            .counted
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["wrong-issuer"]
+    );
     assert!(r.complete);
 }
 
@@ -543,17 +818,36 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
         ..Skill::default()
     };
     let mut py = cred("Python for data", "Codeschool", None, &[]);
-    py.credits.push(credit(130.0, CreditUnit::Hours, "achievement.timeInvestment"));
-    py.skills.push(skill("ESCO", "Python (computer programming)"));
+    py.credits.push(credit(
+        130.0,
+        CreditUnit::Hours,
+        "achievement.timeInvestment",
+    ));
+    py.skills
+        .push(skill("ESCO", "Python (computer programming)"));
     let mut stats = cred("Statistics", "Open Universiteit", Some(5.0), &[]);
     stats.skills.push(skill("ESCO", "statistics"));
     let mut viz = cred("Dashboards", "Codeschool", None, &[]);
-    viz.credits.push(credit(40.0, CreditUnit::Hours, "achievement.studyLoad"));
-    viz.skills.push(skill("ESCO", "deliver visual presentation of data"));
+    viz.credits
+        .push(credit(40.0, CreditUnit::Hours, "achievement.studyLoad"));
+    viz.skills
+        .push(skill("ESCO", "deliver visual presentation of data"));
     let mut not_esco = cred("Python elsewhere", "X", None, &[]);
-    not_esco.credits.push(credit(100.0, CreditUnit::Hours, "achievement.studyLoad"));
-    not_esco.skills.push(skill("Other", "Python (computer programming)"));
-    let r = run(&p, &[v("py", py), v("stats", stats), v("viz", viz), v("other", not_esco)]);
+    not_esco
+        .credits
+        .push(credit(100.0, CreditUnit::Hours, "achievement.studyLoad"));
+    not_esco
+        .skills
+        .push(skill("Other", "Python (computer programming)"));
+    let r = run(
+        &p,
+        &[
+            v("py", py),
+            v("stats", stats),
+            v("viz", viz),
+            v("other", not_esco),
+        ],
+    );
     let g = |id: &str| r.groups.iter().find(|g| g.id == id).expect("group exists");
     assert_eq!(g("programming").earned, 130.0);
     assert!(g("programming").complete);
@@ -561,7 +855,10 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
     assert_eq!(g("presenting").missing, 20.0);
     assert!(!g("privacy").complete);
     assert_eq!(r.earned, 120.0 + 140.0 + 40.0);
-    assert!(g("programming").also_fits.is_empty(), "the non-ESCO Python course fits no ESCO group");
+    assert!(
+        g("programming").also_fits.is_empty(),
+        "the non-ESCO Python course fits no ESCO group"
+    );
 
     let level = pathway_json(
         serde_json::json!([{ "id": "l", "name": "L", "credits": 10, "min_level": { "framework": "EQF", "level": 5 } }]),
@@ -569,19 +866,40 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
         "ects",
     );
     let mut nlqf5 = cred("N5", "S", Some(4.0), &[]);
-    nlqf5.levels.push(Level { framework: "NLQF".into(), level: "NLQF 5".into() });
+    nlqf5.levels.push(Level {
+        framework: "NLQF".into(),
+        level: "NLQF 5".into(),
+    });
     let mut eqf4 = cred("E4", "S", Some(4.0), &[]);
-    eqf4.levels.push(Level { framework: "EQF".into(), level: "4".into() });
+    eqf4.levels.push(Level {
+        framework: "EQF".into(),
+        level: "4".into(),
+    });
     let mut edu6 = cred("Edu6", "S", Some(4.0), &[]);
-    edu6.edubadges = Some(Edubadges { eqf: Some("EQF level 6".into()), ..Edubadges::default() });
-    let r = run(&level, &[v("n5", nlqf5), v("e4", eqf4), v("e6", edu6), v("none", cred("None", "S", Some(4.0), &[]))]);
+    edu6.edubadges = Some(Edubadges {
+        eqf: Some("EQF level 6".into()),
+        ..Edubadges::default()
+    });
+    let r = run(
+        &level,
+        &[
+            v("n5", nlqf5),
+            v("e4", eqf4),
+            v("e6", edu6),
+            v("none", cred("None", "S", Some(4.0), &[])),
+        ],
+    );
     let ids: Vec<&str> = r.groups[0].counted.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["e6", "n5"]);
 }
 
 #[test]
 fn credentials_without_a_credit_value_are_listed_not_counted_as_zero() {
-    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 5, "tags": ["x"] }]), 5.0, "ects");
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 5, "tags": ["x"] }]),
+        5.0,
+        "ects",
+    );
     let r = run(&p, &[v("nc", cred("No credits", "S", None, &["x"]))]);
     assert!(r.groups[0].counted.is_empty());
     assert_eq!(r.groups[0].no_credit_value, ["nc"]);
@@ -590,17 +908,36 @@ fn credentials_without_a_credit_value_are_listed_not_counted_as_zero() {
 
 #[test]
 fn two_credentials_under_one_id_are_refused() {
-    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]), 5.0, "ects");
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]),
+        5.0,
+        "ects",
+    );
     let c = cred("A", "S", Some(1.0), &[]);
-    let e = progress(&p, &[("same", &c, Eligibility::Verified), ("same", &c, Eligibility::Verified)], &MatchOptions::at(now()));
+    let e = progress(
+        &p,
+        &[
+            ("same", &c, Eligibility::Verified),
+            ("same", &c, Eligibility::Verified),
+        ],
+        &MatchOptions::at(now()),
+    );
     assert_eq!(e, Err(StackingError::DuplicateCredential("same".into())));
 }
 
 #[test]
 fn the_progress_report_serializes_for_json_output() {
     let p = example("ad-ict.json");
-    let mut c = cred("Rust", "Hogeschool Voorbeeldstad", Some(5.0), &["programming"]);
-    c.levels.push(Level { framework: "NLQF".into(), level: "5".into() });
+    let mut c = cred(
+        "Rust",
+        "Hogeschool Voorbeeldstad",
+        Some(5.0),
+        &["programming"],
+    );
+    c.levels.push(Level {
+        framework: "NLQF".into(),
+        level: "5".into(),
+    });
     let r = run(&p, &[v("rust", c)]);
     let json = serde_json::to_value(&r).expect("serializable");
     assert_eq!(json["unit"], "ects");
@@ -626,11 +963,18 @@ fn ten_thousand_credentials_against_forty_groups_complete() {
             let ects = [1.0, 2.5, 3.0, 5.0, 7.5][(i % 5) as usize];
             let tags = [format!("t{}", i % 13), format!("t{}", (i / 13) % 13)];
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-            v(&format!("c{i:05}"), cred(&format!("C{i}"), "S", Some(ects), &tags))
+            v(
+                &format!("c{i:05}"),
+                cred(&format!("C{i}"), "S", Some(ects), &tags),
+            )
         })
         .collect();
     let r = run(&p, &creds);
-    let mut ids: Vec<&str> = r.groups.iter().flat_map(|g| g.counted.iter().map(|c| c.id.as_str())).collect();
+    let mut ids: Vec<&str> = r
+        .groups
+        .iter()
+        .flat_map(|g| g.counted.iter().map(|c| c.id.as_str()))
+        .collect();
     let n = ids.len();
     ids.sort();
     ids.dedup();
@@ -652,12 +996,18 @@ fn ten_thousand_credentials_that_cannot_fill_forty_groups_still_return_within_th
         .map(|i| {
             let tags = [format!("t{}", i % 13), format!("t{}", (i / 13) % 13)];
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-            v(&format!("c{i:05}"), cred(&format!("C{i}"), "S", Some(f64::from(1 + i % 7)), &tags))
+            v(
+                &format!("c{i:05}"),
+                cred(&format!("C{i}"), "S", Some(f64::from(1 + i % 7)), &tags),
+            )
         })
         .collect();
     let total: f64 = (0..10_000u32).map(|i| f64::from(1 + i % 7)).sum();
     let r = run(&p, &creds);
-    assert_eq!(r.earned, total, "every credential fits some group with room, so all of them count");
+    assert_eq!(
+        r.earned, total,
+        "every credential fits some group with room, so all of them count"
+    );
     assert!(r.search.proven_optimal, "reaching the bound proves it");
 }
 
@@ -669,8 +1019,17 @@ fn brute_force(p: &Problem) -> i64 {
     let mut best = 0;
     let mut choice = vec![0usize; n];
     loop {
-        let assignment: Vec<Option<usize>> =
-            choice.iter().enumerate().map(|(i, &c)| if c == 0 { None } else { Some(p.items[i].groups[c - 1]) }).collect();
+        let assignment: Vec<Option<usize>> = choice
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                if c == 0 {
+                    None
+                } else {
+                    Some(p.items[i].groups[c - 1])
+                }
+            })
+            .collect();
         let mut sum = vec![0i64; p.needs.len()];
         for (i, a) in assignment.iter().enumerate() {
             if let Some(g) = a {
@@ -686,7 +1045,13 @@ fn brute_force(p: &Problem) -> i64 {
             .enumerate()
             .map(|(g, need)| match *need {
                 Need::Credits { required } => sum[g].min(required),
-                Need::Achievement { credits } => if sum[g] > 0 { credits } else { 0 },
+                Need::Achievement { credits } => {
+                    if sum[g] > 0 {
+                        credits
+                    } else {
+                        0
+                    }
+                }
             })
             .sum();
         best = best.max(total);
@@ -716,9 +1081,13 @@ fn problem_strategy() -> impl Strategy<Value = Problem> {
     );
     needs.prop_flat_map(|needs| {
         let g = needs.len();
-        let item = (0i64..12, prop::collection::btree_set(0..g, 0..=g))
-            .prop_map(|(value, groups)| Item { value, groups: groups.into_iter().collect() });
-        (Just(needs), prop::collection::vec(item, 0..7)).prop_map(|(needs, items)| Problem { needs, items })
+        let item =
+            (0i64..12, prop::collection::btree_set(0..g, 0..=g)).prop_map(|(value, groups)| Item {
+                value,
+                groups: groups.into_iter().collect(),
+            });
+        (Just(needs), prop::collection::vec(item, 0..7))
+            .prop_map(|(needs, items)| Problem { needs, items })
     })
 }
 
@@ -735,7 +1104,11 @@ fn wallet_strategy() -> impl Strategy<Value = Vec<(String, Credential, Eligibili
             .map(|(i, (ects, tags, e))| {
                 let tags: Vec<String> = tags.into_iter().map(|t| format!("t{t}")).collect();
                 let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-                (format!("c{i}"), cred(&format!("C{i}"), "S", ects.map(f64::from), &tags), e)
+                (
+                    format!("c{i}"),
+                    cred(&format!("C{i}"), "S", ects.map(f64::from), &tags),
+                    e,
+                )
             })
             .collect()
     })
