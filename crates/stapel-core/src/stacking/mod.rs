@@ -15,7 +15,7 @@ pub use pathway::{
 };
 pub use progress::{
     Counted, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress, IfVerified,
-    MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, progress,
+    MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, WouldCount, progress,
 };
 
 /// Everything that can go wrong reading a pathway or computing progress.

@@ -141,7 +141,14 @@ pub struct IfVerified {
     /// Total earned if they all verified.
     pub earned: f64,
     /// The unverifiable credentials that would then count, each with its group.
-    pub credentials: Vec<(String, String)>,
+    pub credentials: Vec<WouldCount>,
+}
+
+/// An unverifiable credential that would count for `group` if it verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WouldCount {
+    pub id: String,
+    pub group: String,
 }
 
 /// How the assignment was found.
@@ -410,8 +417,10 @@ pub fn progress(
             .zip(&sol2.assignment)
             .filter_map(|(&i, a)| {
                 let g = (*a)?;
-                (prepared[i].eligibility == Eligibility::Unverifiable)
-                    .then(|| (prepared[i].id.to_string(), pathway.groups[g].id.clone()))
+                (prepared[i].eligibility == Eligibility::Unverifiable).then(|| WouldCount {
+                    id: prepared[i].id.to_string(),
+                    group: pathway.groups[g].id.clone(),
+                })
             })
             .collect();
         let total = to_centi(pathway.target.total_credits);
