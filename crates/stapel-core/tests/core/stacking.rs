@@ -1017,6 +1017,112 @@ fn ten_thousand_credentials_that_cannot_fill_forty_groups_still_return_within_th
     assert!(r.search.proven_optimal, "reaching the bound proves it");
 }
 
+#[test]
+fn a_career_switchers_thirteen_microcredentials_stack_towards_the_associate_degree() {
+    let p = example("ad-ict.json");
+    let hv = "Hogeschool Voorbeeldstad";
+    let esco = |label: &str| Skill {
+        framework: Some("ESCO".into()),
+        label: label.into(),
+        ..Skill::default()
+    };
+    let mc = |title: &str, ects: f64, tags: &[&str]| {
+        let mut c = cred(title, hv, Some(ects), tags);
+        c.levels.push(Level {
+            framework: "NLQF".into(),
+            level: "5".into(),
+        });
+        c
+    };
+    let mut old = mc("Old security course", 5.0, &["security"]);
+    old.issued = Some("2022-01-10T00:00:00Z".into());
+    let mut pm = mc("Project management", 3.0, &["project management"]);
+    pm.skills.push(esco("manage projects"));
+    let mut comm = mc("Communication", 3.0, &["communication"]);
+    comm.skills.push(esco("communicate with customers"));
+    let mut wpl = cred("Werkplekleren ICT", hv, Some(30.0), &[]);
+    wpl.levels.push(Level {
+        framework: "NLQF".into(),
+        level: "5".into(),
+    });
+    let wallet = vec![
+        v("01", mc("Python basics", 5.0, &["programming"])),
+        v("02", mc("Web development", 5.0, &["programming"])),
+        v("03", mc("Databases", 5.0, &["programming"])),
+        v("04", mc("Object-oriented Java", 5.0, &["programming"])),
+        v("05", mc("Linux", 4.0, &["linux"])),
+        v("06", mc("Networking", 4.0, &["networking"])),
+        v("07", mc("Cloud fundamentals", 5.0, &["cloud"])),
+        v("08", mc("Security basics", 5.0, &["security"])),
+        v("09", mc("Secure coding", 5.0, &["security", "programming"])),
+        v("10", old),
+        v("11", pm),
+        v("12", comm),
+        v("13", mc("Agile", 3.0, &["project management"])),
+        v("14", wpl),
+    ];
+    let r = run(&p, &wallet);
+    let g = |id: &str| r.groups.iter().find(|g| g.id == id).expect("group exists");
+    // 57 ECTS of microcredentials all find a place, plus the 30 ECTS work placement.
+    assert_eq!(r.earned, 87.0);
+    assert_eq!(r.missing, 33.0);
+    assert!(!r.complete);
+    assert!(r.search.proven_optimal);
+    assert_eq!(
+        g("software").fulfilled + g("security").fulfilled,
+        30.0,
+        "secure coding counts once"
+    );
+    assert_eq!(g("infrastructure").fulfilled, 13.0);
+    assert_eq!(
+        g("professional").fulfilled,
+        6.0,
+        "Agile has no framework alignment"
+    );
+    assert!(g("work-placement").complete);
+    let electives: Vec<&str> = g("electives")
+        .counted
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        electives,
+        ["10", "13"],
+        "the course too old for security and Agile go to electives"
+    );
+    assert!(!g("security").counted.iter().any(|c| c.id == "10"));
+    assert!(r.expiring.is_empty());
+}
+
+#[test]
+fn the_mbo_beek_examples_fill_the_elective_modules_of_the_mbo_example() {
+    let p = example("mbo-software-developer.json");
+    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
+        .into_iter()
+        .filter(|f| f.starts_with("mbob"))
+        .map(|f| v(&f, educredential(&f)))
+        .collect();
+    assert_eq!(creds.len(), 12);
+    let r = run(&p, &creds);
+    let electives = r
+        .groups
+        .iter()
+        .find(|g| g.id == "electives")
+        .expect("group exists");
+    assert!(electives.complete);
+    assert_eq!(
+        r.earned, 240.0,
+        "only the electives group takes MBO Beek credentials"
+    );
+    assert_eq!(electives.counted.len() + electives.also_fits.len(), 12);
+    assert!(
+        r.groups
+            .iter()
+            .filter(|g| g.id != "electives")
+            .all(|g| g.counted.is_empty())
+    );
+}
+
 // ---------------------------------------------------------------- property tests
 
 /// Every assignment of a small problem, for checking the matcher against brute force.
