@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::StackingError;
 use super::credits::{MAX_HOURS_PER_ECTS, MIN_HOURS_PER_ECTS};
 
+/// The largest credit number a pathway may state (in any unit); far above any real diploma,
+/// it keeps every sum exact in integers.
+pub const MAX_CREDITS: f64 = 1_000_000.0;
+/// The most groups a pathway may have.
+pub const MAX_GROUPS: usize = 10_000;
+
 /// The only version of the pathway format so far.
 pub const PATHWAY_VERSION: u32 = 1;
 
@@ -209,6 +215,18 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
             "must be positive".into(),
         ));
     }
+    if p.target.total_credits > MAX_CREDITS {
+        return Err(bad(
+            "target.total_credits".into(),
+            format!("must be at most {MAX_CREDITS}"),
+        ));
+    }
+    if p.groups.len() > MAX_GROUPS {
+        return Err(bad(
+            "groups".into(),
+            format!("must list at most {MAX_GROUPS} groups"),
+        ));
+    }
     if !(MIN_HOURS_PER_ECTS..=MAX_HOURS_PER_ECTS).contains(&p.hours_per_ects) {
         return Err(bad(
             "hours_per_ects".into(),
@@ -243,6 +261,9 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
         if let Some(c) = g.credits {
             if !(c.is_finite() && c > 0.0) {
                 return Err(bad(at("credits"), "must be positive".into()));
+            }
+            if c > MAX_CREDITS {
+                return Err(bad(at("credits"), format!("must be at most {MAX_CREDITS}")));
             }
             sum += c;
         }

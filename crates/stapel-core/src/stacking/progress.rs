@@ -183,6 +183,10 @@ pub struct Progress {
     pub search: SearchReport,
 }
 
+/// A credential's value is capped at 100 million study hours (in hundredths), so sums over any
+/// wallet stay exact in 64-bit integers; no real credential comes near.
+const MAX_ITEM_CENTIHOURS: i64 = 10_000_000_000;
+
 /// When a credential stops counting for a group, and why.
 type Until = (DateTime<Utc>, ExpiryCause);
 
@@ -224,7 +228,7 @@ pub fn progress(
         let value = credit
             .as_ref()
             .map_or(0, |c| (c.hours * 100.0).round() as i64)
-            .max(0);
+            .clamp(0, MAX_ITEM_CENTIHOURS);
         let date_problem = date_problem(credential, now);
         let fits = pathway
             .groups
@@ -293,7 +297,9 @@ pub fn progress(
         assigned[i] = solution.assignment[k];
     }
 
-    let warn_until = now + TimeDelta::days(i64::from(options.expiry_warning_days));
+    let warn_until = now
+        .checked_add_signed(TimeDelta::days(i64::from(options.expiry_warning_days)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let mut groups = Vec::with_capacity(pathway.groups.len());
     let mut expiring = Vec::new();
     let mut fulfilled_total = 0i64;

@@ -552,6 +552,10 @@ fn the_rules_of_the_format_are_checked_with_clear_messages() {
             "pathway.json: target.total_credits is 20 but the groups together ask for only 15",
         ),
         (
+            Box::new(|d| d["groups"][0]["credits"] = serde_json::json!(1e300)),
+            "pathway.json: groups[0].credits must be at most 1000000",
+        ),
+        (
             Box::new(|d| d["groups"] = serde_json::json!([])),
             "pathway.json: groups must list at least one group",
         ),
@@ -910,6 +914,27 @@ fn credentials_without_a_credit_value_are_listed_not_counted_as_zero() {
     assert!(r.groups[0].counted.is_empty());
     assert_eq!(r.groups[0].no_credit_value, ["nc"]);
     assert_eq!(r.missing, 5.0);
+}
+
+#[test]
+fn absurd_numbers_in_credentials_or_options_do_not_break_the_sums() {
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 999995 }, { "id": "h", "name": "H", "credits": 5 }]),
+        1_000_000.0,
+        "ects",
+    );
+    let creds = vec![
+        v("huge", cred("Huge", "S", Some(1e300), &[])),
+        v("huge2", cred("Huge too", "S", Some(f64::MAX), &[])),
+        v("small", cred("Small", "S", Some(5.0), &[])),
+    ];
+    let input: Vec<(&str, &Credential, Eligibility)> =
+        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let mut opts = MatchOptions::at(now());
+    opts.expiry_warning_days = u32::MAX;
+    let r = progress(&p, &input, &opts).expect("progress");
+    assert!(r.complete);
+    assert_eq!(r.earned, 1_000_000.0);
 }
 
 #[test]
