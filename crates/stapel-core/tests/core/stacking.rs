@@ -375,6 +375,14 @@ fn the_three_shipped_examples_are_valid_pathways() {
             .iter()
             .any(|g| g.frameworks.iter().any(|f| f == "ESCO"))
     );
+    for p in [ad, mbo, me] {
+        let written = serde_json::to_vec(&p).expect("a pathway serializes");
+        assert_eq!(
+            parse_pathway("again.json", &written),
+            Ok(p),
+            "a stored pathway reads back the same"
+        );
+    }
 }
 
 #[test]
