@@ -146,6 +146,36 @@ fn score_of(p: &Problem, assignment: &[Option<usize>], k: i128) -> (i128, i64, u
 /// fulfilled achievement groups win. Deterministic for a given problem: items are considered
 /// in their given order where order matters, so callers sort them by a stable key first.
 pub fn solve(p: &Problem, node_budget: u64) -> Solution {
+    // Group lists out of range, unsorted or repeated are tidied rather than trusted.
+    let tidy;
+    let p = if p.items.iter().all(|it| {
+        it.groups.windows(2).all(|w| w[0] < w[1]) && it.groups.iter().all(|&g| g < p.needs.len())
+    }) {
+        p
+    } else {
+        tidy = Problem {
+            needs: p.needs.clone(),
+            items: p
+                .items
+                .iter()
+                .map(|it| {
+                    let mut groups: Vec<usize> = it
+                        .groups
+                        .iter()
+                        .copied()
+                        .filter(|&g| g < p.needs.len())
+                        .collect();
+                    groups.sort_unstable();
+                    groups.dedup();
+                    Item {
+                        value: it.value,
+                        groups,
+                    }
+                })
+                .collect(),
+        };
+        &tidy
+    };
     let n_ach = p
         .needs
         .iter()
@@ -191,20 +221,23 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
     let rest: Vec<usize> = by_value.iter().copied().filter(|&i| !decided[i]).collect();
 
     // Step 2: the upper bound on what any assignment can reach.
-    let upper_bound = upper_bound(p);
-    let ub_score = {
-        let mut s = 0i128;
-        let flow = credit_flow(p);
-        s += i128::from(flow) * k;
-        for (g, need) in p.needs.iter().enumerate() {
-            if let Need::Achievement { credits } = *need
-                && p.items.iter().any(|it| it.groups.contains(&g))
-            {
-                s += i128::from(credits) * k + 1;
-            }
+    let flow = credit_flow(p);
+    let mut upper_bound = flow;
+    let mut ub_score = i128::from(flow) * k;
+    let mut has_candidate = vec![false; p.needs.len()];
+    for it in &p.items {
+        for &g in &it.groups {
+            has_candidate[g] = true;
         }
-        s
-    };
+    }
+    for (g, need) in p.needs.iter().enumerate() {
+        if let Need::Achievement { credits } = *need
+            && has_candidate[g]
+        {
+            upper_bound += credits;
+            ub_score += i128::from(credits) * k + 1;
+        }
+    }
 
     // Step 3: greedy start on the rest.
     let base = st.assignment.clone();
@@ -458,19 +491,6 @@ impl State<'_> {
         self.take(item, g);
         self.gain(item, g)
     }
-}
-
-/// The bound on `fulfilled` (in units) that [`Solution::upper_bound`] reports.
-pub fn upper_bound(p: &Problem) -> i64 {
-    let mut b = credit_flow(p);
-    for (g, need) in p.needs.iter().enumerate() {
-        if let Need::Achievement { credits } = *need
-            && p.items.iter().any(|it| it.groups.contains(&g))
-        {
-            b += credits;
-        }
-    }
-    b
 }
 
 /// The fractional relaxation of the credit groups: the maximum flow from items (capacity =

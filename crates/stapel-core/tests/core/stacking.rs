@@ -1159,6 +1159,26 @@ fn the_mbo_beek_examples_fill_the_elective_modules_of_the_mbo_example() {
     );
 }
 
+#[test]
+fn the_matcher_tidies_group_lists_it_cannot_trust() {
+    let p = Problem {
+        needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }],
+        items: vec![
+            Item {
+                value: 5,
+                groups: vec![1, 1, 0, 7],
+            },
+            Item {
+                value: 5,
+                groups: vec![1],
+            },
+        ],
+    };
+    let s = matcher::solve(&p, matcher::DEFAULT_NODE_BUDGET);
+    assert_eq!(s.fulfilled, 10);
+    assert_eq!(s.assignment, [Some(0), Some(1)]);
+}
+
 // ---------------------------------------------------------------- property tests
 
 /// Every assignment of a small problem, for checking the matcher against brute force.
