@@ -56,7 +56,11 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// 64 MiB, 3 passes, 1 lane: about half a second on a current laptop.
-    pub const DESKTOP: KdfParams = KdfParams { m_cost_kib: 64 * 1024, t_cost: 3, p_cost: 1 };
+    pub const DESKTOP: KdfParams = KdfParams {
+        m_cost_kib: 64 * 1024,
+        t_cost: 3,
+        p_cost: 1,
+    };
 
     /// Upper bounds accepted from files (a sidecar or a backup header), so that a damaged or
     /// hostile file cannot make us allocate without limit.
@@ -132,8 +136,7 @@ impl RawKey {
 }
 
 pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), StoreError> {
-    getrandom::getrandom(buf)
-        .map_err(|e| StoreError::Random(e.to_string()))
+    getrandom::getrandom(buf).map_err(|e| StoreError::Random(e.to_string()))
 }
 
 /// Argon2id (version 0x13) of the passphrase with the salt.
@@ -205,7 +208,9 @@ impl KdfRecord {
                 self.algorithm, self.version
             ));
         }
-        let salt = B64.decode(&self.salt).map_err(|e| format!("the salt is not base64: {e}"))?;
+        let salt = B64
+            .decode(&self.salt)
+            .map_err(|e| format!("the salt is not base64: {e}"))?;
         if salt.len() < 8 {
             return Err("the salt is shorter than 8 bytes".into());
         }
@@ -231,7 +236,9 @@ pub(crate) fn read_sidecar(path: &Path) -> Result<Sidecar, StoreError> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::SidecarMissing { path: path.to_owned() });
+            return Err(StoreError::SidecarMissing {
+                path: path.to_owned(),
+            });
         }
         Err(e) => return Err(StoreError::io(format!("read {}", path.display()), e)),
     };
@@ -239,7 +246,10 @@ pub(crate) fn read_sidecar(path: &Path) -> Result<Sidecar, StoreError> {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    let bad = |reason: &str| StoreError::SidecarInvalid { path: path.to_owned(), reason: reason.into() };
+    let bad = |reason: &str| StoreError::SidecarInvalid {
+        path: path.to_owned(),
+        reason: reason.into(),
+    };
     if sc.format != SIDECAR_FORMAT || sc.version != 1 {
         return Err(bad("it is not a Stapel key description of a known version"));
     }
@@ -313,7 +323,10 @@ pub(crate) struct Keychain {
 impl Keychain {
     pub(crate) fn connect() -> Result<Keychain, StoreError> {
         let unavailable = |e: keyring_core::Error| StoreError::KeychainUnavailable(e.to_string());
-        #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+        #[cfg(all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        ))]
         let store: std::sync::Arc<keyring_core::CredentialStore> =
             zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
         #[cfg(target_os = "macos")]

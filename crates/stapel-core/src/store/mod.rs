@@ -37,7 +37,9 @@ pub enum StoreError {
     Exists { path: PathBuf },
     #[error("there is no wallet at {path}")]
     NotFound { path: PathBuf },
-    #[error("the key description {path} beside the wallet is missing, so the wallet cannot be opened")]
+    #[error(
+        "the key description {path} beside the wallet is missing, so the wallet cannot be opened"
+    )]
     SidecarMissing { path: PathBuf },
     #[error("the key description {path} beside the wallet is damaged: {reason}")]
     SidecarInvalid { path: PathBuf, reason: String },
@@ -69,7 +71,9 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("this wallet was written by a newer Stapel (schema {found}; this one knows up to {supported})")]
+    #[error(
+        "this wallet was written by a newer Stapel (schema {found}; this one knows up to {supported})"
+    )]
     NewerSchema { found: u32, supported: u32 },
     #[error("no credential in the wallet has an id starting with {0:?}")]
     UnknownId(String),
@@ -93,11 +97,17 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn db(what: impl Into<String>, source: rusqlite::Error) -> StoreError {
-        StoreError::Database { what: what.into(), source }
+        StoreError::Database {
+            what: what.into(),
+            source,
+        }
     }
 
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> StoreError {
-        StoreError::Io { what: what.into(), source }
+        StoreError::Io {
+            what: what.into(),
+            source,
+        }
     }
 
     /// Errors that mean "this key does not open it", after which a pending re-key is tried.
@@ -285,7 +295,9 @@ pub struct Wallet {
 
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wallet").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Wallet")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -300,12 +312,18 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// Gives the key and checks that it opens the database. Reads only: a wrong key writes
 /// nothing.
 fn apply_key(conn: &Connection, key: &RawKey) -> Result<bool, StoreError> {
+    // SQLCipher logs a failed page HMAC (a wrong key) to stderr; the caller gets one clear
+    // error instead.
+    run(conn, "PRAGMA cipher_log_level = NONE")
+        .map_err(|e| StoreError::db("configuring the cipher", e))?;
     run(conn, &key.pragma("key")).map_err(|e| StoreError::db("giving the key", e))?;
     // Pin the SQLCipher 4 page format, so a future SQLCipher with other defaults still opens
     // wallets written today.
     run(conn, "PRAGMA cipher_compatibility = 4")
         .map_err(|e| StoreError::db("setting the cipher format", e))?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => Ok(true),
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>
@@ -328,9 +346,10 @@ fn check_kdf_salt(sc: &Sidecar, path: &Path) -> Result<(Vec<u8>, KdfParams), Sto
         path: path.to_owned(),
         reason: "passphrase mode without salt".into(),
     })?;
-    let salt = rec
-        .salt()
-        .map_err(|reason| StoreError::SidecarInvalid { path: path.to_owned(), reason })?;
+    let salt = rec.salt().map_err(|reason| StoreError::SidecarInvalid {
+        path: path.to_owned(),
+        reason,
+    })?;
     Ok((salt, rec.params))
 }
 
@@ -342,10 +361,13 @@ fn key_for(sc: &Sidecar, sidecar_file: &Path, unlock: &Unlock) -> Result<RawKey,
             key::derive_key(p, &salt, params)
         }
         (KeyMode::Keychain, Unlock::Keychain) => {
-            let account = sc.keychain_account.as_deref().ok_or_else(|| StoreError::SidecarInvalid {
-                path: sidecar_file.to_owned(),
-                reason: "keychain mode without an account name".into(),
-            })?;
+            let account =
+                sc.keychain_account
+                    .as_deref()
+                    .ok_or_else(|| StoreError::SidecarInvalid {
+                        path: sidecar_file.to_owned(),
+                        reason: "keychain mode without an account name".into(),
+                    })?;
             Keychain::connect()?.load_key(account)
         }
         (KeyMode::Passphrase, Unlock::Keychain) => Err(StoreError::NeedsPassphrase),
@@ -387,7 +409,9 @@ fn new_key(
             let back = kc.load_key(&account)?;
             if back.bytes() != k.bytes() {
                 let _ = kc.delete_key(&account);
-                return Err(StoreError::Keychain("the keychain did not keep the key".into()));
+                return Err(StoreError::Keychain(
+                    "the keychain did not keep the key".into(),
+                ));
             }
             Ok((
                 k,
@@ -416,7 +440,11 @@ fn forget_keychain_key(sc: &Sidecar) {
 impl Wallet {
     /// Creates a new, empty wallet at `path` (and its key description beside it). Refuses if
     /// either exists.
-    pub fn create(path: &Path, protection: Protection, kdf: KdfParams) -> Result<Wallet, StoreError> {
+    pub fn create(
+        path: &Path,
+        protection: Protection,
+        kdf: KdfParams,
+    ) -> Result<Wallet, StoreError> {
         Self::create_at_schema_version(path, protection, kdf, SCHEMA_VERSION)
     }
 
@@ -431,7 +459,9 @@ impl Wallet {
     ) -> Result<Wallet, StoreError> {
         let sidecar_file = sidecar_path(path);
         if path.exists() || sidecar_file.exists() {
-            return Err(StoreError::Exists { path: path.to_owned() });
+            return Err(StoreError::Exists {
+                path: path.to_owned(),
+            });
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir)
@@ -450,7 +480,9 @@ impl Wallet {
             )
             .map_err(|e| StoreError::db(format!("creating {}", path.display()), e))?;
             if !apply_key(&conn, &k)? {
-                return Err(StoreError::Corrupt("a new wallet does not open with its own key".into()));
+                return Err(StoreError::Corrupt(
+                    "a new wallet does not open with its own key".into(),
+                ));
             }
             configure(&conn)?;
             sc.schema_version = schema::migrate(&mut conn, version)?;
@@ -458,7 +490,11 @@ impl Wallet {
             Ok(conn)
         })();
         match built {
-            Ok(conn) => Ok(Wallet { conn, path: path.to_owned(), sidecar: sc }),
+            Ok(conn) => Ok(Wallet {
+                conn,
+                path: path.to_owned(),
+                sidecar: sc,
+            }),
             Err(e) => {
                 let _ = fs::remove_file(path);
                 let _ = fs::remove_file(&sidecar_file);
@@ -471,10 +507,16 @@ impl Wallet {
     /// What the key description says about a wallet, without opening it.
     pub fn info(path: &Path) -> Result<WalletInfo, StoreError> {
         if !path.exists() {
-            return Err(StoreError::NotFound { path: path.to_owned() });
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
         }
         let sc = key::read_sidecar(&sidecar_path(path))?;
-        Ok(WalletInfo { path: path.to_owned(), key_mode: sc.key_mode, schema_version: sc.schema_version })
+        Ok(WalletInfo {
+            path: path.to_owned(),
+            key_mode: sc.key_mode,
+            schema_version: sc.schema_version,
+        })
     }
 
     /// Opens and unlocks a wallet, and brings its schema up to date.
@@ -484,7 +526,9 @@ impl Wallet {
     /// removed.
     pub fn open(path: &Path, unlock: Unlock) -> Result<Wallet, StoreError> {
         if !path.is_file() {
-            return Err(StoreError::NotFound { path: path.to_owned() });
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
         }
         let sidecar_file = sidecar_path(path);
         let pending_file = key::pending_sidecar_path(path);
@@ -524,7 +568,11 @@ impl Wallet {
             }
             Err(e) => return Err(e),
         };
-        let mut wallet = Wallet { conn, path: path.to_owned(), sidecar: sc };
+        let mut wallet = Wallet {
+            conn,
+            path: path.to_owned(),
+            sidecar: sc,
+        };
         configure(&wallet.conn)?;
         let v = schema::migrate(&mut wallet.conn, SCHEMA_VERSION)?;
         if v != wallet.sidecar.schema_version {
@@ -577,7 +625,11 @@ impl Wallet {
     /// description; (5) the old keychain entry is removed. A crash before (3) leaves the old
     /// key working; after (3) the pending file holds the new one, and `open` finishes the
     /// rename. Either key the learner believes in opens the wallet.
-    pub fn change_protection(&mut self, protection: Protection, kdf: KdfParams) -> Result<(), StoreError> {
+    pub fn change_protection(
+        &mut self,
+        protection: Protection,
+        kdf: KdfParams,
+    ) -> Result<(), StoreError> {
         let sidecar_file = sidecar_path(&self.path);
         let pending_file = key::pending_sidecar_path(&self.path);
         let (k, sc) = new_key(&protection, kdf, self.sidecar.schema_version)?;
@@ -607,12 +659,20 @@ impl Wallet {
     /// whose bytes differ from every stored original are added to it, and the outcome says
     /// `already_present`. Its stored view is kept as it was. A child already in the wallet
     /// on its own is linked to this parent.
-    pub fn insert(&mut self, c: &NewCredential, now: DateTime<Utc>) -> Result<Inserted, StoreError> {
+    pub fn insert(
+        &mut self,
+        c: &NewCredential,
+        now: DateTime<Utc>,
+    ) -> Result<Inserted, StoreError> {
         let now = timestamp(now);
-        let tx = self.conn.transaction().map_err(|e| StoreError::db("starting an insert", e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| StoreError::db("starting an insert", e))?;
         let mut ancestors = Vec::new();
         let out = insert_tree(&tx, c, None, &now, &mut ancestors)?;
-        tx.commit().map_err(|e| StoreError::db("committing an insert", e))?;
+        tx.commit()
+            .map_err(|e| StoreError::db("committing an insert", e))?;
         Ok(out)
     }
 
@@ -627,9 +687,14 @@ impl Wallet {
             "SELECT {SUMMARY_COLS} FROM credentials AS c WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"
         );
         let mut args = args;
-        args.push(rusqlite::types::Value::Integer(q.limit.map(i64::from).unwrap_or(-1)));
+        args.push(rusqlite::types::Value::Integer(
+            q.limit.map(i64::from).unwrap_or(-1),
+        ));
         args.push(rusqlite::types::Value::Integer(i64::from(q.offset)));
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| StoreError::db("listing", e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| StoreError::db("listing", e))?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), summary_row)
             .map_err(|e| StoreError::db("listing", e))?;
@@ -659,23 +724,40 @@ impl Wallet {
         let summary = self.summary(&id)?;
         let (view, imported_at): (String, String) = self
             .conn
-            .query_row("SELECT view_json, imported_at FROM credentials WHERE id = ?1", [&id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT view_json, imported_at FROM credentials WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| StoreError::db("reading a credential", e))?;
-        let credential: Credential = serde_json::from_str(&view)
-            .map_err(|e| StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}")))?;
+        let credential: Credential = serde_json::from_str(&view).map_err(|e| {
+            StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}"))
+        })?;
         let originals = self.original_infos(&id)?;
         let children = {
             let sql = format!(
                 "SELECT {SUMMARY_COLS} FROM credentials AS c WHERE c.parent_id = ?1 ORDER BY c.title COLLATE NOCASE, c.id"
             );
-            let mut stmt = self.conn.prepare(&sql).map_err(|e| StoreError::db("reading children", e))?;
-            let rows = stmt.query_map([&id], summary_row).map_err(|e| StoreError::db("reading children", e))?;
-            rows.map(|r| r.map_err(|e| StoreError::db("reading children", e)).and_then(|s| s))
-                .collect::<Result<Vec<_>, _>>()?
+            let mut stmt = self
+                .conn
+                .prepare(&sql)
+                .map_err(|e| StoreError::db("reading children", e))?;
+            let rows = stmt
+                .query_map([&id], summary_row)
+                .map_err(|e| StoreError::db("reading children", e))?;
+            rows.map(|r| {
+                r.map_err(|e| StoreError::db("reading children", e))
+                    .and_then(|s| s)
+            })
+            .collect::<Result<Vec<_>, _>>()?
         };
-        Ok(Stored { summary, credential, imported_at, originals, children })
+        Ok(Stored {
+            summary,
+            credential,
+            imported_at,
+            originals,
+            children,
+        })
     }
 
     /// The `n`th original (1-based) of a credential, with its bytes exactly as received.
@@ -686,7 +768,11 @@ impl Wallet {
         let info = n
             .checked_sub(1)
             .and_then(|i| infos.into_iter().nth(i))
-            .ok_or(StoreError::NoOriginal { id: id.clone(), n, count })?;
+            .ok_or(StoreError::NoOriginal {
+                id: id.clone(),
+                n,
+                count,
+            })?;
         let bytes: Vec<u8> = self
             .conn
             .query_row(
@@ -702,7 +788,10 @@ impl Wallet {
     pub fn remove(&mut self, id_or_prefix: &str) -> Result<Summary, StoreError> {
         let id = self.resolve(id_or_prefix)?;
         let summary = self.summary(&id)?;
-        let tx = self.conn.transaction().map_err(|e| StoreError::db("starting a removal", e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| StoreError::db("starting a removal", e))?;
         tx.execute(
             "DELETE FROM fts_credentials WHERE credential_id IN (
                 WITH RECURSIVE t(id) AS (SELECT ?1 UNION SELECT c.id FROM credentials c JOIN t ON c.parent_id = t.id)
@@ -712,7 +801,8 @@ impl Wallet {
         .map_err(|e| StoreError::db("removing a credential", e))?;
         tx.execute("DELETE FROM credentials WHERE id = ?1", [&id])
             .map_err(|e| StoreError::db("removing a credential", e))?;
-        tx.commit().map_err(|e| StoreError::db("committing a removal", e))?;
+        tx.commit()
+            .map_err(|e| StoreError::db("committing a removal", e))?;
         Ok(summary)
     }
 
@@ -736,7 +826,8 @@ impl Wallet {
                 })
             })
             .map_err(|e| StoreError::db("listing skills", e))?;
-        rows.map(|r| r.map_err(|e| StoreError::db("listing skills", e))).collect()
+        rows.map(|r| r.map_err(|e| StoreError::db("listing skills", e)))
+            .collect()
     }
 
     /// Every tag with the number of credentials that carry it, most common first.
@@ -748,7 +839,8 @@ impl Wallet {
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
             .map_err(|e| StoreError::db("listing tags", e))?;
-        rows.map(|r| r.map_err(|e| StoreError::db("listing tags", e))).collect()
+        rows.map(|r| r.map_err(|e| StoreError::db("listing tags", e)))
+            .collect()
     }
 
     /// SQLite's `integrity_check` and SQLCipher's `cipher_integrity_check` (every page's
@@ -762,9 +854,15 @@ impl Wallet {
         if !problems.is_empty() {
             return Err(StoreError::IntegrityCheck(problems.join("; ")));
         }
-        let fk = collect_strings(&self.conn, "SELECT \"table\" || ' row ' || coalesce(rowid, '?') FROM pragma_foreign_key_check")?;
+        let fk = collect_strings(
+            &self.conn,
+            "SELECT \"table\" || ' row ' || coalesce(rowid, '?') FROM pragma_foreign_key_check",
+        )?;
         if !fk.is_empty() {
-            return Err(StoreError::IntegrityCheck(format!("broken links: {}", fk.join("; "))));
+            return Err(StoreError::IntegrityCheck(format!(
+                "broken links: {}",
+                fk.join("; ")
+            )));
         }
         Ok(())
     }
@@ -773,8 +871,9 @@ impl Wallet {
     /// For diagnostics and tests; it holds the credentials in clear, so never log or save it.
     pub fn dump(&self) -> Result<String, StoreError> {
         let content = backup::dump_tables(&self.conn, &mut |_, _| {})?;
-        serde_json::to_string_pretty(&content)
-            .map_err(|e| StoreError::Corrupt(format!("the wallet content cannot be written out: {e}")))
+        serde_json::to_string_pretty(&content).map_err(|e| {
+            StoreError::Corrupt(format!("the wallet content cannot be written out: {e}"))
+        })
     }
 
     fn summary(&self, id: &str) -> Result<Summary, StoreError> {
@@ -817,7 +916,11 @@ impl Wallet {
     /// Closes and deletes this wallet, its key description and its keychain entry: used to
     /// undo a creation that failed half-way.
     pub(crate) fn discard(self) {
-        let Wallet { conn, path, sidecar } = self;
+        let Wallet {
+            conn,
+            path,
+            sidecar,
+        } = self;
         drop(conn);
         let _ = fs::remove_file(&path);
         let _ = fs::remove_file(sidecar_path(&path));
@@ -834,11 +937,14 @@ impl Wallet {
 }
 
 fn collect_strings(conn: &Connection, sql: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare(sql).map_err(|e| StoreError::db("checking integrity", e))?;
+    let mut stmt = conn
+        .prepare(sql)
+        .map_err(|e| StoreError::db("checking integrity", e))?;
     let rows = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .map_err(|e| StoreError::db("checking integrity", e))?;
-    rows.map(|r| r.map_err(|e| StoreError::db("checking integrity", e))).collect()
+    rows.map(|r| r.map_err(|e| StoreError::db("checking integrity", e)))
+        .collect()
 }
 
 const SUMMARY_COLS: &str = "c.id, c.format, c.title, c.issuer_name, c.issuer_id, c.issued, \
@@ -850,7 +956,9 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Summary, StoreE
     let id: String = r.get(0)?;
     let format: String = r.get(1)?;
     let Some(format) = Format::parse(&format) else {
-        return Ok(Err(StoreError::Corrupt(format!("credential {id} has an unknown format {format:?}"))));
+        return Ok(Err(StoreError::Corrupt(format!(
+            "credential {id} has an unknown format {format:?}"
+        ))));
     };
     Ok(Ok(Summary {
         id,
@@ -875,7 +983,11 @@ fn fts_query(search: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
-    if words.is_empty() { None } else { Some(words.join(" ")) }
+    if words.is_empty() {
+        None
+    } else {
+        Some(words.join(" "))
+    }
 }
 
 fn build_where(q: &ListQuery) -> (String, Vec<rusqlite::types::Value>) {
@@ -944,7 +1056,10 @@ pub(crate) fn resolve_id(conn: &Connection, id_or_prefix: &str) -> Result<String
                     |r| r.get(0),
                 )
                 .map_err(|e| StoreError::db("looking up an id", e))?;
-            Err(StoreError::AmbiguousId { prefix: id_or_prefix.to_string(), count: count.max(0) as u64 })
+            Err(StoreError::AmbiguousId {
+                prefix: id_or_prefix.to_string(),
+                count: count.max(0) as u64,
+            })
         }
     }
 }
@@ -952,7 +1067,8 @@ pub(crate) fn resolve_id(conn: &Connection, id_or_prefix: &str) -> Result<String
 /// Rebuilds the search entry of one credential from its stored rows.
 pub(crate) fn refresh_fts(tx: &Connection, id: &str) -> Result<(), StoreError> {
     let e = |e| StoreError::db("indexing a credential for search", e);
-    tx.execute("DELETE FROM fts_credentials WHERE credential_id = ?1", [id]).map_err(e)?;
+    tx.execute("DELETE FROM fts_credentials WHERE credential_id = ?1", [id])
+        .map_err(e)?;
     tx.execute(
         "INSERT INTO fts_credentials (credential_id, title, issuer, description, skills)
          SELECT c.id, c.title,
@@ -969,11 +1085,20 @@ pub(crate) fn refresh_fts(tx: &Connection, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn add_original(tx: &Transaction<'_>, id: &str, o: &NewOriginal, now: &str) -> Result<bool, StoreError> {
+fn add_original(
+    tx: &Transaction<'_>,
+    id: &str,
+    o: &NewOriginal,
+    now: &str,
+) -> Result<bool, StoreError> {
     let e = |e| StoreError::db("storing an original", e);
     let sha = hex::encode(Sha256::digest(&o.bytes));
     let exists: Option<i64> = tx
-        .query_row("SELECT 1 FROM originals WHERE credential_id = ?1 AND sha256 = ?2", params![id, sha], |r| r.get(0))
+        .query_row(
+            "SELECT 1 FROM originals WHERE credential_id = ?1 AND sha256 = ?2",
+            params![id, sha],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(e)?;
     if exists.is_some() {
@@ -1013,21 +1138,29 @@ fn insert_tree(
         )));
     }
     let existing: Option<Option<String>> = tx
-        .query_row("SELECT parent_id FROM credentials WHERE id = ?1", [&id], |r| r.get(0))
+        .query_row(
+            "SELECT parent_id FROM credentials WHERE id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(e)?;
     let already_present = existing.is_some();
     match existing {
         Some(existing_parent) => {
             if let (None, Some(p)) = (existing_parent, parent) {
-                tx.execute("UPDATE credentials SET parent_id = ?1 WHERE id = ?2", params![p, id])
-                    .map_err(e)?;
+                tx.execute(
+                    "UPDATE credentials SET parent_id = ?1 WHERE id = ?2",
+                    params![p, id],
+                )
+                .map_err(e)?;
             }
         }
         None => {
             let v = &c.credential;
-            let view = serde_json::to_string(v)
-                .map_err(|err| StoreError::InvalidCredential(format!("its view cannot be written: {err}")))?;
+            let view = serde_json::to_string(v).map_err(|err| {
+                StoreError::InvalidCredential(format!("its view cannot be written: {err}"))
+            })?;
             tx.execute(
                 "INSERT INTO credentials (id, key, parent_id, format, title, issuer_name, issuer_id, issued, image, description, view_json, imported_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -1057,8 +1190,11 @@ fn insert_tree(
             let mut seen = HashSet::new();
             for t in &v.tags {
                 if seen.insert(t.as_str()) {
-                    tx.execute("INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)", params![id, t])
-                        .map_err(e)?;
+                    tx.execute(
+                        "INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)",
+                        params![id, t],
+                    )
+                    .map_err(e)?;
                 }
             }
         }
@@ -1078,5 +1214,10 @@ fn insert_tree(
         children.push(insert_tree(tx, child, Some(&id), now, ancestors)?);
     }
     ancestors.pop();
-    Ok(Inserted { id, already_present, originals_added, children })
+    Ok(Inserted {
+        id,
+        already_present,
+        originals_added,
+        children,
+    })
 }

@@ -7,8 +7,16 @@ use super::StoreError;
 
 /// Every migration, in order. Never edit or remove one that has shipped: add the next.
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (1, "credentials", include_str!("../../migrations/0001_credentials.sql")),
-    (2, "skills_tags_search", include_str!("../../migrations/0002_skills_tags_search.sql")),
+    (
+        1,
+        "credentials",
+        include_str!("../../migrations/0001_credentials.sql"),
+    ),
+    (
+        2,
+        "skills_tags_search",
+        include_str!("../../migrations/0002_skills_tags_search.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -26,7 +34,10 @@ pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
 pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
     let current = version(conn)?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { found: current, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
     }
     for &(n, name, sql) in MIGRATIONS {
         if n <= current || n > target {
@@ -34,8 +45,10 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreEr
         }
         let what = format!("applying migration {n:04}_{name}");
         let tx = conn.transaction().map_err(|e| StoreError::db(&what, e))?;
-        tx.execute_batch(sql).map_err(|e| StoreError::db(&what, e))?;
-        tx.pragma_update(None, "user_version", n).map_err(|e| StoreError::db(&what, e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::db(&what, e))?;
+        tx.pragma_update(None, "user_version", n)
+            .map_err(|e| StoreError::db(&what, e))?;
         tx.commit().map_err(|e| StoreError::db(&what, e))?;
         tracing::info!(migration = n, "wallet schema migrated");
     }
