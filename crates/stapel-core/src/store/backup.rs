@@ -478,6 +478,15 @@ impl Wallet {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(), StoreError> {
         kdf.validate()?;
+        let same = |a: &Path, b: &Path| match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(out, self.path()) || same(out, &key::sidecar_path(self.path())) {
+            return Err(StoreError::BackupOverWallet {
+                path: out.to_owned(),
+            });
+        }
         // One read transaction, so the backup is a consistent snapshot.
         let tx = self
             .conn()

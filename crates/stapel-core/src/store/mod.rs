@@ -87,6 +87,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the wallet failed its integrity check: {0}")]
     IntegrityCheck(String),
+    #[error("a backup cannot be written over the wallet itself or its key description ({path})")]
+    BackupOverWallet { path: PathBuf },
+    #[error(
+        "the wallet file {path} is empty: its creation was interrupted; remove it and create the wallet again"
+    )]
+    EmptyWallet { path: PathBuf },
     #[error("{path} is not a Stapel backup")]
     NotABackup { path: PathBuf },
     #[error("{path} is a Stapel backup of an unknown format version {version}")]
@@ -527,6 +533,12 @@ impl Wallet {
     pub fn open(path: &Path, unlock: Unlock) -> Result<Wallet, StoreError> {
         if !path.is_file() {
             return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        // An empty file opens with any key (SQLCipher has nothing to check it against).
+        if fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+            return Err(StoreError::EmptyWallet {
                 path: path.to_owned(),
             });
         }

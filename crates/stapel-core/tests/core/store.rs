@@ -1298,3 +1298,56 @@ fn keychain_a_backup_restores_into_a_new_keychain_wallet() {
     let r = Wallet::open(&target, Unlock::Keychain).expect("reopen");
     assert_eq!(r.count(&ListQuery::default()).expect("count"), 4);
 }
+
+#[test]
+fn a_backup_is_never_written_over_the_wallet_it_comes_from() {
+    let t = tmp();
+    let w = sample_wallet(&t);
+    let before = files_in(t.wallet.parent().expect("dir"));
+    for out in [t.wallet.clone(), sidecar_path(&t.wallet)] {
+        let err = w
+            .backup(&out, &pass("b"), CHEAP, &mut |_, _| {})
+            .expect_err("over the wallet");
+        assert!(
+            matches!(err, StoreError::BackupOverWallet { .. }),
+            "{err:?}"
+        );
+    }
+    assert_eq!(files_in(t.wallet.parent().expect("dir")), before);
+}
+
+#[test]
+fn an_empty_wallet_file_is_refused_whatever_the_passphrase() {
+    let t = tmp();
+    drop(new_wallet(&t, "p"));
+    fs::write(&t.wallet, b"").expect("truncate");
+    let err = Wallet::open(&t.wallet, Unlock::Passphrase(pass("anything"))).expect_err("empty");
+    assert!(matches!(err, StoreError::EmptyWallet { .. }), "{err:?}");
+    assert_eq!(fs::metadata(&t.wallet).expect("file").len(), 0);
+}
+
+#[test]
+fn the_desktop_key_derivation_parameters_create_and_open_a_wallet() {
+    assert_eq!(
+        KdfParams::DESKTOP,
+        KdfParams {
+            m_cost_kib: 65536,
+            t_cost: 3,
+            p_cost: 1
+        }
+    );
+    let t = tmp();
+    drop(
+        Wallet::create(
+            &t.wallet,
+            Protection::Passphrase(pass("p")),
+            KdfParams::DESKTOP,
+        )
+        .expect("create"),
+    );
+    let sc: serde_json::Value =
+        serde_json::from_slice(&fs::read(sidecar_path(&t.wallet)).expect("sidecar")).expect("json");
+    assert_eq!(sc["kdf"]["m_cost_kib"], 65536);
+    assert_eq!(sc["kdf"]["t_cost"], 3);
+    Wallet::open(&t.wallet, Unlock::Passphrase(pass("p"))).expect("open");
+}
