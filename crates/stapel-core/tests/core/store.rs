@@ -1351,3 +1351,173 @@ fn the_desktop_key_derivation_parameters_create_and_open_a_wallet() {
     assert_eq!(sc["kdf"]["t_cost"], 3);
     Wallet::open(&t.wallet, Unlock::Passphrase(pass("p"))).expect("open");
 }
+
+/// Opens a backup by its documented layout, independently of the store.
+fn unseal(file: &[u8], passphrase: &str) -> (Vec<u8>, serde_json::Value) {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    assert_eq!(&file[..8], b"STAPELBK");
+    let be = |i: usize| u32::from_be_bytes(file[i..i + 4].try_into().expect("4 bytes"));
+    let salt_len = usize::from(file[23]);
+    let header_len = 24 + salt_len + 24;
+    let params = argon2::Params::new(be(11), be(15), be(19), Some(32)).expect("params");
+    let mut key = [0u8; 32];
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), &file[24..24 + salt_len], &mut key)
+        .expect("argon2");
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key));
+    let plain = cipher
+        .decrypt(
+            chacha20poly1305::XNonce::from_slice(&file[24 + salt_len..header_len]),
+            Payload {
+                msg: &file[header_len..],
+                aad: &file[..header_len],
+            },
+        )
+        .expect("the documented layout decrypts");
+    (
+        file[..header_len].to_vec(),
+        serde_json::from_slice(&plain).expect("json content"),
+    )
+}
+
+/// Seals changed content under the same header, as a backup writer following the layout would.
+fn reseal(header: &[u8], content: &serde_json::Value, passphrase: &str) -> Vec<u8> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let be = |i: usize| u32::from_be_bytes(header[i..i + 4].try_into().expect("4 bytes"));
+    let salt_len = usize::from(header[23]);
+    let params = argon2::Params::new(be(11), be(15), be(19), Some(32)).expect("params");
+    let mut key = [0u8; 32];
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), &header[24..24 + salt_len], &mut key)
+        .expect("argon2");
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key));
+    let msg = serde_json::to_vec(content).expect("json");
+    let sealed = cipher
+        .encrypt(
+            chacha20poly1305::XNonce::from_slice(&header[24 + salt_len..]),
+            Payload {
+                msg: &msg,
+                aad: header,
+            },
+        )
+        .expect("encrypt");
+    [header.to_vec(), sealed].concat()
+}
+
+#[test]
+fn the_backup_file_follows_its_documented_layout() {
+    let t = tmp();
+    let w = sample_wallet(&t);
+    let out = t.wallet.with_file_name("b.stapel");
+    w.backup(&out, &pass("b"), CHEAP, &mut |_, _| {})
+        .expect("backup");
+    let file = fs::read(&out).expect("read");
+    assert_eq!(&file[8..11], &[0, 1, 1], "format version 1, Argon2id");
+    let (_, content) = unseal(&file, "b");
+    assert_eq!(content["format"], "stapel-backup-content");
+    let names: Vec<&str> = content["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .map(|t| t["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["credentials", "originals", "skills", "tags"]);
+}
+
+#[test]
+fn a_restore_that_fails_half_way_changes_nothing_and_leaves_no_new_wallet() {
+    let t = tmp();
+    let src = sample_wallet(&t);
+    let out = t.wallet.with_file_name("b.stapel");
+    src.backup(&out, &pass("b"), CHEAP, &mut |_, _| {})
+        .expect("backup");
+    let (header, mut content) = unseal(&fs::read(&out).expect("read"), "b");
+
+    // The last credential row (in id order) gets a wrong id for its key: the staging database
+    // accepts it, but a wallet that already holds that key refuses it, after the credentials
+    // before it in the same restore went in.
+    let tables = content["tables"].as_array_mut().expect("tables");
+    let creds = tables
+        .iter_mut()
+        .find(|t| t["name"] == "credentials")
+        .expect("credentials");
+    let id_at = creds["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .position(|c| c == "id")
+        .expect("id");
+    let key_at = creds["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .position(|c| c == "key")
+        .expect("key");
+    let rows = creds["rows"].as_array_mut().expect("rows");
+    let last = rows.last_mut().expect("a row");
+    let key = last[key_at]["text"].as_str().expect("a key").to_string();
+    let bad_id = "f".repeat(64);
+    let real_id = last[id_at]["text"].as_str().expect("an id").to_string();
+    last[id_at] = serde_json::json!({ "text": bad_id });
+    for t in tables.iter_mut().filter(|t| t["name"] != "credentials") {
+        let at = t["columns"]
+            .as_array()
+            .expect("cols")
+            .iter()
+            .position(|c| c == "credential_id")
+            .expect("credential_id");
+        for row in t["rows"].as_array_mut().expect("rows") {
+            if row[at]["text"] == real_id.as_str() {
+                row[at] = serde_json::json!({ "text": bad_id });
+            }
+        }
+    }
+    fs::write(&out, reseal(&header, &content, "b")).expect("write");
+    let backup = Backup::read(&out, &pass("b")).expect("authentic, if wrong inside");
+
+    let other = tmp();
+    let mut target = new_wallet(&other, "p");
+    let holder = ["urn:a", "urn:b", "urn:c", "urn:d"]
+        .into_iter()
+        .find(|k| *k == key)
+        .expect("one of the sample keys");
+    target
+        .insert(&cred(holder, "Already here", "Hanze", None), now())
+        .expect("insert");
+    let before = target.dump().expect("dump");
+    let err = target
+        .restore(&backup, &mut |_, _| {})
+        .expect_err("the key is taken");
+    assert!(matches!(err, StoreError::Database { .. }), "{err:?}");
+    assert_eq!(target.dump().expect("dump"), before);
+    target.integrity_check().expect("integrity");
+
+    // Into a new wallet: the same content without the holder restores fine, so break it
+    // instead with a child whose parent is missing; nothing is left behind.
+    let tables = content["tables"].as_array_mut().expect("tables");
+    let creds = tables
+        .iter_mut()
+        .find(|t| t["name"] == "credentials")
+        .expect("credentials");
+    let parent_at = creds["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .position(|c| c == "parent_id")
+        .expect("parent_id");
+    creds["rows"].as_array_mut().expect("rows")[0][parent_at] =
+        serde_json::json!({ "text": "e".repeat(64) });
+    fs::write(&out, reseal(&header, &content, "b")).expect("write");
+    let backup = Backup::read(&out, &pass("b")).expect("authentic");
+    let fresh = other.wallet.with_file_name("fresh.db");
+    let err = Wallet::restore_new(
+        &fresh,
+        Protection::Passphrase(pass("n")),
+        CHEAP,
+        &backup,
+        &mut |_, _| {},
+    )
+    .expect_err("a broken link");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert!(!fresh.exists() && !sidecar_path(&fresh).exists());
+}
