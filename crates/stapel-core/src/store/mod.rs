@@ -344,7 +344,10 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
     )
-    .map_err(|e| StoreError::db("configuring the connection", e))
+    .map_err(|e| StoreError::db("configuring the connection", e))?;
+    // Another Stapel (the CLI while the app is open) may hold a write lock for a moment.
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| StoreError::db("configuring the connection", e))
 }
 
 fn check_kdf_salt(sc: &Sidecar, path: &Path) -> Result<(Vec<u8>, KdfParams), StoreError> {
@@ -923,6 +926,31 @@ impl Wallet {
             out.push(info);
         }
         Ok(out)
+    }
+
+    /// Deletes the wallet for good: closes it, removes the database file, its key description
+    /// and (keychain mode) its key from the keychain. Take a backup first.
+    pub fn delete(self) -> Result<(), StoreError> {
+        let Wallet {
+            conn,
+            path,
+            sidecar,
+        } = self;
+        drop(conn);
+        if let (KeyMode::Keychain, Some(account)) =
+            (sidecar.key_mode, sidecar.keychain_account.as_deref())
+        {
+            Keychain::connect()?.delete_key(account)?;
+        }
+        let sidecar_file = sidecar_path(&path);
+        for f in [&path, &sidecar_file] {
+            match fs::remove_file(f) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(format!("remove {}", f.display()), e)),
+            }
+        }
+        key::sync_dir(&path).map_err(|e| StoreError::io(format!("remove {}", path.display()), e))
     }
 
     /// Closes and deletes this wallet, its key description and its keychain entry: used to

@@ -1236,6 +1236,19 @@ fn keychain_a_wallet_key_kept_in_the_keychain_survives_closing_and_reopening() {
         &fs::read(&t.wallet).expect("file")[..16],
         b"SQLite format 3\0"
     );
+
+    // Deleting the wallet takes its key out of the keychain.
+    let saved = fs::read(sidecar_path(&t.wallet)).expect("sidecar");
+    let copy = t.wallet.with_file_name("copy.db");
+    fs::copy(&t.wallet, &copy).expect("copy");
+    fs::write(sidecar_path(&copy), &saved).expect("copy sidecar");
+    Wallet::open(&t.wallet, Unlock::Keychain)
+        .expect("open")
+        .delete()
+        .expect("delete");
+    assert!(!t.wallet.exists() && !sidecar_path(&t.wallet).exists());
+    let err = Wallet::open(&copy, Unlock::Keychain).expect_err("the key is gone");
+    assert!(matches!(err, StoreError::KeychainKeyMissing), "{err:?}");
 }
 
 #[test]
@@ -1279,6 +1292,10 @@ fn keychain_switching_between_keychain_and_passphrase_rekeys_and_forgets_the_old
     let err = Wallet::open(&t.wallet, Unlock::Passphrase(pass("now a passphrase")))
         .expect_err("the passphrase is gone");
     assert!(matches!(err, StoreError::NeedsKeychain), "{err:?}");
+    Wallet::open(&t.wallet, Unlock::Keychain)
+        .expect("open")
+        .delete()
+        .expect("delete");
 }
 
 #[test]
@@ -1297,6 +1314,8 @@ fn keychain_a_backup_restores_into_a_new_keychain_wallet() {
     drop(r);
     let r = Wallet::open(&target, Unlock::Keychain).expect("reopen");
     assert_eq!(r.count(&ListQuery::default()).expect("count"), 4);
+    r.delete().expect("delete");
+    assert!(!target.exists());
 }
 
 #[test]
@@ -1324,6 +1343,15 @@ fn an_empty_wallet_file_is_refused_whatever_the_passphrase() {
     let err = Wallet::open(&t.wallet, Unlock::Passphrase(pass("anything"))).expect_err("empty");
     assert!(matches!(err, StoreError::EmptyWallet { .. }), "{err:?}");
     assert_eq!(fs::metadata(&t.wallet).expect("file").len(), 0);
+}
+
+#[test]
+fn deleting_a_passphrase_wallet_removes_its_files() {
+    let t = tmp();
+    new_wallet(&t, "p").delete().expect("delete");
+    assert!(files_in(t.wallet.parent().expect("dir")).is_empty());
+    let err = Wallet::open(&t.wallet, Unlock::Passphrase(pass("p"))).expect_err("gone");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
 }
 
 #[test]
