@@ -192,3 +192,374 @@ fn every_credential_in_the_shared_vectors_parses_and_every_other_file_is_listed_
 }
 
 const PARSED_COUNT: usize = 233;
+
+// ---------------------------------------------------------------------------------------------
+// Expectations for a representative set: snapshot files under `expected/` (reviewed line by
+// line when written) plus the key fields asserted in code.
+
+/// The parts of a [`Parsed`] a snapshot records.
+fn summary(p: &Parsed) -> serde_json::Value {
+    serde_json::json!({
+        "format": p.format,
+        "wrapping": p.wrapping,
+        "key": p.key,
+        "credential": p.credential,
+        "children": p.children.iter().map(summary).collect::<Vec<_>>(),
+        "related": p.related.iter().map(|r| serde_json::json!({
+            "role": r.role, "url": r.url, "media_type": r.media_type, "fetched": r.fetched, "bytes": r.bytes.len(),
+        })).collect::<Vec<_>>(),
+        "warnings": p.warnings,
+    })
+}
+
+/// Compares with `expected/<name>.json`. A missing file is written and the test fails, so a
+/// new snapshot is always reviewed before it counts; `STAPEL_BLESS=1` rewrites them.
+fn snapshot(name: &str, p: &Parsed) {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/core/expected")).join(format!("{name}.json"));
+    let got = summary(p);
+    let bless = std::env::var_os("STAPEL_BLESS").is_some();
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !bless => {
+            let want: serde_json::Value = serde_json::from_str(&text).expect("snapshot is JSON");
+            assert_eq!(got, want, "{name}: the view differs from {}", path.display());
+        }
+        _ => {
+            std::fs::write(&path, serde_json::to_string_pretty(&got).expect("serializable") + "\n").expect("write snapshot");
+            assert!(bless, "{name}: wrote a new snapshot {}; review it and run again", path.display());
+        }
+    }
+}
+
+fn read_ok(rel: &str, fetcher: &dyn Fetcher) -> Parsed {
+    formats::read(&read_file(rel), fetcher).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+const SPEC: &str = "1-ob3/1edtech-openbadges-specification";
+const RENDERED: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509";
+const EDU: &str = "4-ob2/educredentials-obv3-examples/_data/credentials";
+
+#[test]
+fn the_1edtech_ob3_test_vector_reads_into_the_view() {
+    let p = read_ok(&format!("{SPEC}/impl/extracted/linked-data-proof-ob.signed-credential.json"), &Offline);
+    assert_eq!(p.format, formats::Format::VcJsonLd);
+    assert_eq!(p.wrapping, formats::Wrapping::Bare);
+    assert_eq!(p.credential.title, "Teamwork Badge");
+    assert!(p.credential.types.contains(&"OpenBadgeCredential".to_string()));
+    assert_eq!(p.key, format!("id:{}", p.credential.id.clone().expect("has an id")));
+    snapshot("ob3-1edtech-linked-data-proof-ob", &p);
+}
+
+#[test]
+fn the_complete_ob3_spec_example_keeps_results_alignments_evidence_endorsements_and_status() {
+    let p = read_ok(&format!("{RENDERED}/example-36-complete-openbadgecredential.signed.json"), &Offline);
+    let c = &p.credential;
+    assert_eq!(c.achievement.achievement_type.as_deref(), Some("Degree"));
+    assert_eq!(c.achievement.field_of_study.as_deref(), Some("Research"));
+    assert_eq!(c.tags, ["research", "computer science"]);
+    assert_eq!(c.skills.len(), 2);
+    assert_eq!(c.skills[0].framework.as_deref(), Some("1EdTech University Program and Course Catalog"));
+    assert_eq!(c.skills[1].framework.as_deref(), Some("Credential Engine"), "known host wins over the stated name");
+    assert!(c.credits.iter().any(|k| k.amount == 36.0 && k.source == "achievement.creditsAvailable"));
+    assert!(c.credits.iter().any(|k| k.amount == 42.0 && k.source == "credentialSubject.creditsEarned"));
+    assert_eq!(c.results.len(), 3);
+    assert_eq!(c.results[0].description.as_deref(), Some("Final Project Grade"));
+    assert_eq!(c.results[0].value.as_deref(), Some("A"));
+    assert_eq!(c.results[2].status.as_deref(), Some("Completed"));
+    assert_eq!(c.evidence.len(), 3, "two evidence objects and the subject's narrative");
+    assert_eq!(
+        c.endorsements,
+        ["http://1edtech.edu/endorsementcredential/3735", "http://1edtech.edu/endorsementcredential/3734", "http://1edtech.edu/endorsementcredential/3736"]
+    );
+    assert_eq!(c.status.len(), 1);
+    assert_eq!(c.status[0].kind, "1EdTechRevocationList");
+    assert_eq!(c.status[0].list.as_deref(), Some("https://1edtech.edu/credentials/3732/revocations"));
+    assert_eq!(c.valid_until.as_deref(), Some("2030-01-01T00:00:00Z"));
+    assert_eq!(c.issuer.country.as_deref(), Some("USA"));
+    snapshot("ob3-spec-example-36-complete", &p);
+}
+
+#[test]
+fn a_clr_is_read_as_a_whole_with_each_nested_credential_as_a_child() {
+    let p = read_ok(&format!("{SPEC}/impl/extracted/linked-data-proof-clr.signed-credential.json"), &Offline);
+    assert!(p.credential.types.contains(&"ClrCredential".to_string()));
+    assert_eq!(p.credential.title, "Sample Transcript");
+    assert_eq!(p.children.len(), 1);
+    let child = &p.children[0];
+    assert_eq!(child.format, formats::Format::VcJsonLd);
+    assert_eq!(child.credential.title, "Example University Degree");
+    assert_eq!(child.credential.achievement.name.as_deref(), Some("Achievement 1"));
+    assert_eq!(child.key, "id:urn:uuid:91537dba-56cb-11ec-bf63-0242ac130002");
+    assert_eq!(p.all().len(), 2);
+    snapshot("clr-1edtech-linked-data-proof-clr", &p);
+}
+
+#[test]
+fn the_spec_jwt_example_decodes_to_the_same_credential_as_its_json() {
+    let jwt = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"), &Offline);
+    let json = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.signed.json"), &Offline);
+    // The 1EdTech "as JWT" tab puts the credential itself in the payload (VCDM 2.0 JOSE style).
+    assert_eq!(jwt.format, formats::Format::VcJose);
+    assert_eq!(jwt.key, json.key);
+    assert_eq!(jwt.credential.title, "Teamwork Badge");
+    assert_eq!(jwt.credential.issuer.name.as_deref(), Some("Example Corp"));
+    assert_eq!(jwt.credential, json.credential);
+    snapshot("ob3-spec-example-35-jwt", &jwt);
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn a_vc_jwt_with_a_vc_claim_reads_the_claim_and_fills_gaps_from_the_jwt_claims() {
+    let json = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.unsigned.json"), &Offline);
+    let mut vc = json.document.clone();
+    let id = vc.as_object_mut().and_then(|o| o.remove("id")).expect("has an id");
+    vc.as_object_mut().map(|o| o.remove("issuer"));
+    let claims = serde_json::json!({"vc": vc, "jti": id, "iss": "https://example.com/issuers/876543", "nbf": 1262304000, "exp": 1893456000, "sub": "did:example:ebfeb1f712ebc6f1c276e12ec21"});
+    let token = format!("{}.{}.{}", b64url(br#"{"alg":"RS256","typ":"JWT"}"#), b64url(claims.to_string().as_bytes()), b64url(b"not checked here"));
+    let p = formats::read(token.as_bytes(), &Offline).expect("VC-JWT reads");
+    assert_eq!(p.format, formats::Format::VcJwt);
+    assert_eq!(p.document, vc, "the document is the vc claim, unchanged");
+    assert_eq!(p.key, json.key, "jti stands in for the missing id");
+    assert_eq!(p.credential.issuer.id.as_deref(), Some("https://example.com/issuers/876543"));
+    assert_eq!(p.credential.valid_from.as_deref(), Some("2010-01-01T00:00:00Z"));
+    assert_eq!(p.credential.valid_until.as_deref(), Some("2030-01-01T00:00:00Z"));
+}
+
+#[test]
+fn a_baked_ob2_png_follows_its_badge_class_and_issuer_through_the_fetcher() {
+    let p = read_ok("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png", &ob2_fetcher(false));
+    assert_eq!(p.format, formats::Format::Ob2Hosted);
+    assert_eq!(p.wrapping, formats::Wrapping::BakedPng);
+    assert_eq!(p.key, "id:https://example.org/beths-robotics-badge.json");
+    assert_eq!(p.credential.title, "Awesome Robotics Badge");
+    assert_eq!(p.credential.issuer.name.as_deref(), Some("An Example Badge Issuer"));
+    assert_eq!(p.credential.issuer.email.as_deref(), Some("contact@example.org"));
+    assert_eq!(p.credential.issued.as_deref(), Some("2016-12-31T23:59:59Z"));
+    let r = p.credential.recipient.as_ref().expect("recipient");
+    assert!(r.hashed);
+    assert_eq!(r.salt.as_deref(), Some("deadsea"));
+    let roles: Vec<(&str, bool)> = p.related.iter().map(|r| (r.role.as_str(), r.fetched)).collect();
+    assert_eq!(roles, [("badgeclass", true), ("issuer", true)]);
+    assert_eq!(p.related[0].bytes, read_file(&format!("{OB2_COMPONENTS}/2_0_basic_badgeclass.json")), "kept verbatim");
+    snapshot("ob2-baked-heart-png", &p);
+}
+
+#[test]
+fn without_the_network_an_ob2_assertion_whose_badge_class_is_a_url_says_what_it_could_not_get() {
+    let e = formats::read(&read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png"), &Offline)
+        .expect_err("badge class unreachable");
+    assert_eq!(
+        e.to_string(),
+        "the badge baked into the PNG image is unreadable: cannot get the badge class: https://example.org/robotics-badge.json: not fetched, working offline"
+    );
+}
+
+#[test]
+fn the_spec_baked_svg_reads_its_embedded_badge_class_and_issuer() {
+    let p = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg", &Offline);
+    assert_eq!(p.wrapping, formats::Wrapping::BakedSvg);
+    assert_eq!(p.key, "id:https://example.org/assertions/123");
+    assert_eq!(p.credential.title, "3-D Printmaster");
+    assert_eq!(p.credential.criteria.as_deref(), Some("Students are tested on …"));
+    assert_eq!(p.credential.issuer.name.as_deref(), Some("Example Maker Society"));
+    assert_eq!(p.credential.issued.as_deref(), Some("2016-12-31T23:59:59Z"));
+    let roles: Vec<(&str, bool)> = p.related.iter().map(|r| (r.role.as_str(), r.fetched)).collect();
+    assert_eq!(roles, [("badgeclass", false), ("issuer", false)]);
+    snapshot("ob2-spec-baked-svg", &p);
+}
+
+#[test]
+fn a_baked_svg_holding_only_a_url_is_followed_to_the_hosted_assertion() {
+    let c = vectors().join(OB2_COMPONENTS);
+    let map: HashMap<String, PathBuf> = [
+        ("http://example.org".to_string(), c.join("2_0_basic_assertion.json")),
+        ("https://example.org/robotics-badge.json".to_string(), c.join("2_0_basic_badgeclass.json")),
+        ("https://example.org/organization.json".to_string(), c.join("2_0_basic_issuer.json")),
+    ]
+    .into_iter()
+    .collect();
+    let fetcher = MapFetcher::new(map, None);
+    for name in ["baked.svg", "no-json.svg"] {
+        let p = read_ok(&format!("4-ob2/mozilla-openbadges-bakery/test/{name}"), &fetcher);
+        assert_eq!(p.wrapping, formats::Wrapping::BakedSvg, "{name}");
+        assert_eq!(p.credential.title, "Awesome Robotics Badge", "{name}");
+        let roles: Vec<&str> = p.related.iter().map(|r| r.role.as_str()).collect();
+        assert_eq!(roles, ["assertion", "badgeclass", "issuer"], "{name}");
+        assert_eq!(p.related[0].url.as_deref(), Some("http://example.org"));
+    }
+}
+
+#[test]
+fn dcc_fixtures_v1_and_v2_read_into_the_view() {
+    let v1 = read_ok(
+        "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v1/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-oldDCCExample.json",
+        &Offline,
+    );
+    assert_eq!(v1.credential.title, "GT Guide", "a DCC credential names itself in hasCredential");
+    assert_eq!(v1.credential.issuer.name.as_deref(), Some("Your friendly issuer."));
+    assert_eq!(v1.credential.issued.as_deref(), Some("2021-09-06T00:00:00Z"));
+    assert_eq!(v1.credential.recipient.as_ref().and_then(|r| r.name.as_deref()), Some("Ya Ya Na"));
+    snapshot("dcc-v1-old-dcc-example", &v1);
+    let v2 = read_ok("1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/noRegistry-revokedStatus-noExpiry.json", &Offline);
+    assert_eq!(v2.credential.status.len(), 1);
+    assert_eq!(v2.credential.status[0].kind, "BitstringStatusListEntry");
+    assert_eq!(v2.credential.status[0].purpose.as_deref(), Some("revocation"));
+    assert!(v2.credential.status[0].index.is_some());
+    snapshot("dcc-v2-revoked-status", &v2);
+}
+
+#[test]
+fn an_educredential_microcredential_gives_ects_eqf_language_and_the_eu_elements() {
+    let p = read_ok(&format!("{EDU}/theed_microcredential_full_ho.json"), &Offline);
+    let c = &p.credential;
+    let e = c.edubadges.as_ref().expect("edubadges fields");
+    assert_eq!(e.ects, Some(3.0));
+    assert_eq!(e.eqf.as_deref(), Some("4"));
+    assert_eq!(e.language.as_deref(), Some("en-EN"));
+    assert_eq!(e.institution_identifier.as_deref(), Some("42NB"));
+    assert_eq!(e.institution_name.as_deref(), Some("Naboo Theed University"));
+    assert_eq!(e.institution_country.as_deref(), Some("Naboo"));
+    assert_eq!(e.badge_kind.as_deref(), Some("microcredential"));
+    assert_eq!(c.levels, [formats::Level { framework: "EQF".into(), level: "4".into() }]);
+    assert_eq!(c.languages, ["en-EN"]);
+    assert_eq!(c.credits.len(), 1);
+    assert_eq!((c.credits[0].amount, c.credits[0].unit, c.credits[0].source.as_str()), (3.0, formats::CreditUnit::Ects, "achievement.ECTS"));
+    assert!(c.skills.is_empty(), "EQF and quality assurance alignments are not skills");
+    assert_eq!(c.eu.participation_form.as_deref(), Some("onsite or blended"));
+    assert_eq!(c.eu.assessment_type.as_deref(), Some("testing"));
+    assert_eq!(c.eu.identity_checked, Some(true));
+    assert_eq!(c.eu.supervision.as_deref(), Some("onsite with identity verification"));
+    assert_eq!(c.eu.quality_assurance.as_deref(), Some("M Psychological Assessment (AV-4223)"));
+    assert_eq!(c.eu.grade.as_deref(), Some("8.5"));
+    assert_eq!(c.eu.workload.as_deref(), Some("3 ECTS"));
+    assert_eq!(c.results[0].description.as_deref(), Some("Final Project Grade"));
+    snapshot("educredential-theed-microcredential-full-ho", &p);
+}
+
+#[test]
+fn educredentials_with_sbu_or_time_investment_give_hour_credits() {
+    let sbu = read_ok(&format!("{EDU}/mbob_eo_eov_microcredential_full.json"), &Offline);
+    let e = sbu.credential.edubadges.as_ref().expect("edubadges");
+    assert_eq!(e.study_load_hours, Some(240.0));
+    assert_eq!(e.education_program_identifier.as_deref(), Some("20121343"));
+    assert_eq!(sbu.credential.credits[0].unit, formats::CreditUnit::Sbu);
+    assert_eq!(sbu.credential.languages, ["nl-NL"]);
+    let time = read_ok(&format!("{EDU}/theed_extracurricular_full_ho.json"), &Offline);
+    let e = time.credential.edubadges.as_ref().expect("edubadges");
+    assert_eq!(e.time_investment_hours, Some(13.0));
+    assert_eq!(e.badge_kind.as_deref(), Some("extracurricular"));
+    assert_eq!(time.credential.credits[0].unit, formats::CreditUnit::Hours);
+}
+
+#[test]
+fn every_educredential_example_reads_with_edubadges_fields_and_an_eqf_level_where_aligned() {
+    let dir = vectors().join(EDU);
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        let p = formats::read(&std::fs::read(&path).expect("file"), &Offline).expect("reads");
+        let raw = p.document.to_string();
+        assert!(p.credential.edubadges.is_some(), "{}", path.display());
+        assert_eq!(raw.contains("ext:EQF"), p.credential.levels.iter().any(|l| l.framework == "EQF"), "{}", path.display());
+        assert!(!p.credential.languages.is_empty(), "{}", path.display());
+        n += 1;
+    }
+    assert_eq!(n, 30);
+}
+
+/// An OB 2.0 assertion carrying all eleven edubadges extensions, each built from its published
+/// context: the extension name from `obi:validatesType`, the property from the context's own
+/// term (no public edubadges assertion exists to read instead).
+fn edubadges_assertion() -> serde_json::Value {
+    let dir = vectors().join("4-ob2/edubadges-server/apps/mainsite/static/extensions");
+    let value_for = |term: &str| -> serde_json::Value {
+        match term {
+            "ECTS" => serde_json::json!(2.5),
+            "EQF" => serde_json::json!(7),
+            "StudyLoad" => serde_json::json!(84),
+            "TimeInvestment" => serde_json::json!(12),
+            "EducationProgramIdentifier" => serde_json::json!([56823]),
+            "Language" => serde_json::json!("nl_NL"),
+            "LearningOutcome" => serde_json::json!("Will appreciate the benefits of learning a foreign language."),
+            "InstitutionIdentifier" => serde_json::json!("21PL"),
+            "InstitutionName" => serde_json::json!("Universiteit Utrecht"),
+            "InstitutionCountry" => serde_json::json!("NL"),
+            "GradingTableURL" => serde_json::json!("https://example.org/grading-table"),
+            other => panic!("an extension context defines an unexpected term {other}"),
+        }
+    };
+    let mut badge = serde_json::json!({
+        "type": "BadgeClass", "id": "https://example.org/edubadges/badgeclass/1", "name": "Introduction to Psychology",
+        "description": "Basics", "criteria": {"narrative": "Pass the exam"}, "image": "https://example.org/badge.png",
+        "issuer": {"type": "Issuer", "id": "https://example.org/edubadges/issuer/1", "name": "Faculty of Social Sciences", "url": "https://example.org"},
+        "alignment": [{"targetName": "Psychology", "targetUrl": "http://data.europa.eu/esco/skill/abc", "targetCode": "abc"}],
+        "tags": ["psychology"],
+    });
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("extensions dir") {
+        let path = entry.expect("entry").path();
+        if !path.is_dir() {
+            continue;
+        }
+        let ctx: serde_json::Value = serde_json::from_slice(&std::fs::read(path.join("context.json")).expect("context")).expect("JSON");
+        let name = ctx["obi:validation"][0]["obi:validatesType"].as_str().expect("validatesType").to_string();
+        let term = ctx["@context"].as_object().expect("context object").keys().find(|k| *k != "obi" && *k != "extensions").expect("term").clone();
+        let mut ext = serde_json::json!({
+            "@context": format!("https://api.edubadges.nl/static/extensions/{}/context.json", path.file_name().expect("name").to_string_lossy()),
+            "type": ["Extension", name],
+        });
+        ext[&term] = value_for(&term);
+        badge[&name] = ext;
+        names.push(name);
+    }
+    assert_eq!(names.len(), 11, "eleven edubadges extensions");
+    serde_json::json!({
+        "@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": "https://example.org/edubadges/assertion/1",
+        "recipient": {"type": "email", "hashed": true, "salt": "s", "identity": "sha256$00"},
+        "issuedOn": "2024-02-01T10:00:00+01:00", "verification": {"type": "hosted"}, "badge": badge,
+    })
+}
+
+#[test]
+fn an_ob2_assertion_with_the_eleven_edubadges_extensions_fills_the_typed_fields() {
+    let doc = edubadges_assertion();
+    let p = formats::read(doc.to_string().as_bytes(), &Offline).expect("reads");
+    let c = &p.credential;
+    let e = c.edubadges.as_ref().expect("edubadges fields");
+    assert_eq!(e.ects, Some(2.5));
+    assert_eq!(e.eqf.as_deref(), Some("7"));
+    assert_eq!(e.study_load_hours, Some(84.0));
+    assert_eq!(e.time_investment_hours, Some(12.0));
+    assert_eq!(e.learning_outcome.as_deref(), Some("Will appreciate the benefits of learning a foreign language."));
+    assert_eq!(e.language.as_deref(), Some("nl_NL"));
+    assert_eq!(e.institution_identifier.as_deref(), Some("21PL"));
+    assert_eq!(e.institution_name.as_deref(), Some("Universiteit Utrecht"));
+    assert_eq!(e.institution_country.as_deref(), Some("NL"));
+    assert_eq!(e.grading_table.as_deref(), Some("https://example.org/grading-table"));
+    assert_eq!(e.education_program_identifier.as_deref(), Some("56823"));
+    assert_eq!(c.levels, [formats::Level { framework: "EQF".into(), level: "7".into() }]);
+    assert_eq!(c.languages, ["nl-NL"]);
+    assert_eq!(c.learning_outcomes.len(), 1);
+    let credits: Vec<(f64, formats::CreditUnit, &str)> = {
+        let mut v: Vec<_> = c.credits.iter().map(|k| (k.amount, k.unit, k.source.as_str())).collect();
+        v.sort_by(|a, b| a.2.cmp(b.2));
+        v
+    };
+    assert_eq!(
+        credits,
+        [
+            (2.5, formats::CreditUnit::Ects, "extensions:ECTSExtension.ECTS"),
+            (84.0, formats::CreditUnit::Hours, "extensions:StudyLoadExtension.StudyLoad"),
+            (12.0, formats::CreditUnit::Hours, "extensions:TimeInvestmentExtension.TimeInvestment"),
+        ]
+    );
+    assert_eq!(c.issuer.country.as_deref(), Some("NL"));
+    assert_eq!(c.issued.as_deref(), Some("2024-02-01T09:00:00Z"));
+    assert_eq!(c.skills.len(), 1);
+    assert_eq!(c.skills[0].framework.as_deref(), Some("ESCO"));
+    assert_eq!(c.tags, ["psychology"]);
+    assert_eq!(c.eu.workload.as_deref(), Some("2.5 ECTS"));
+}
