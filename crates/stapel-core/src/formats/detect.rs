@@ -308,7 +308,11 @@ fn png_badge(bytes: &[u8]) -> Result<String, FormatError> {
             text
         })
     };
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    // By default the decoder silently drops an ancillary chunk whose CRC fails, which would
+    // turn a damaged badge chunk into "no badge": refuse the file instead.
+    let mut options = png::DecodeOptions::default();
+    options.set_skip_ancillary_crc_failures(false);
+    let decoder = png::Decoder::new_with_options(std::io::Cursor::new(bytes), options);
     let mut reader = decoder.read_info().map_err(plain)?;
     reader.finish().map_err(plain)?;
     let info = reader.info();

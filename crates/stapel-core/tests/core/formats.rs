@@ -563,3 +563,278 @@ fn an_ob2_assertion_with_the_eleven_edubadges_extensions_fills_the_typed_fields(
     assert_eq!(c.tags, ["psychology"]);
     assert_eq!(c.eu.workload.as_deref(), Some("2.5 ECTS"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: each case is one clear error, never a panic.
+
+fn error_of(bytes: &[u8]) -> FormatError {
+    match formats::read(bytes, &Offline) {
+        Ok(p) => panic!("expected an error, read {:?}", p.credential.title),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn empty_input_is_refused_as_empty() {
+    assert!(matches!(error_of(b""), FormatError::Empty));
+    assert!(matches!(error_of(b" \n\t "), FormatError::Empty));
+    assert_eq!(error_of(b"").to_string(), "the file is empty");
+}
+
+#[test]
+fn input_larger_than_the_cap_is_refused_before_it_is_read() {
+    let big = vec![b' '; formats::MAX_INPUT_BYTES + 1];
+    let e = error_of(&big);
+    assert!(matches!(e, FormatError::TooLarge { limit: formats::MAX_INPUT_BYTES, .. }), "{e}");
+    assert_eq!(e.to_string(), format!("the file is {} bytes, more than the 20971520 bytes a single credential may have", big.len()));
+}
+
+#[test]
+fn truncated_json_says_the_file_was_cut_off() {
+    let full = read_file(&format!("{RENDERED}/example-35-sample-openbadgecredential.signed.json"));
+    let e = error_of(&full[..full.len() / 2]);
+    assert!(matches!(e, FormatError::TruncatedJson { .. }), "{e}");
+    assert!(e.to_string().starts_with("the JSON ends too early, as if the file were cut off"), "{e}");
+}
+
+#[test]
+fn non_utf8_input_is_refused_with_the_position_of_the_bad_byte() {
+    let e = error_of(b"{\"name\": \"caf\xe9\"}");
+    assert!(matches!(e, FormatError::NotText { at: 13 }), "{e}");
+    assert_eq!(e.to_string(), "the file is neither a PNG image nor text (it is not valid UTF-8 at byte 13)");
+}
+
+#[test]
+fn json_nested_a_hundred_thousand_deep_is_one_plain_error() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let e = error_of(deep.as_bytes());
+    assert!(matches!(e, FormatError::TooDeep), "{e}");
+    let deep_objects = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    let e = error_of(deep_objects.as_bytes());
+    assert_eq!(e.to_string(), "the JSON is nested too deeply to read (more than 128 levels)");
+}
+
+#[test]
+fn a_png_or_svg_without_a_badge_says_there_is_no_badge_in_it() {
+    let png = error_of(&read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/public_domain_heart.png"));
+    assert_eq!(
+        png.to_string(),
+        "not an Open Badge or Verifiable Credential: the PNG image has no badge baked into it (no openbadges chunk)"
+    );
+    let svg = error_of(&read_file("4-ob2/mozilla-openbadges-bakery/test/unbaked.svg"));
+    assert!(svg.to_string().contains("the SVG image has no badge baked into it"), "{svg}");
+}
+
+/// Offsets of each chunk's (start, type, data length) in a PNG.
+fn png_chunks(png: &[u8]) -> Vec<(usize, String, usize)> {
+    let mut out = Vec::new();
+    let mut i = 8;
+    while i + 8 <= png.len() {
+        let len = u32::from_be_bytes(png[i..i + 4].try_into().expect("4 bytes")) as usize;
+        out.push((i, String::from_utf8_lossy(&png[i + 4..i + 8]).into_owned(), len));
+        i += 12 + len;
+    }
+    out
+}
+
+#[test]
+fn a_png_with_a_corrupt_chunk_checksum_is_refused() {
+    let good = read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png");
+    for target in ["iTXt", "IDAT"] {
+        let (start, _, _) = png_chunks(&good).into_iter().find(|(_, t, _)| t == target).expect("chunk present");
+        let mut bad = good.clone();
+        bad[start + 8 + 3] ^= 0x20; // one bit of the chunk's data; its CRC no longer matches
+        let e = formats::read(&bad, &ob2_fetcher(false)).expect_err("corrupt chunk");
+        assert!(matches!(e, FormatError::BadPng(_)), "{target}: {e}");
+        assert_eq!(
+            e.to_string(),
+            "the PNG image cannot be read: a chunk is damaged (its checksum does not match): the file was corrupted",
+            "{target}"
+        );
+    }
+    let e = error_of(&good[..good.len() - 40]);
+    assert!(matches!(e, FormatError::BadPng(_)), "truncated PNG: {e}");
+}
+
+/// Records every URL asked for, and refuses it.
+struct Recording(std::sync::Mutex<Vec<String>>);
+
+impl Fetcher for Recording {
+    fn fetch(&self, url: &str) -> Result<stapel_core::net::Fetched, stapel_core::net::FetchError> {
+        self.0.lock().expect("lock").push(url.to_string());
+        Err(stapel_core::net::FetchError::Offline { url: url.to_string() })
+    }
+}
+
+#[test]
+fn an_svg_with_an_external_entity_is_refused_and_nothing_is_fetched() {
+    let svg = r#"<?xml version="1.0"?>
+<!DOCTYPE svg [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> <!ENTITY web SYSTEM "https://attacker.example/x"> ]>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">
+  <openbadges:assertion verify="https://example.org/a.json">&xxe;&web;</openbadges:assertion>
+</svg>"#;
+    let fetcher = Recording(std::sync::Mutex::new(Vec::new()));
+    let e = formats::read(svg.as_bytes(), &fetcher).expect_err("refused");
+    assert!(matches!(e, FormatError::BadSvg(_)), "{e}");
+    assert!(e.to_string().contains("`&xxe;`"), "{e}");
+    assert!(fetcher.0.lock().expect("lock").is_empty(), "nothing may be fetched");
+    // In the verify attribute too.
+    let attr = svg.replace(r#"verify="https://example.org/a.json">&xxe;&web;"#, r#"verify="&web;">"#);
+    let e = formats::read(attr.as_bytes(), &fetcher).expect_err("refused");
+    assert!(matches!(e, FormatError::BadSvg(_)), "{e}");
+    assert!(fetcher.0.lock().expect("lock").is_empty(), "nothing may be fetched");
+}
+
+#[test]
+fn an_svg_with_billion_laughs_entities_is_refused_without_expanding_them() {
+    let mut dtd = String::from(r#"<!ENTITY lol0 "lol">"#);
+    for i in 1..10 {
+        let prev = format!("&lol{};", i - 1);
+        dtd.push_str(&format!(r#"<!ENTITY lol{i} "{}">"#, prev.repeat(10)));
+    }
+    let started = std::time::Instant::now();
+    let inside = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE svg [{dtd}]><svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"><openbadges:assertion>&lol9;</openbadges:assertion></svg>"#
+    );
+    let e = error_of(inside.as_bytes());
+    assert!(matches!(e, FormatError::BadSvg(_)), "{e}");
+    assert!(e.to_string().contains("`&lol9;`"), "{e}");
+    let outside = format!(r#"<?xml version="1.0"?><!DOCTYPE svg [{dtd}]><svg xmlns="http://www.w3.org/2000/svg"><text>&lol9;</text></svg>"#);
+    let e = error_of(outside.as_bytes());
+    assert!(e.to_string().contains("no badge baked into it"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "entities were not expanded");
+}
+
+#[test]
+fn a_jwt_with_a_bad_base64_segment_names_the_segment() {
+    let header = b64url(br#"{"alg":"RS256"}"#);
+    let payload = b64url(br#"{"vc":{"type":["VerifiableCredential"],"credentialSubject":{}}}"#);
+    let e = error_of(format!("{header}.{}!!.c2ln", &payload[..10]).as_bytes());
+    assert!(matches!(e, FormatError::BadJwt(_)), "{e}");
+    assert!(e.to_string().starts_with("the JWT is malformed: its payload is not valid base64url"), "{e}");
+    let e = error_of(format!("{header}.{payload}.sig*nature").as_bytes());
+    assert!(e.to_string().starts_with("the JWT is malformed: its signature is not valid base64url"), "{e}");
+    let e = error_of(format!("eyJhbGciOi$$.{payload}.c2ln").as_bytes());
+    assert!(e.to_string().starts_with("the JWT is malformed: its header is not valid base64url"), "{e}");
+}
+
+#[test]
+fn an_html_page_given_instead_of_a_badge_says_so() {
+    let e = error_of(b"<!DOCTYPE html>\n<html><head><title>My badge</title></head><body><img src=badge.png></body></html>");
+    assert!(matches!(e, FormatError::Html), "{e}");
+    assert_eq!(e.to_string(), "this is a web page (HTML), not a badge: save the badge image or its JSON file instead");
+    let rec = error_of(&read_file("5-status-list/w3c-vc-bitstring-status-list/transitions/2025/REC/index.html"));
+    assert!(matches!(rec, FormatError::Html), "{rec}");
+}
+
+#[test]
+fn json_that_is_not_a_credential_says_what_it_is() {
+    let e = error_of(&read_file(&format!("{OB2_COMPONENTS}/2_0_basic_badgeclass.json")));
+    assert!(e.to_string().contains("badge class"), "{e}");
+    let e = error_of(&read_file("1-ob3/dcc-vc-test-fixtures/dids/legacy/did.json"));
+    assert!(e.to_string().starts_with("not an Open Badge or Verifiable Credential"), "{e}");
+    let e = error_of(&read_file("6-oid4vci/openid-OpenID4VCI/1.0-final/examples/credential_offer_pre-authz_code.json"));
+    assert!(e.to_string().contains("credential offer"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Duplicate keys: the same credential in another wrapping gives the same key.
+
+/// Bakes `text` into a 1×1 PNG under `keyword`, as a badge baker does.
+fn bake_png(keyword: &str, text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, 1, 1);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.add_itxt_chunk(keyword.to_string(), text.to_string()).expect("iTXt");
+        let mut writer = encoder.write_header().expect("header");
+        writer.write_image_data(&[0, 0, 0, 255]).expect("pixel");
+        writer.finish().expect("finish");
+    }
+    out
+}
+
+/// Bakes `text` into the bakery's unbaked SVG as `openbadges:<element>`, in CDATA.
+fn bake_svg(element: &str, text: &str) -> Vec<u8> {
+    let svg = String::from_utf8(read_file("4-ob2/mozilla-openbadges-bakery/test/unbaked.svg")).expect("UTF-8");
+    let open = svg.find("<svg").expect("svg element");
+    let close = open + svg[open..].find('>').expect("end of tag");
+    format!(
+        "{} xmlns:openbadges=\"http://openbadges.org\">\n<openbadges:{element}><![CDATA[{text}]]></openbadges:{element}>{}",
+        &svg[..close],
+        &svg[close + 1..]
+    )
+    .into_bytes()
+}
+
+#[test]
+fn an_ob2_badge_as_json_baked_png_and_baked_svg_gives_one_key() {
+    let fetcher = ob2_fetcher(false);
+    let json_bytes = read_file(&format!("{OB2_COMPONENTS}/2_0_basic_assertion.json"));
+    let json = formats::read(&json_bytes, &fetcher).expect("json");
+    let baked = read_ok("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png", &fetcher);
+    assert_eq!(json.key, baked.key);
+    let text = std::str::from_utf8(&json_bytes).expect("UTF-8");
+    let svg = formats::read(&bake_svg("assertion", text), &fetcher).expect("baked svg");
+    assert_eq!(svg.wrapping, formats::Wrapping::BakedSvg);
+    assert_eq!(svg.key, json.key);
+    // The spec's baked SVG and the same assertion baked into a PNG.
+    let spec_svg = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg", &Offline);
+    let png = formats::read(&bake_png("openbadges", &spec_svg.document.to_string()), &Offline).expect("baked png");
+    assert_eq!(png.wrapping, formats::Wrapping::BakedPng);
+    assert_eq!(png.key, spec_svg.key);
+    assert_eq!(png.credential, spec_svg.credential);
+}
+
+#[test]
+fn an_ob3_credential_as_json_jwt_baked_png_and_baked_svg_gives_one_key() {
+    let json = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.signed.json"), &Offline);
+    let jwt = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"), &Offline);
+    let text = json.document.to_string();
+    let png = formats::read(&bake_png("openbadgecredential", &text), &Offline).expect("png");
+    let svg = formats::read(&bake_svg("credential", &text), &Offline).expect("svg");
+    let jwt_text = String::from_utf8(read_file(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"))).expect("UTF-8");
+    let jwt_in_png = formats::read(&bake_png("openbadgecredential", jwt_text.trim()), &Offline).expect("jwt in png");
+    assert_eq!((png.format, png.wrapping), (formats::Format::VcJsonLd, formats::Wrapping::BakedPng));
+    assert_eq!((svg.format, svg.wrapping), (formats::Format::VcJsonLd, formats::Wrapping::BakedSvg));
+    assert_eq!((jwt_in_png.format, jwt_in_png.wrapping), (formats::Format::VcJose, formats::Wrapping::BakedPng));
+    for p in [&jwt, &png, &svg, &jwt_in_png] {
+        assert_eq!(p.key, json.key);
+    }
+    assert_eq!(png.credential, json.credential);
+}
+
+#[test]
+fn a_credential_without_an_id_is_keyed_by_the_hash_of_its_canonical_json() {
+    let json = read_ok(&format!("{RENDERED}/example-35-sample-openbadgecredential.unsigned.json"), &Offline);
+    let mut doc = json.document.clone();
+    doc.as_object_mut().expect("object").remove("id");
+    let pretty = serde_json::to_string_pretty(&doc).expect("json");
+    let compact = doc.to_string();
+    let a = formats::read(pretty.as_bytes(), &Offline).expect("pretty");
+    let b = formats::read(&bake_png("openbadgecredential", &compact), &Offline).expect("png");
+    let c = formats::read(&bake_svg("credential", &compact), &Offline).expect("svg");
+    assert!(a.key.starts_with("sha256:") && a.key.len() == 7 + 64, "{}", a.key);
+    assert_eq!(a.key, b.key, "white space and wrapping do not change the key");
+    assert_eq!(a.key, c.key);
+    doc["name"] = serde_json::json!("Another badge");
+    let d = formats::read(doc.to_string().as_bytes(), &Offline).expect("changed");
+    assert_ne!(a.key, d.key, "different content, different key");
+}
+
+#[test]
+fn ten_thousand_credentials_read_quickly() {
+    let base = read_ok(&format!("{EDU}/theed_microcredential_full_ho.json"), &Offline).document;
+    let started = std::time::Instant::now();
+    let mut keys = std::collections::HashSet::new();
+    for i in 0..10_000 {
+        let mut doc = base.clone();
+        doc["id"] = serde_json::json!(format!("urn:uuid:generated-{i}"));
+        let p = formats::read(doc.to_string().as_bytes(), &Offline).expect("reads");
+        keys.insert(p.key);
+    }
+    assert_eq!(keys.len(), 10_000);
+    println!("10,000 credentials read in {:?}", started.elapsed());
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
