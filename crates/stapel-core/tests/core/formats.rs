@@ -838,3 +838,32 @@ fn ten_thousand_credentials_read_quickly() {
     println!("10,000 credentials read in {:?}", started.elapsed());
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
+
+#[test]
+fn ob_0_5_1_0_and_1_1_assertions_read_where_they_are_simple() {
+    let fetcher = ob2_fetcher(false);
+    let v1_0 = read_ok(&format!("{OB2_COMPONENTS}/1_0_basic_assertion.json"), &fetcher);
+    assert_eq!(v1_0.credential.title, "Basic Badge");
+    assert_eq!(v1_0.credential.issuer.name.as_deref(), Some("Basic Issuer"));
+    assert_eq!(v1_0.credential.issued.as_deref(), Some("2015-04-30T00:00:00Z"));
+    assert_eq!(v1_0.credential.recipient.as_ref().and_then(|r| r.identity.as_deref()), Some("test@example.com"));
+    assert!(v1_0.key.starts_with("sha256:"), "OB 1.0 assertions have no id");
+    let v1_1 = read_ok(&format!("{OB2_COMPONENTS}/1_1_basic_assertion.json"), &ob2_fetcher(true));
+    assert_eq!(v1_1.credential.title, "Awesome Robotics Badge");
+    assert_eq!(v1_1.related[0].bytes, read_file(&format!("{OB2_COMPONENTS}/1_1_basic_badgeclass.json")));
+    let v0_5 = read_ok(&format!("{OB2_COMPONENTS}/0_5_1_assertion.json"), &Offline);
+    assert_eq!(v0_5.credential.title, "Basic McBadge");
+    assert_eq!(v0_5.credential.issuer.url.as_deref(), Some("http://oldstyle.com"));
+    assert_eq!(v0_5.credential.issued.as_deref(), Some("2011-06-01T00:00:00Z"));
+    let r = v0_5.credential.recipient.as_ref().expect("recipient");
+    assert!(r.hashed);
+    assert_eq!(r.salt.as_deref(), Some("sel gris"));
+}
+
+#[test]
+fn the_ob2_spec_signed_assertion_is_decoded_without_checking_its_signature() {
+    let p = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws", &ob2_fetcher(false));
+    assert_eq!(p.format, formats::Format::Ob2Signed);
+    assert_eq!(p.key, "id:https://example.org/beths-robotics-badge.json");
+    assert_eq!(p.credential.title, "Awesome Robotics Badge");
+}
