@@ -1,5 +1,6 @@
 //! Alignments (OB2 `alignment`, OB3 `alignment`) as [`Skill`]s, with the framework named:
-//! ESCO for targets under data.europa.eu/esco, CompetentNL, DigComp, O*NET and the like by
+//! ESCO for targets under data.europa.eu/esco, CompetentNL, DigComp, LifeComp, GreenComp, O*NET
+//! and the like by
 //! their well-known hosts, the framework an edubadges `targetType` (`ext:ESCOAlignment`) names,
 //! else the framework the alignment states (`targetFramework`, `frameworkName`).
 
@@ -12,6 +13,8 @@ const KNOWN_HOSTS: &[(&str, &str)] = &[
     ("ec.europa.eu/esco", "ESCO"),
     ("competentnl", "CompetentNL"),
     ("digcomp", "DigComp"),
+    ("lifecomp", "LifeComp"),
+    ("greencomp", "GreenComp"),
     ("onetonline.org", "O*NET"),
     ("onetcenter.org", "O*NET"),
     ("credentialengineregistry.org", "Credential Engine"),
@@ -56,6 +59,8 @@ fn framework(url: Option<&str>, target_type: Option<&str>, stated: Option<String
             "esco" => "ESCO".to_string(),
             "competentnl" => "CompetentNL".to_string(),
             "digcomp" => "DigComp".to_string(),
+            "lifecomp" => "LifeComp".to_string(),
+            "greencomp" => "GreenComp".to_string(),
             _ => name.to_string(),
         });
     }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use stapel_core::formats::{self, FormatError, Parsed};
-#[allow(unused_imports)]
 use stapel_core::net::{Fetcher, MapFetcher, Offline};
 
 fn vectors() -> PathBuf {
@@ -390,6 +389,25 @@ fn a_baked_svg_holding_only_a_url_is_followed_to_the_hosted_assertion() {
         assert_eq!(roles, ["assertion", "badgeclass", "issuer"], "{name}");
         assert_eq!(p.related[0].url.as_deref(), Some("http://example.org"));
     }
+    let self_closing = br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="http://example.org"/></svg>"#;
+    let p = formats::read(self_closing, &fetcher).expect("self-closing badge element");
+    assert_eq!(p.credential.title, "Awesome Robotics Badge");
+}
+
+#[test]
+fn skill_frameworks_are_named_from_the_target_url_the_edubadges_target_type_or_the_stated_framework() {
+    let mut doc = edubadges_assertion();
+    doc["badge"]["alignment"] = serde_json::json!([
+        {"targetName": "manage budgets", "targetUrl": "http://data.europa.eu/esco/skill/1a2b", "targetFramework": "something else"},
+        {"targetName": "Samenwerken", "targetUrl": "https://competentnl.nl/skills/123"},
+        {"targetName": "Digital content creation", "targetUrl": "https://example.org/x", "targetType": "ext:DigCompAlignment"},
+        {"targetName": "Problem-Solving", "targetUrl": "https://learning.mozilla.org/skills#problem-solving", "targetFramework": "Mozilla 21st Century Skills"},
+        {"targetName": "No framework"},
+    ]);
+    let p = formats::read(doc.to_string().as_bytes(), &Offline).expect("reads");
+    let frameworks: Vec<Option<&str>> = p.credential.skills.iter().map(|s| s.framework.as_deref()).collect();
+    assert_eq!(frameworks, [Some("ESCO"), Some("CompetentNL"), Some("DigComp"), Some("Mozilla 21st Century Skills"), None]);
+    assert_eq!(p.credential.skills[0].label, "manage budgets");
 }
 
 #[test]
