@@ -1,5 +1,6 @@
 //! The core's integration tests: one binary, one module per area. Test names are sentences.
 
+mod formats;
 mod net;
 mod stacking;
 mod store;

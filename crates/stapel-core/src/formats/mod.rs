@@ -1,10 +1,26 @@
 //! Detection and parsing of every credential format a learner holds (Open Badges 2.0 hosted
 //! and signed assertions, Open Badges 3.0 / W3C Verifiable Credentials as JSON-LD and as JWT,
 //! CLR 2.0, badges baked into PNG and SVG, the SURF edubadges extensions) into one normalized
-//! [`Credential`] view. Parsing is pure: no network, no clock. The original bytes are never
+//! [`Credential`] view. Parsing is pure: no clock, and the network only through the
+//! [`crate::net::Fetcher`] handed to [`read`] (to follow a baked image that holds a URL, or an
+//! Open Badges 2.0 assertion whose badge class or issuer is a URL). The original bytes are never
 //! changed; unknown fields stay in the original and are never dropped from it.
+//!
+//! Layout: this file holds the view (the contract other modules code against), [`Parsed`],
+//! [`FormatError`] and [`read`]; `detect` unwraps bytes (PNG, SVG, compact JWS, JSON), `ob2`
+//! reads Open Badges 0.5–2.0 assertions with the SURF edubadges extensions, `vc` reads W3C
+//! Verifiable Credentials (Open Badges 3.0, CLR 2.0, plain VCs, SURF educredentials), `skills`
+//! turns alignments into [`Skill`]s and `util` has the shared JSON and date helpers.
 
 use serde::{Deserialize, Serialize};
+
+mod detect;
+mod ob2;
+mod skills;
+mod util;
+mod vc;
+
+pub use detect::{read, MAX_INPUT_BYTES};
 
 /// The format a credential arrived in, as detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -248,4 +264,109 @@ pub struct EuElements {
     pub grade: Option<String>,
     pub integration: Option<String>,
     pub further_information: Option<String>,
+}
+
+/// One credential as read by [`read`]: the detected format and wrapping, the normalized view,
+/// the JSON it was read from, its duplicate-detection key, nested credentials and the documents
+/// fetched or embedded on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub format: Format,
+    pub wrapping: Wrapping,
+    pub credential: Credential,
+    /// The JSON document the view was read from: for JSON-LD and OB2 hosted assertions the
+    /// document itself; for a VC-JWT (`vc` claim) the `vc` claim's value, unchanged (the JWT's
+    /// `iss`, `jti`, `sub`, `nbf`, `exp` fill gaps in the view but are not merged into it); for
+    /// VCDM 2.0 JOSE and OB2 signed assertions the decoded JWS payload; for a baked image the
+    /// badge found in it (or fetched from the URL found in it).
+    pub document: serde_json::Value,
+    /// Key for duplicate detection: `id:<the credential's own id>` where it has one, else
+    /// `sha256:<hex of sha256 over the JCS (RFC 8785) form of the document>`. The same
+    /// credential baked into an image, signed as a JWT or imported twice gives the same key.
+    pub key: String,
+    /// Nested credentials (the `verifiableCredential` entries of a CLR), each parsed fully.
+    pub children: Vec<Parsed>,
+    /// Documents fetched or embedded on the way that belong with this credential.
+    pub related: Vec<RelatedDocument>,
+    /// Things the reader noticed but could live with (a date it could not read, an issuer
+    /// profile it could not fetch), in plain words.
+    pub warnings: Vec<String>,
+}
+
+impl Parsed {
+    /// This credential and all nested ones, depth first.
+    pub fn all(&self) -> Vec<&Parsed> {
+        let mut out = vec![self];
+        for child in &self.children {
+            out.extend(child.all());
+        }
+        out
+    }
+}
+
+/// A document that belongs with a credential: an OB2 badge class or issuer profile (fetched,
+/// or embedded in the assertion), or the assertion a baked image pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedDocument {
+    /// `badgeclass`, `issuer` or `assertion`.
+    pub role: String,
+    /// Where it came from (the URL fetched, or the embedded object's `id`).
+    pub url: Option<String>,
+    /// The media type the server declared, or `application/json` for an embedded object.
+    pub media_type: Option<String>,
+    /// Fetched documents: the bytes as received. Embedded objects: their JSON, serialized.
+    pub bytes: Vec<u8>,
+    /// True when the document came through the fetcher, false when it was embedded.
+    pub fetched: bool,
+}
+
+/// Why a file could not be read as a credential. Each message says what was wrong in words a
+/// learner can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {size} bytes, more than the {limit} bytes a single credential may have")]
+    TooLarge { size: usize, limit: usize },
+    #[error("not an Open Badge or Verifiable Credential: {0}")]
+    NotACredential(String),
+    #[error("this is a web page (HTML), not a badge: save the badge image or its JSON file instead")]
+    Html,
+    #[error("the file is neither a PNG image nor text (it is not valid UTF-8 at byte {at})")]
+    NotText { at: usize },
+    #[error("the JSON ends too early, as if the file were cut off (line {line}, column {column})")]
+    TruncatedJson { line: usize, column: usize },
+    #[error("the JSON is nested too deeply to read (more than 128 levels)")]
+    TooDeep,
+    #[error("the JSON is malformed at line {line}, column {column}: {reason}")]
+    BadJson { line: usize, column: usize, reason: String },
+    #[error("the JWT is malformed: {0}")]
+    BadJwt(String),
+    #[error("the PNG image cannot be read: {0}")]
+    BadPng(String),
+    #[error("the SVG image cannot be read: {0}")]
+    BadSvg(String),
+    #[error("the badge baked into the {image} image is unreadable: {source}")]
+    Baked {
+        image: &'static str,
+        #[source]
+        source: Box<FormatError>,
+    },
+    #[error("cannot get the {what}: {source}")]
+    Fetch {
+        what: &'static str,
+        #[source]
+        source: crate::net::FetchError,
+    },
+    #[error("the {what} fetched from {url} is unusable: {source}")]
+    BadReference {
+        what: &'static str,
+        url: String,
+        #[source]
+        source: Box<FormatError>,
+    },
+    #[error("the badge refers onward through too many web addresses (more than {0})")]
+    TooManyHops(usize),
+    #[error("the {0} is missing a required part: {1}")]
+    Incomplete(&'static str, String),
 }
