@@ -31,6 +31,7 @@ pub enum Format {
     /// Open Badges 2.0 signed assertion (compact JWS).
     Ob2Signed,
     /// Open Badges 3.0 / W3C VC as JSON-LD, with or without an embedded proof.
+    #[serde(rename = "vc-jsonld")]
     VcJsonLd,
     /// VC-JWT: a JWT with a `vc` claim (VCDM 1.1).
     VcJwt,
@@ -39,6 +40,9 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [Format::Ob2Hosted, Format::Ob2Signed, Format::VcJsonLd, Format::VcJwt, Format::VcJose];
+
+    /// The name used in the wallet, on the command line and in JSON (the same as serde's).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Ob2Hosted => "ob2-hosted",
@@ -50,9 +54,7 @@ impl Format {
     }
 
     pub fn parse(s: &str) -> Option<Format> {
-        [Format::Ob2Hosted, Format::Ob2Signed, Format::VcJsonLd, Format::VcJwt, Format::VcJose]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        Format::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
@@ -369,4 +371,17 @@ pub enum FormatError {
     TooManyHops(usize),
     #[error("the {0} is missing a required part: {1}")]
     Incomplete(&'static str, String),
+}
+
+#[cfg(test)]
+mod format_names {
+    use super::Format;
+
+    #[test]
+    fn the_json_name_of_each_format_is_its_command_line_name() {
+        for f in Format::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), serde_json::Value::String(f.as_str().into()));
+            assert_eq!(Format::parse(f.as_str()), Some(f));
+        }
+    }
 }

@@ -1261,3 +1261,28 @@ fn insert_tree(
         children,
     })
 }
+
+#[cfg(feature = "bench-plain")]
+impl Wallet {
+    /// For the benchmarks alone (feature `bench-plain`, which neither the app nor the CLI
+    /// enables): the same schema and code paths over a plain, unencrypted SQLite file, so that
+    /// `scripts/bench` can measure what encryption costs. No key description is written; the
+    /// file cannot be opened with [`Wallet::open`].
+    pub fn create_unencrypted_for_benchmarks(path: &Path) -> Result<Wallet, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists { path: path.to_owned() });
+        }
+        let mut conn = Connection::open(path).map_err(|e| StoreError::db(format!("creating {}", path.display()), e))?;
+        configure(&conn)?;
+        let schema_version = schema::migrate(&mut conn, SCHEMA_VERSION)?;
+        let sidecar = Sidecar {
+            format: key::SIDECAR_FORMAT.into(),
+            version: 1,
+            key_mode: KeyMode::Passphrase,
+            kdf: None,
+            keychain_account: None,
+            schema_version,
+        };
+        Ok(Wallet { conn, path: path.to_owned(), sidecar })
+    }
+}

@@ -1,0 +1,47 @@
+//! `stapel-bench`: the benchmarks behind `scripts/bench`. Each prints figures measured side by
+//! side in one run and the ratios between them; nothing here asserts a timing.
+//!
+//! `stapel-bench store [N]`: import of N (default 10,000) generated Open Badges 3.0
+//! credentials; the first page of `list` and a skill filter at N/10 and at N credentials; the
+//! same on an encrypted wallet and on a plain SQLite file.
+
+mod generate;
+mod store;
+
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let which = args.first().map(String::as_str).unwrap_or("store");
+    match which {
+        "store" => {
+            let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            store::run(n);
+        }
+        other => {
+            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store)");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs `f` `rounds` times and returns the median duration.
+pub fn median(rounds: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+pub fn ratio(a: Duration, b: Duration) -> String {
+    format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64().max(1e-12))
+}

@@ -1,0 +1,6 @@
+//! The `stapel` binary end to end: real wallets in temporary folders, real published
+//! credentials from `../shared/vectors`, real HTTP against servers started on loopback.
+
+mod bad_input;
+mod support;
+mod wallet;
