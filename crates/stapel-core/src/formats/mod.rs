@@ -282,9 +282,9 @@ pub struct Parsed {
     /// VCDM 2.0 JOSE and OB2 signed assertions the decoded JWS payload; for a baked image the
     /// badge found in it (or fetched from the URL found in it).
     pub document: serde_json::Value,
-    /// Key for duplicate detection: `id:<the credential's own id>` where it has one, else
-    /// `sha256:<hex of sha256 over the JCS (RFC 8785) form of the document>`. The same
-    /// credential baked into an image, signed as a JWT or imported twice gives the same key.
+    /// Key for duplicate detection: `sha256:<hex>` over the JCS form of the document less its
+    /// `proof`. The same credential baked into an image, signed as a JWT or imported twice
+    /// gives the same key; documents that only share an `id` do not (see `util::key_for`).
     pub key: String,
     /// Nested credentials (the `verifiableCredential` entries of a CLR), each parsed fully.
     pub children: Vec<Parsed>,

@@ -220,7 +220,13 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         c.edubadges = Some(edu);
     }
 
-    let key = key_for(c.id.as_deref(), &doc);
+    // A hosted assertion is the document at its URL: the copy baked into an image earlier and
+    // the one served now are the same badge, whatever changed in between (the hosted check of
+    // the verifier compares them). Anything else is keyed by its content.
+    let key = match (format, c.id.as_deref()) {
+        (Format::Ob2Hosted, Some(id)) if id.starts_with("https://") || id.starts_with("http://") => format!("id:{id}"),
+        _ => key_for(&doc),
+    };
     Ok(Parsed { format, wrapping: Wrapping::Bare, credential: c, document: doc, key, children: Vec::new(), related, warnings })
 }
 

@@ -125,15 +125,32 @@ pub(crate) fn date_field(o: &Obj, key: &str, warnings: &mut Vec<String>) -> Opti
     d
 }
 
-/// The duplicate-detection key: the credential's own id, else a hash of its JCS form.
-pub(crate) fn key_for(id: Option<&str>, document: &Value) -> String {
-    match id {
-        Some(id) if !id.is_empty() => format!("id:{id}"),
-        _ => {
-            let bytes = serde_jcs::to_vec(document).unwrap_or_else(|_| document.to_string().into_bytes());
-            format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+/// The duplicate-detection key: a hash of the credential's content as issued, without its
+/// proofs: `sha256:<hex of SHA-256 over the JCS (RFC 8785) form of the document less `proof`>`
+/// (an OB2 hosted assertion is keyed by its URL instead: `id:<url>`).
+///
+/// The same credential baked into an image, signed as a JWT or imported twice gives the same
+/// key; a second proof added to it does too. Two documents that merely share an `id` but say
+/// different things (a re-issued version, a tampered copy) are two credentials: merging them
+/// would let one show the other's content.
+///
+/// The registered JWT claims (`iss`, `sub`, `jti`, ...) that a VCDM 2.0 JOSE payload carries
+/// beside the credential's own properties are left out too: they restate the credential, and
+/// are no VC property names.
+pub(crate) fn key_for(document: &Value) -> String {
+    const WRAPPING: [&str; 9] = ["proof", "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"];
+    let bytes = match document {
+        Value::Object(o) if WRAPPING.iter().any(|k| o.contains_key(*k)) => {
+            let mut o = o.clone();
+            for k in WRAPPING {
+                o.remove(k);
+            }
+            serde_jcs::to_vec(&Value::Object(o))
         }
+        other => serde_jcs::to_vec(other),
     }
+    .unwrap_or_else(|_| document.to_string().into_bytes());
+    format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
 }
 
 /// A language tag as BCP 47 writes it (`nl_NL` → `nl-NL`).

@@ -232,7 +232,16 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
         }
     }
 
-    let key = key_for(c.id.as_deref(), &doc);
+    // A VCDM 1.1 JWT moves the credential's `id` into `jti`; put it back for the key, so the
+    // JWT and the JSON-LD form of one credential are one credential.
+    let key = match (doc.as_object(), c.id.as_deref()) {
+        (Some(o), Some(id)) if !o.contains_key("id") => {
+            let mut o = o.clone();
+            o.insert("id".into(), Value::String(id.to_string()));
+            key_for(&Value::Object(o))
+        }
+        _ => key_for(&doc),
+    };
     Ok(Parsed { format, wrapping: Wrapping::Bare, credential: c, document: doc, key, children, related: Vec::new(), warnings })
 }
 
