@@ -1,0 +1,147 @@
+//! Verification of credentials: a pipeline of checks (format, proof, key, issuer binding,
+//! dates, status, recipient, hosted copy, schema) that returns a [`Report`] with one entry per
+//! check and an overall result.
+//!
+//! Time and the network are handed in through [`VerifyContext`]. JSON-LD is interpreted with
+//! the contexts the wallet carries ([`contexts`]); nothing is fetched to interpret a credential.
+//! The fetcher is used only to resolve keys (did:web, issuer documents).
+
+pub mod canon;
+pub mod contexts;
+pub mod dates;
+pub mod did;
+pub mod proof;
+pub mod report;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::net::Fetcher;
+pub use report::{Check, CheckId, Outcome, Report, Verdict};
+
+/// What a verification needs from outside: the time and the network.
+pub struct VerifyContext<'a> {
+    /// The time the credential is checked at.
+    pub now: DateTime<Utc>,
+    /// Resolves keys (did:web, issuer documents). Pass [`crate::net::Offline`] to stay offline.
+    pub fetcher: &'a dyn Fetcher,
+}
+
+/// Why a step of verification did not succeed. Each error knows whether it means the
+/// credential is wrong ([`Outcome::Failed`]) or only that it could not be checked
+/// ([`Outcome::Unverifiable`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error(
+        "the credential uses the context {url}, which the wallet does not carry (contexts are never fetched to interpret a credential)"
+    )]
+    UnknownContext { url: String },
+    #[error("the wallet's copy of the context {url} is damaged or missing (it does not match its pinned sha256)")]
+    ContextDamaged { url: String },
+    #[error("the credential's linked data cannot be read: {reason}")]
+    JsonLd { reason: String },
+    #[error(
+        "the credential's data is too tangled to put in canonical form (more than {limit} steps); it may be built to stall verifiers"
+    )]
+    CanonTooComplex { limit: usize },
+    #[error("the credential's data cannot be put in canonical form: {reason}")]
+    Canon { reason: String },
+    #[error("the proof is malformed: {reason}")]
+    MalformedProof { reason: String },
+    #[error("the proof type {suite} is not supported")]
+    UnsupportedSuite { suite: String },
+    #[error("the signature does not match the credential: it was changed after signing, or signed with another key")]
+    BadSignature,
+    #[error("the key {id} could not be resolved: {reason}")]
+    KeyUnresolvable { id: String, reason: String },
+    #[error("the key {id} is not usable: {reason}")]
+    BadKey { id: String, reason: String },
+    #[error("{kind} are not supported")]
+    UnsupportedKey { kind: String },
+}
+
+impl VerifyError {
+    /// Whether this error means the check failed or could not run.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            VerifyError::JsonLd { .. }
+            | VerifyError::CanonTooComplex { .. }
+            | VerifyError::Canon { .. }
+            | VerifyError::MalformedProof { .. }
+            | VerifyError::BadSignature
+            | VerifyError::BadKey { .. } => Outcome::Failed,
+            VerifyError::UnknownContext { .. }
+            | VerifyError::ContextDamaged { .. }
+            | VerifyError::UnsupportedSuite { .. }
+            | VerifyError::KeyUnresolvable { .. }
+            | VerifyError::UnsupportedKey { .. } => Outcome::Unverifiable,
+        }
+    }
+}
+
+const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
+const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// Verifies a JSON-LD credential (VC 1.1 or 2.0, Open Badges 3.0, CLR 2.0) with an embedded
+/// proof.
+pub fn verify_json(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
+    let format = check_format(doc);
+    if format.outcome == Outcome::Failed && !doc.is_object() {
+        let mut checks = vec![format];
+        checks.extend(CheckId::ALL[1..].iter().map(|id| Check::skipped(*id, "not a credential")));
+        return Report::from_checks(checks);
+    }
+    let proofs = proof::check(doc, ctx);
+    let dates = dates::check(doc, ctx.now);
+    let status = match doc.get("credentialStatus") {
+        None | Some(Value::Null) => Check::skipped(CheckId::Status, "the credential has no status entry"),
+        Some(_) => Check::unverifiable(
+            CheckId::Status,
+            "the credential has a status entry (revocation or suspension list); checking it is not supported yet",
+        ),
+    };
+    let recipient = Check::skipped(CheckId::Recipient, "no learner identities were given to compare with");
+    let hosted = Check::skipped(CheckId::Hosted, "the credential is signed, not hosted");
+    let schema = match doc.get("credentialSchema") {
+        None | Some(Value::Null) => Check::skipped(CheckId::Schema, "the credential names no schema"),
+        Some(_) => Check::unverifiable(
+            CheckId::Schema,
+            "the credential names a schema; checking schemas is not supported yet",
+        ),
+    };
+    Report::from_checks(vec![format, proofs.proof, proofs.key, proofs.binding, dates, status, recipient, hosted, schema])
+}
+
+/// The `format` check: the shape of a W3C Verifiable Credential.
+fn check_format(doc: &Value) -> Check {
+    let id = CheckId::Format;
+    let Value::Object(map) = doc else {
+        return Check::failed(id, "the credential is not a JSON object");
+    };
+    let contexts: Vec<&str> = match map.get("@context") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => return Check::failed(id, "the credential has no @context"),
+    };
+    let version = match contexts.first() {
+        Some(&CREDENTIALS_V2) => "2.0",
+        Some(&CREDENTIALS_V1) => "1.1",
+        _ => return Check::failed(id, "the first @context is not the W3C Verifiable Credentials context"),
+    };
+    let types: Vec<&str> = match map.get("type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !types.contains(&"VerifiableCredential") {
+        return Check::failed(id, "the type does not include VerifiableCredential");
+    }
+    if proof::issuer_id(doc).is_none() {
+        return Check::failed(id, "the credential names no issuer");
+    }
+    if map.get("credentialSubject").is_none() {
+        return Check::failed(id, "the credential has no credentialSubject");
+    }
+    let kind = types.iter().find(|t| **t != "VerifiableCredential").copied().unwrap_or("VerifiableCredential");
+    Check::passed(id, format!("a W3C Verifiable Credential {version} ({kind})"))
+}

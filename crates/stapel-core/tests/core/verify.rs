@@ -1,0 +1,403 @@
+//! Verification against published test material in `../shared/vectors` (never copied into
+//! the repository): the RDFC-1.0 suite, the W3C Data Integrity EdDSA intermediate values, the
+//! 1EdTech Open Badges 3.0 / CLR 2.0 vectors and the DCC fixtures.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use stapel_core::net::{MapFetcher, Offline};
+use stapel_core::verify::canon::{self, RdfcHash};
+use stapel_core::verify::proof::{Suite, intermediates};
+use stapel_core::verify::{CheckId, Outcome, Report, Verdict, VerifyContext, VerifyError, verify_json};
+
+fn vectors() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"))
+}
+
+fn read(rel: &str) -> String {
+    let path = vectors().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn json(rel: &str) -> Value {
+    serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// "Now" as the vectors' expectations assume it (SOURCES.md: about 2026-11-22).
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn offline_report(doc: &Value) -> Report {
+    verify_json(doc, &VerifyContext { now: now(), fetcher: &Offline })
+}
+
+/// The DCC did:web documents, served from their local copies.
+fn dcc_fetcher() -> MapFetcher {
+    let base = vectors().join("1-ob3/dcc-vc-test-fixtures/dids");
+    let mut map = HashMap::new();
+    for name in ["legacy", "oidf"] {
+        map.insert(
+            format!("https://digitalcredentials.github.io/vc-test-fixtures/dids/{name}/did.json"),
+            base.join(name).join("did.json"),
+        );
+    }
+    MapFetcher::new(map, None)
+}
+
+fn summary(r: &Report) -> String {
+    serde_json::to_string_pretty(r).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// RDFC-1.0
+
+const RDF_CANON: &str = "2-w3c-di-eddsa/w3c-rdf-canon/tests";
+
+fn dataset(nquads: &str) -> oxrdf::Dataset {
+    oxttl::NQuadsParser::new()
+        .for_reader(nquads.as_bytes())
+        .map(|q| q.expect("the test input is valid N-Quads"))
+        .collect()
+}
+
+#[test]
+fn every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_quickly() {
+    let manifest = json(&format!("{RDF_CANON}/manifest.jsonld"));
+    let entries = manifest["entries"].as_array().unwrap();
+    let (mut eval, mut map, mut negative) = (0, 0, 0);
+    for e in entries {
+        let id = e["id"].as_str().unwrap();
+        let ty = e["type"].as_str().unwrap();
+        let input = dataset(&read(&format!("{RDF_CANON}/{}", e["action"].as_str().unwrap())));
+        let hash = if e["hashAlgorithm"].as_str() == Some("SHA384") { RdfcHash::Sha384 } else { RdfcHash::Sha256 };
+        match ty {
+            "rdfc:RDFC10EvalTest" => {
+                let expected = read(&format!("{RDF_CANON}/{}", e["result"].as_str().unwrap()));
+                let got = canon::rdfc_dataset(&input, hash).unwrap_or_else(|err| panic!("{id}: {err}"));
+                assert_eq!(got, expected, "{id}");
+                eval += 1;
+            }
+            "rdfc:RDFC10MapTest" => {
+                let expected: HashMap<String, String> =
+                    serde_json::from_str(&read(&format!("{RDF_CANON}/{}", e["result"].as_str().unwrap()))).unwrap();
+                let got = canon::rdfc_issued_map(&input, hash).unwrap_or_else(|err| panic!("{id}: {err}"));
+                assert_eq!(got, expected, "{id}");
+                map += 1;
+            }
+            "rdfc:RDFC10NegativeEvalTest" => {
+                let started = Instant::now();
+                let got = canon::rdfc_dataset(&input, hash);
+                assert!(matches!(got, Err(VerifyError::CanonTooComplex { .. })), "{id}: {got:?}");
+                assert!(started.elapsed() < Duration::from_millis(500), "{id} took {:?}", started.elapsed());
+                negative += 1;
+            }
+            other => panic!("{id}: unknown test type {other}"),
+        }
+    }
+    assert_eq!((eval, map, negative), (64, 21, 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// W3C Data Integrity EdDSA intermediate values
+
+const DI: &str = "2-w3c-di-eddsa/w3c-vc-di-eddsa/TestVectors";
+
+fn hex_file(rel: &str) -> Vec<u8> {
+    hex::decode(read(rel).trim()).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn assert_intermediates(signed: &str, dir: &str, tag: &str, suite: Suite) {
+    let doc = json(signed);
+    let i = intermediates(&doc).unwrap_or_else(|e| panic!("{signed}: {e}"));
+    assert_eq!(i.suite, suite);
+    assert_eq!(i.canonical_document, read(&format!("{dir}/canonDoc{tag}.txt")), "canonical document of {signed}");
+    assert_eq!(i.canonical_proof_options, read(&format!("{dir}/proofCanon{tag}.txt")), "canonical proof of {signed}");
+    assert_eq!(i.document_hash.to_vec(), hex_file(&format!("{dir}/docHash{tag}.txt")), "document hash of {signed}");
+    assert_eq!(i.proof_hash.to_vec(), hex_file(&format!("{dir}/proofHash{tag}.txt")), "proof hash of {signed}");
+    assert_eq!(i.signed_bytes, hex_file(&format!("{dir}/combinedHash{tag}.txt")), "hash data of {signed}");
+    assert_eq!(i.signature, hex_file(&format!("{dir}/sigHex{tag}.txt")), "signature of {signed}");
+}
+
+#[test]
+fn the_w3c_eddsa_rdfc_2022_vector_reproduces_every_intermediate_value() {
+    assert_intermediates(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"), &format!("{DI}/eddsa-rdfc-2022"), "DataInt", Suite::EddsaRdfc2022);
+    // The "employ" vector uses https://w3id.org/citizenship/v4rc1, which no package carries.
+    let employ = json(&format!("{DI}/eddsa-rdfc-2022/employ/signedDataInt.json"));
+    assert_eq!(
+        intermediates(&employ).unwrap_err(),
+        VerifyError::UnknownContext { url: "https://w3id.org/citizenship/v4rc1".into() }
+    );
+}
+
+#[test]
+fn the_w3c_eddsa_jcs_2022_vector_reproduces_every_intermediate_value() {
+    assert_intermediates(&format!("{DI}/eddsa-jcs-2022/signedJCS.json"), &format!("{DI}/eddsa-jcs-2022"), "JCS", Suite::EddsaJcs2022);
+}
+
+#[test]
+fn the_w3c_ed25519_signature_2020_vector_reproduces_every_intermediate_value() {
+    assert_intermediates(
+        &format!("{DI}/Ed25519Signature2020/signedEdSig.json"),
+        &format!("{DI}/Ed25519Signature2020"),
+        "EdSig",
+        Suite::Ed25519Signature2020,
+    );
+}
+
+#[test]
+fn the_w3c_vectors_verify_but_their_key_is_not_shown_to_be_the_issuers() {
+    for signed in [
+        "eddsa-rdfc-2022/signedDataInt.json",
+        "eddsa-jcs-2022/signedJCS.json",
+        "Ed25519Signature2020/signedEdSig.json",
+    ] {
+        let r = offline_report(&json(&format!("{DI}/{signed}")));
+        assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{signed}: {}", summary(&r));
+        assert_eq!(r.outcome(CheckId::Key), Outcome::Passed, "{signed}: {}", summary(&r));
+        // The key is a did:key; the issuer is an https URL whose document cannot be read offline.
+        assert_eq!(r.outcome(CheckId::IssuerBinding), Outcome::Unverifiable, "{signed}: {}", summary(&r));
+        assert_eq!(r.result, Verdict::Unverifiable, "{signed}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1EdTech Open Badges 3.0 and CLR 2.0 vectors
+
+const IMPL: &str = "1-ob3/1edtech-openbadges-specification/impl";
+
+#[test]
+fn the_1edtech_ob3_vector_reproduces_the_spec_intermediates_and_its_fragment_key_binds_no_issuer() {
+    let doc = json(&format!("{IMPL}/extracted/linked-data-proof-ob.signed-credential.json"));
+    let values = json(&format!("{IMPL}/extracted/linked-data-proof-ob.intermediate-values.json"));
+    let i = intermediates(&doc).unwrap();
+    assert_eq!(i.canonical_document, read(&format!("{IMPL}/test-vectors/obv3p0/document-canon.txt")));
+    assert_eq!(i.canonical_proof_options, read(&format!("{IMPL}/test-vectors/obv3p0/proof-canon.txt")));
+    assert_eq!(hex::encode(i.document_hash), values["Document hash (hex)"].as_str().unwrap());
+    assert_eq!(hex::encode(i.proof_hash), values["Proof hash (hex)"].as_str().unwrap());
+    assert_eq!(hex::encode(&i.signed_bytes), values["Data to sign (hex)"].as_str().unwrap());
+    assert_eq!(hex::encode(&i.signature), values["Signature (hex)"].as_str().unwrap());
+
+    let r = offline_report(&doc);
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{}", summary(&r));
+    let binding = r.check(CheckId::IssuerBinding).unwrap();
+    assert_eq!(binding.outcome, Outcome::Unverifiable, "{}", summary(&r));
+    assert!(binding.message.contains("only written in the credential"), "{}", binding.message);
+    assert_eq!(r.result, Verdict::Unverifiable);
+}
+
+#[test]
+fn the_1edtech_clr_vector_is_unverifiable_while_the_clr_context_is_not_carried() {
+    // No registry package ships the CLR 2.0 context yet (docs/decisions/0030): the proof cannot
+    // be checked, and that must read as unverifiable, naming the context, never as invalid.
+    let doc = json(&format!("{IMPL}/extracted/linked-data-proof-clr.signed-credential.json"));
+    let r = offline_report(&doc);
+    let proof = r.check(CheckId::Proof).unwrap();
+    assert_eq!(proof.outcome, Outcome::Unverifiable, "{}", summary(&r));
+    assert!(proof.message.contains("https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"), "{}", proof.message);
+    assert_eq!(r.result, Verdict::Unverifiable);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DCC vc-test-fixtures: the expected result is in the file name
+
+const DCC: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials";
+
+fn dcc_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") && path.metadata().unwrap().len() > 0 {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&vectors().join(DCC), &mut out);
+    out.sort();
+    out
+}
+
+/// Fixtures whose name does not say what their data does, and why.
+const DCC_MISLABELLED_EXPIRED: &[&str] = &[
+    // Named "noExpiry", but its validUntil is 2010-01-02T00:00:00Z.
+    "v2/dataIntegrityProof/didKey/noRegistry-revokedStatus-noExpiry.json",
+];
+
+#[test]
+fn dcc_fixtures_give_the_outcomes_their_names_promise() {
+    let fetcher = dcc_fetcher();
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    let mut checked = 0;
+    let mut verified = 0;
+    let mut problems = Vec::new();
+    for path in dcc_files() {
+        let name = path.strip_prefix(vectors().join(DCC)).unwrap().display().to_string();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let r = verify_json(&doc, &ctx);
+        let file = path.file_name().unwrap().to_string_lossy().to_lowercase();
+        let has = |marker: &str| file.contains(marker);
+        // DCC's own context https://w3id.org/dcc/v1 has no published package (SOURCES.md §3).
+        let dcc_context = doc["@context"].to_string().contains("https://w3id.org/dcc/v1");
+        let tampered = has("-tampered") && !has("-tamperedstatus");
+        let expired = (has("-expired") && !has("-expiredstatus")) || DCC_MISLABELLED_EXPIRED.contains(&name.as_str());
+        let not_yet = has("notyetvalid") && !has("notyetvalidstatus");
+        let bad_did_web = has("baddidweb");
+        let status_marker = has("revoked") || has("status-") && !has("nostatus");
+        let mut wrong = Vec::new();
+        let proof = r.outcome(CheckId::Proof);
+        let expect_proof = if tampered {
+            Outcome::Failed
+        } else if dcc_context || bad_did_web {
+            Outcome::Unverifiable
+        } else {
+            Outcome::Passed
+        };
+        if proof != expect_proof {
+            wrong.push(format!("proof {proof:?}, expected {expect_proof:?}"));
+        }
+        let dates_fail = expired || not_yet;
+        if dates_fail != (r.outcome(CheckId::Dates) == Outcome::Failed) {
+            wrong.push(format!("dates {:?} (expired {expired}, not yet valid {not_yet})", r.outcome(CheckId::Dates)));
+        }
+        let expect = if tampered || dates_fail {
+            Verdict::Invalid
+        } else if status_marker
+            || dcc_context
+            || bad_did_web
+            || doc.get("credentialStatus").is_some()
+            || doc.get("credentialSchema").is_some()
+        {
+            // Status lists and schemas are not checked yet: never verified, never invalid.
+            Verdict::Unverifiable
+        } else {
+            Verdict::Verified
+        };
+        if r.result != expect {
+            wrong.push(format!("result {:?}, expected {expect:?}", r.result));
+        }
+        if r.result == Verdict::Verified {
+            verified += 1;
+        }
+        if !wrong.is_empty() {
+            problems.push(format!("{name}: {}\n{}", wrong.join("; "), summary(&r)));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 90, "fixtures found");
+    assert!(verified >= 20, "only {verified} fixtures verified");
+    assert!(problems.is_empty(), "{} of {checked} fixtures:\n{}", problems.len(), problems.join("\n\n"));
+}
+
+#[test]
+fn a_did_key_fixture_without_status_or_expiry_is_verified() {
+    let doc = json(&format!("{DCC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json"));
+    let r = offline_report(&doc);
+    assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
+    assert_eq!(r.outcome(CheckId::IssuerBinding), Outcome::Passed);
+}
+
+#[test]
+fn a_did_web_fixture_is_unverifiable_offline_and_verified_with_the_did_document() {
+    let doc = json(&format!("{DCC}/v1/ed25519/didWeb/legacy-noStatus-noExpiry.json"));
+    let offline = offline_report(&doc);
+    assert_eq!(offline.result, Verdict::Unverifiable, "{}", summary(&offline));
+    assert_eq!(offline.outcome(CheckId::Key), Outcome::Unverifiable);
+    let fetcher = dcc_fetcher();
+    let online = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    assert_eq!(online.result, Verdict::Verified, "{}", summary(&online));
+}
+
+#[test]
+fn an_unknown_context_makes_the_proof_unverifiable_and_names_it() {
+    let mut doc = json(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"));
+    doc["@context"].as_array_mut().unwrap().push(Value::from("https://example.org/not-carried/v1"));
+    let r = offline_report(&doc);
+    let proof = r.check(CheckId::Proof).unwrap();
+    assert_eq!(proof.outcome, Outcome::Unverifiable, "{}", summary(&r));
+    assert!(proof.message.contains("https://example.org/not-carried/v1"), "{}", proof.message);
+    assert_ne!(r.result, Verdict::Invalid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tampering: every single value a proof covers matters
+
+/// JSON pointers to every leaf value of `v` (strings, numbers, booleans).
+fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                leaves(child, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                leaves(child, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Null => {}
+        _ => out.push(at),
+    }
+}
+
+fn tampered(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::from(format!("{s}x")),
+        Value::Number(n) => Value::from(n.as_f64().unwrap_or(0.0) + 1.0),
+        Value::Bool(b) => Value::from(!b),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn changing_any_single_value_a_proof_covers_makes_the_credential_invalid() {
+    let fetcher = dcc_fetcher();
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    let valid = [
+        format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"),
+        format!("{DI}/eddsa-jcs-2022/signedJCS.json"),
+        format!("{DI}/Ed25519Signature2020/signedEdSig.json"),
+        format!("{IMPL}/extracted/linked-data-proof-ob.signed-credential.json"),
+        format!("{DCC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json"),
+        format!("{DCC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-minimal.json"),
+        format!("{DCC}/v1/ed25519/didWeb/legacy-noStatus-noExpiry.json"),
+    ];
+    let mut tried = 0;
+    let mut problems = Vec::new();
+    for file in &valid {
+        let doc = json(file);
+        let before = verify_json(&doc, &ctx);
+        assert_eq!(before.outcome(CheckId::Proof), Outcome::Passed, "{file}: {}", summary(&before));
+        let mut paths = Vec::new();
+        leaves(&doc, String::new(), &mut paths);
+        for path in paths {
+            // Contexts are named, not covered: a changed URL is an unknown context (unverifiable).
+            // The signature itself is what is checked, not something it covers.
+            if path.starts_with("/@context") || path.ends_with("/proofValue") || path.ends_with("/jws") {
+                continue;
+            }
+            let mut changed = doc.clone();
+            let slot = changed.pointer_mut(&path).unwrap();
+            *slot = tampered(slot);
+            let r = verify_json(&changed, &ctx);
+            tried += 1;
+            // A changed key or suite name can leave the proof impossible to check (unknown key,
+            // unsupported suite): never verified, but not necessarily invalid.
+            let names_key_or_suite = path.ends_with("/verificationMethod")
+                || path.ends_with("/cryptosuite")
+                || path.starts_with("/proof/type")
+                || path.starts_with("/proof/@context");
+            let ok = if names_key_or_suite { r.result != Verdict::Verified } else { r.result == Verdict::Invalid };
+            if !ok {
+                problems.push(format!("{file} {path}: {:?}\n{}", r.result, summary(&r)));
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} changes tried");
+    assert!(problems.is_empty(), "{} of {tried} changes:\n{}", problems.len(), problems.join("\n\n"));
+}
