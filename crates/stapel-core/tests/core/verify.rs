@@ -401,3 +401,110 @@ fn changing_any_single_value_a_proof_covers_makes_the_credential_invalid() {
     assert!(tried > 100, "only {tried} changes tried");
     assert!(problems.is_empty(), "{} of {tried} changes:\n{}", problems.len(), problems.join("\n\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// JFF plugfest badges (Ed25519Signature2018 detached JWS, Ed25519Signature2020)
+
+const JFF: &str = "1-ob3/w3c-ccg-vc-ed-jff-plugfests";
+
+#[test]
+fn jff_plugfest_badges_verify_including_the_legacy_2018_detached_jws() {
+    for (file, suite) in [
+        ("plugfest-1-2022/plugfest-1-ex-1.json", "Ed25519Signature2018"),
+        ("plugfest-1-2022/plugfest-1-ex-2.json", "Ed25519Signature2018"),
+        ("plugfest-3-2023/signed_badge_example-p3.json", "Ed25519Signature2018"),
+        ("plugfest-2-2022/signed_badge_example-p2.json", "Ed25519Signature2020"),
+    ] {
+        let doc = json(&format!("{JFF}/{file}"));
+        assert_eq!(doc["proof"]["type"], suite, "{file}");
+        let r = offline_report(&doc);
+        assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{file}: {}", summary(&r));
+    }
+}
+
+#[test]
+fn a_badge_signed_under_the_beta_ob3_context_verifies_with_that_version_of_the_url_and_says_so() {
+    // Until 2022-11-07 the OB 3.0 context URL served the beta context (DCC's
+    // open-badges-context keeps it as "OBv3_beta"). A plugfest-1 badge was signed with the beta
+    // content under its plugfest URL; naming the 3.0 URL instead changes no signed RDF when that
+    // URL means the beta version, and every RDF term when it means the final 3.0 context.
+    let mut doc = json(&format!("{JFF}/plugfest-1-2022/plugfest-1-ex-1.json"));
+    let beta_url = "https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json";
+    let contexts = doc["@context"].as_array_mut().unwrap();
+    let slot = contexts.iter_mut().find(|c| c.as_str() == Some(beta_url)).expect("the plugfest context");
+    *slot = Value::from("https://purl.imsglobal.org/spec/ob/v3p0/context.json");
+    let r = offline_report(&doc);
+    let proof = r.check(CheckId::Proof).unwrap();
+    assert_eq!(proof.outcome, Outcome::Passed, "{}", summary(&r));
+    assert!(proof.message.contains("context-3.0-beta"), "{}", proof.message);
+}
+
+#[test]
+fn a_2018_detached_jws_with_one_changed_value_is_invalid() {
+    let mut doc = json(&format!("{JFF}/plugfest-1-2022/plugfest-1-ex-1.json"));
+    doc["credentialSubject"]["id"] = Value::from("did:example:someone-else");
+    let r = offline_report(&doc);
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DCC verifier-core fixtures (expected per its tests; SOURCES.md §1e)
+
+const CORE: &str = "1-ob3/dcc-verifier-core/src/test-fixtures/verifiableCredentials";
+
+fn dcc_core_fetcher() -> MapFetcher {
+    let base = vectors().join("1-ob3/dcc-did-web");
+    let mut map = HashMap::new();
+    for entry in walk_files(&base) {
+        if entry.file_name().is_some_and(|n| n == "did.json") {
+            let rel = entry.strip_prefix(&base).unwrap().display().to_string();
+            map.insert(format!("https://digitalcredentials.github.io/dcc-did-web/{rel}"), entry.clone());
+        }
+    }
+    MapFetcher::new(map, None)
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() { out.extend(walk_files(&p)) } else { out.push(p) }
+        }
+    }
+    out
+}
+
+#[test]
+fn dcc_verifier_core_fixtures_match_its_tests_as_far_as_this_wallet_checks() {
+    let fetcher = dcc_core_fetcher();
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    // (fixture, proof, dates, overall)
+    let cases = [
+        ("v2/v2NoStatus", Outcome::Passed, Outcome::Passed, Verdict::Verified),
+        ("v2/v2SimpleIssuerId", Outcome::Passed, Outcome::Passed, Verdict::Verified),
+        ("v1/v1SimpleIssuerId", Outcome::Passed, Outcome::Passed, Verdict::Verified),
+        ("v2/v2WithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
+        ("v1/v1WithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
+        ("eddsa/v2/v2EddsaWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
+        ("v2/didWeb/v2didWebWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
+        ("v2/didWeb/v2didWebMultikeyWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
+        ("v2/v2Expired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
+        ("v1/v1Expired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
+        ("v2/v2RevokedAndExpired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
+        ("v2/v2ExpiredWithValidStatus", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
+        ("v2/didWeb/v2WithBadDidWeb", Outcome::Unverifiable, Outcome::Passed, Verdict::Unverifiable),
+        ("eddsa/v2/safeModeBreaker", Outcome::Failed, Outcome::Passed, Verdict::Invalid),
+    ];
+    let mut problems = Vec::new();
+    for (name, proof, dates, result) in cases {
+        let doc = json(&format!("{CORE}/{name}.extracted.json"));
+        let r = verify_json(&doc, &ctx);
+        let got = (r.outcome(CheckId::Proof), r.outcome(CheckId::Dates), r.result);
+        if got != (proof, dates, result) {
+            problems.push(format!("{name}: got {got:?}, expected {:?}\n{}", (proof, dates, result), summary(&r)));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
