@@ -61,7 +61,9 @@ fn canon_error(e: CanonicalizationError) -> VerifyError {
 
 /// Expands a JSON-LD document to RDF with the carried contexts, in safe mode.
 pub(crate) fn to_dataset(doc: &serde_json::Value, loader: &PinnedLoader) -> Result<Dataset, VerifyError> {
-    let input = json_ld::RemoteDocument::new(None, None, json_ld::syntax::Value::from_serde_json(doc.clone()));
+    let mut doc = doc.clone();
+    unwrap_nested_contexts(&mut doc);
+    let input = json_ld::RemoteDocument::new(None, None, json_ld::syntax::Value::from_serde_json(doc));
     let mut options: json_ld::Options = json_ld::Options::default();
     options.expansion_policy = json_ld::expansion::Policy {
         invalid: json_ld::expansion::Action::Reject,
@@ -91,6 +93,37 @@ pub(crate) fn to_dataset(doc: &serde_json::Value, loader: &PinnedLoader) -> Resu
         dataset.insert(&quad);
     }
     Ok(dataset)
+}
+
+/// Reads an embedded context written as `{"@context": {...}}` as the context it wraps.
+///
+/// JSON-LD 1.1 has no such form, but jsonld.js (which most issuers sign with) unwraps it, and
+/// credentials in the wild are signed over that reading (the Data Integrity test suite's
+/// previousProof inputs among them). Unwrapping only ever reads the issuer's own wrapper.
+fn unwrap_nested_contexts(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(ctx) = map.get_mut("@context") {
+                let unwrap = |c: &mut Value| {
+                    while let Value::Object(inner) = c {
+                        if inner.len() != 1 {
+                            break;
+                        }
+                        let Some(wrapped) = inner.remove("@context") else { break };
+                        *c = wrapped;
+                    }
+                };
+                match ctx {
+                    Value::Array(list) => list.iter_mut().for_each(unwrap),
+                    other => unwrap(other),
+                }
+            }
+            map.values_mut().for_each(unwrap_nested_contexts);
+        }
+        Value::Array(list) => list.iter_mut().for_each(unwrap_nested_contexts),
+        _ => {}
+    }
 }
 
 /// RDFC-1.0 canonical N-Quads of a JSON-LD document.

@@ -508,3 +508,51 @@ fn dcc_verifier_core_fixtures_match_its_tests_as_far_as_this_wallet_checks() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Proof sets and proof chains
+
+#[test]
+fn w3c_proof_sets_and_chains_verify_every_proof() {
+    for file in ["signedProofSet1.json", "signedProofSet2.json", "signedProofChain1.json", "signedProofChain2.json"] {
+        let doc = json(&format!("{DI}/proof-set-chain/{file}"));
+        let r = offline_report(&doc);
+        assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{file}: {}", summary(&r));
+        assert_eq!(r.outcome(CheckId::Key), Outcome::Passed, "{file}");
+    }
+}
+
+#[test]
+fn a_chained_proof_stops_holding_when_the_proof_it_follows_is_changed() {
+    let mut doc = json(&format!("{DI}/proof-set-chain/signedProofChain2.json"));
+    // The last proof follows the third; change the third's date (its own signature breaks too).
+    let third = doc["proof"].as_array_mut().unwrap().iter_mut().find(|p| p["id"] == "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23").unwrap();
+    third["created"] = Value::from("2023-02-26T22:06:39Z");
+    let r = offline_report(&doc);
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    let message = &r.check(CheckId::Proof).unwrap().message;
+    assert_eq!(message.matches("does not match").count(), 2, "{message}");
+}
+
+#[test]
+fn previous_proof_inputs_of_the_data_integrity_test_suite_pass_and_fail_as_named() {
+    let dir = vectors().join("2-w3c-di-eddsa/w3c-ccg-data-integrity-test-suite-assertion/inputs/eddsa-rdfc-2022");
+    let mut seen = 0;
+    let mut problems = Vec::new();
+    for path in walk_files(&dir) {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let r = offline_report(&doc);
+        let expect = if name.contains("Fail-") { Outcome::Failed } else { Outcome::Passed };
+        // The issuer (a did:key) made the second proof; the first is another party's.
+        let expect_result = if expect == Outcome::Passed { Verdict::Verified } else { Verdict::Invalid };
+        let message = &r.check(CheckId::Proof).unwrap().message;
+        let for_the_chain = message.contains("previousProof") || message.contains("follows the proof");
+        if (r.outcome(CheckId::Proof), r.result) != (expect, expect_result) || (expect == Outcome::Failed && !for_the_chain) {
+            problems.push(format!("{name}: {}", r.check(CheckId::Proof).unwrap().message));
+        }
+        seen += 1;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(seen, 12);
+}

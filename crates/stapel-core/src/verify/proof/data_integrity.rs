@@ -78,15 +78,55 @@ pub fn intermediates(doc: &Value) -> Result<Intermediates, VerifyError> {
     }
     .ok_or_else(|| VerifyError::MalformedProof { reason: "the credential has no proof".into() })?;
     let suite = Suite::of(proof)?;
-    compute(doc, proof, suite, &PinnedLoader::new())
+    let all = match doc.get("proof") {
+        Some(Value::Array(list)) => list.clone(),
+        Some(one) => vec![one.clone()],
+        None => vec![],
+    };
+    let previous = previous_proofs(proof, &all)?;
+    compute(doc, proof, suite, previous.as_deref(), &PinnedLoader::new())
 }
 
-fn compute(doc: &Value, proof: &Value, suite: Suite, loader: &PinnedLoader) -> Result<Intermediates, VerifyError> {
+/// The proofs a proof chains to (`previousProof`), found among all the credential's proofs.
+/// `None` when the proof is not part of a chain.
+pub(crate) fn previous_proofs(proof: &Value, all: &[Value]) -> Result<Option<Vec<Value>>, VerifyError> {
+    let malformed = |reason: String| VerifyError::MalformedProof { reason };
+    let ids: Vec<&str> = match proof.get("previousProof") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| malformed("its previousProof list holds something other than proof ids".into())))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(malformed("its previousProof is neither a proof id nor a list of them".into())),
+    };
+    let mut found = Vec::new();
+    for id in ids {
+        let previous = all
+            .iter()
+            .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| malformed(format!("it follows the proof {id}, which the credential does not carry")))?;
+        found.push(previous.clone());
+    }
+    Ok(Some(found))
+}
+
+fn compute(
+    doc: &Value,
+    proof: &Value,
+    suite: Suite,
+    previous: Option<&[Value]>,
+    loader: &PinnedLoader,
+) -> Result<Intermediates, VerifyError> {
     let malformed = |reason: &str| VerifyError::MalformedProof { reason: reason.to_string() };
     let Value::Object(doc_map) = doc else { return Err(malformed("the credential is not a JSON object")) };
     let Value::Object(proof_map) = proof else { return Err(malformed("the proof is not a JSON object")) };
     let mut unsecured = doc_map.clone();
     unsecured.remove("proof");
+    if let Some(previous) = previous {
+        // A chained proof signs the credential together with the proofs it follows.
+        unsecured.insert("proof".into(), Value::Array(previous.to_vec()));
+    }
     let mut options = proof_map.clone();
     let signature_field = if suite == Suite::Ed25519Signature2018 { "jws" } else { "proofValue" };
     let signature_text = options
@@ -166,12 +206,18 @@ fn signature_holds(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
 
 /// Checks one proof. `Ok` carries a note for the report (empty, or which context version
 /// made it hold).
-pub(crate) fn verify(doc: &Value, proof: &Value, suite: Suite, key: &PublicKey) -> Result<String, VerifyError> {
+pub(crate) fn verify(
+    doc: &Value,
+    proof: &Value,
+    suite: Suite,
+    previous: Option<&[Value]>,
+    key: &PublicKey,
+) -> Result<String, VerifyError> {
     if !matches!(key, PublicKey::Ed25519(_)) {
         return Err(VerifyError::UnsupportedKey { kind: format!("{} keys with {}", key.kind(), suite.name()) });
     }
     let mut loader = PinnedLoader::new();
-    let first = compute(doc, proof, suite, &loader)?;
+    let first = compute(doc, proof, suite, previous, &loader)?;
     if signature_holds(key, &first.signed_bytes, &first.signature) {
         return Ok(String::new());
     }
@@ -183,7 +229,7 @@ pub(crate) fn verify(doc: &Value, proof: &Value, suite: Suite, key: &PublicKey) 
             for n in 1..loader.version_count(&url) {
                 loader.reset_choices();
                 loader.choose(&url, n);
-                if let Ok(other) = compute(doc, proof, suite, &loader)
+                if let Ok(other) = compute(doc, proof, suite, previous, &loader)
                     && signature_holds(key, &other.signed_bytes, &other.signature)
                 {
                     let which = loader.describe(&url).unwrap_or(url.clone());

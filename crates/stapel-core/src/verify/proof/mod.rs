@@ -40,14 +40,21 @@ pub(crate) fn check(doc: &Value, ctx: &VerifyContext<'_>) -> ProofChecks {
         return check(&Value::Null, ctx);
     }
     let issuer = issuer_id(doc);
+    let all: Vec<Value> = proofs.iter().map(|p| (*p).clone()).collect();
     let results: Vec<ProofChecks> =
-        proofs.iter().map(|p| check_one(doc, p, issuer.as_deref(), ctx)).collect();
+        proofs.iter().map(|p| check_one(doc, p, &all, issuer.as_deref(), ctx)).collect();
     if results.len() == 1 {
         return results.into_iter().next().unwrap_or_else(|| check(&Value::Null, ctx));
     }
+    // Every signature must hold; the issuer must have made at least one of them (the others
+    // may be other parties': witnesses, endorsers).
     let merge = |id: CheckId, pick: fn(&ProofChecks) -> &Check| -> Check {
         let checks: Vec<&Check> = results.iter().map(pick).collect();
-        let outcome = worst(checks.iter().map(|c| c.outcome));
+        let outcome = if id == CheckId::IssuerBinding && checks.iter().any(|c| c.outcome == Outcome::Passed) {
+            Outcome::Passed
+        } else {
+            worst(checks.iter().map(|c| c.outcome))
+        };
         let message = checks
             .iter()
             .enumerate()
@@ -86,7 +93,13 @@ fn from_error(id: CheckId, e: &VerifyError) -> Check {
     Check::new(id, e.outcome(), e.to_string())
 }
 
-fn check_one(doc: &Value, proof: &Value, issuer: Option<&str>, ctx: &VerifyContext<'_>) -> ProofChecks {
+fn check_one(
+    doc: &Value,
+    proof: &Value,
+    all: &[Value],
+    issuer: Option<&str>,
+    ctx: &VerifyContext<'_>,
+) -> ProofChecks {
     let skipped_key = |why: &str| Check::skipped(CheckId::Key, why.to_string());
     let skipped_binding = |why: &str| Check::skipped(CheckId::IssuerBinding, why.to_string());
     let suite = match Suite::of(proof) {
@@ -120,7 +133,9 @@ fn check_one(doc: &Value, proof: &Value, issuer: Option<&str>, ctx: &VerifyConte
         }
     };
     let key = Check::passed(CheckId::Key, key_message(&method));
-    let proof_check = match data_integrity::verify(doc, proof, suite, &method.key) {
+    let verified = data_integrity::previous_proofs(proof, all)
+        .and_then(|previous| data_integrity::verify(doc, proof, suite, previous.as_deref(), &method.key));
+    let proof_check = match verified {
         Ok(note) => Check::passed(CheckId::Proof, format!("the {} signature is correct{note}", suite.name())),
         Err(e) => from_error(CheckId::Proof, &e),
     };
