@@ -64,11 +64,13 @@ pub(crate) fn to_dataset(doc: &serde_json::Value, loader: &PinnedLoader) -> Resu
     let mut doc = doc.clone();
     unwrap_nested_contexts(&mut doc);
     let input = json_ld::RemoteDocument::new(None, None, json_ld::syntax::Value::from_serde_json(doc));
-    let mut options: json_ld::Options = json_ld::Options::default();
-    options.expansion_policy = json_ld::expansion::Policy {
-        invalid: json_ld::expansion::Action::Reject,
-        vocab: json_ld::expansion::Action::Keep,
-        allow_undefined: false,
+    let options: json_ld::Options = json_ld::Options {
+        expansion_policy: json_ld::expansion::Policy {
+            invalid: json_ld::expansion::Action::Reject,
+            vocab: json_ld::expansion::Action::Keep,
+            allow_undefined: false,
+        },
+        ..Default::default()
     };
     let mut generator = json_ld::rdf_types::generator::Blank::new_with_prefix("b".to_string());
     let result = pollster::block_on(input.to_rdf_full(

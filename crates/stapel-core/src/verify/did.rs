@@ -14,12 +14,16 @@ use crate::net::Fetcher;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublicKey {
     Ed25519(ed25519_dalek::VerifyingKey),
+    P256(p256::ecdsa::VerifyingKey),
+    Rsa(rsa::RsaPublicKey),
 }
 
 impl PublicKey {
     pub fn kind(&self) -> &'static str {
         match self {
             PublicKey::Ed25519(_) => "Ed25519",
+            PublicKey::P256(_) => "P-256",
+            PublicKey::Rsa(_) => "RSA",
         }
     }
 }
@@ -159,7 +163,7 @@ pub fn multikey(value: &str) -> Result<PublicKey, String> {
     let (_, bytes) = multibase::decode(value).map_err(|e| format!("{value} is not multibase: {e}"))?;
     match bytes.as_slice() {
         [0xed, 0x01, key @ ..] => ed25519(key),
-        [0x80, 0x24, ..] => Err("P-256 keys are not supported yet".into()),
+        [0x80, 0x24, key @ ..] => p256_key(key),
         _ => Err(format!("{value} is not a supported key type")),
     }
 }
@@ -170,6 +174,12 @@ fn ed25519(bytes: &[u8]) -> Result<PublicKey, String> {
     ed25519_dalek::VerifyingKey::from_bytes(&arr)
         .map(PublicKey::Ed25519)
         .map_err(|_| "the bytes are not a valid Ed25519 public key".to_string())
+}
+
+fn p256_key(sec1: &[u8]) -> Result<PublicKey, String> {
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+        .map(PublicKey::P256)
+        .map_err(|_| "the bytes are not a valid P-256 public key".to_string())
 }
 
 /// `did:web:example.com:a:b` → `https://example.com/a/b/did.json`.
@@ -233,7 +243,7 @@ fn key_of(vm: &Value) -> Result<PublicKey, KeyProblem> {
             [0xed, 0x01, key @ ..] => ed25519(key).map_err(KeyProblem::Bad),
             // Early Ed25519VerificationKey2020 documents carry the bare key.
             key if key.len() == 32 => ed25519(key).map_err(KeyProblem::Bad),
-            [0x80, 0x24, ..] => Err(KeyProblem::Unsupported("P-256 keys".into())),
+            [0x80, 0x24, key @ ..] => p256_key(key).map_err(KeyProblem::Bad),
             _ => Err(KeyProblem::Unsupported(format!("the key {mb}"))),
         };
     }
@@ -249,15 +259,40 @@ fn key_of(vm: &Value) -> Result<PublicKey, KeyProblem> {
     Err(KeyProblem::Unsupported(format!("verification methods of type {ty}")))
 }
 
+/// Reads a public JWK: OKP Ed25519, EC P-256, RSA.
+pub fn jwk(jwk: &Value) -> Result<PublicKey, String> {
+    jwk_key(jwk).map_err(|p| match p {
+        KeyProblem::Unsupported(kind) => format!("{kind} are not supported"),
+        KeyProblem::Bad(reason) => reason,
+    })
+}
+
 fn jwk_key(jwk: &Value) -> Result<PublicKey, KeyProblem> {
+    use base64::Engine;
     let s = |k: &str| jwk.get(k).and_then(Value::as_str).unwrap_or_default();
+    let b64 = |k: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s(k))
+            .map_err(|e| KeyProblem::Bad(format!("the JWK's {k} is not base64url: {e}")))
+    };
     match (s("kty"), s("crv")) {
-        ("OKP", "Ed25519") => {
-            use base64::Engine;
-            let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(s("x"))
-                .map_err(|e| KeyProblem::Bad(format!("the JWK's x is not base64url: {e}")))?;
-            ed25519(&x).map_err(KeyProblem::Bad)
+        ("OKP", "Ed25519") => ed25519(&b64("x")?).map_err(KeyProblem::Bad),
+        ("EC", "P-256") => {
+            let (x, y) = (b64("x")?, b64("y")?);
+            if x.len() != 32 || y.len() != 32 {
+                return Err(KeyProblem::Bad("a P-256 JWK has 32-byte x and y".into()));
+            }
+            let mut sec1 = vec![0x04];
+            sec1.extend_from_slice(&x);
+            sec1.extend_from_slice(&y);
+            p256_key(&sec1).map_err(KeyProblem::Bad)
+        }
+        ("RSA", _) => {
+            let n = rsa::BigUint::from_bytes_be(&b64("n")?);
+            let e = rsa::BigUint::from_bytes_be(&b64("e")?);
+            rsa::RsaPublicKey::new(n, e)
+                .map(PublicKey::Rsa)
+                .map_err(|e| KeyProblem::Bad(format!("the RSA key is not usable: {e}")))
         }
         (kty, crv) => Err(KeyProblem::Unsupported(format!("JWK keys of type {kty} {crv}"))),
     }

@@ -556,3 +556,82 @@ fn previous_proof_inputs_of_the_data_integrity_test_suite_pass_and_fail_as_named
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(seen, 12);
 }
+
+// ---------------------------------------------------------------------------------------------
+// VC-JWT
+
+const RENDERED: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509";
+
+fn offline_jwt(token: &str) -> Report {
+    stapel_core::verify::verify_jwt(token, &VerifyContext { now: now(), fetcher: &Offline })
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn the_ob3_spec_rs256_jwts_verify_but_their_header_key_binds_no_issuer() {
+    let mut seen = 0;
+    for path in walk_files(&vectors().join(RENDERED)) {
+        if path.extension().is_none_or(|e| e != "jwt") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let r = offline_jwt(&std::fs::read_to_string(&path).unwrap());
+        assert_eq!(r.outcome(CheckId::Format), Outcome::Passed, "{name}: {}", summary(&r));
+        assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{name}: {}", summary(&r));
+        let binding = r.check(CheckId::IssuerBinding).unwrap();
+        assert_eq!(binding.outcome, Outcome::Unverifiable, "{name}");
+        assert!(binding.message.contains("JWT header"), "{}", binding.message);
+        assert_eq!(r.result, Verdict::Unverifiable, "{name}");
+        seen += 1;
+    }
+    assert_eq!(seen, 8);
+}
+
+#[test]
+fn a_jwt_whose_claims_were_changed_or_that_is_unsigned_is_invalid() {
+    let token = read(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"));
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let mut claims: Value = {
+        use base64::Engine;
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap()
+    };
+    claims["name"] = Value::from("Tampered Badge");
+    let changed = format!("{}.{}.{}", parts[0], b64(claims.to_string().as_bytes()), parts[2]);
+    let r = offline_jwt(&changed);
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+
+    let unsigned = format!("{}.{}.", b64(br#"{"alg":"none"}"#), parts[1]);
+    let r = offline_jwt(&unsigned);
+    assert_eq!(r.result, Verdict::Invalid, "{}", summary(&r));
+    assert_eq!(offline_jwt("not a jwt").result, Verdict::Invalid);
+}
+
+#[test]
+fn an_eddsa_jwt_whose_kid_is_the_issuers_did_key_is_verified() {
+    // The W3C vectors' key pair; the credential is the W3C unsigned example, issued by the DID.
+    let pair = json(&format!("{DI}/keyPair.json"));
+    let did = format!("did:key:{}", pair["publicKeyMultibase"].as_str().unwrap());
+    let (_, secret) = multibase::decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+    assert_eq!(&secret[..2], &[0x80, 0x26], "an Ed25519 private multikey");
+    let signing = ed25519_dalek::SigningKey::from_bytes(&secret[2..].try_into().unwrap());
+    let mut vc = json(&format!("{DI}/unsigned.json"));
+    vc["issuer"] = Value::from(did.clone());
+    let header = serde_json::json!({"alg": "EdDSA", "kid": format!("{did}#{}", pair["publicKeyMultibase"].as_str().unwrap())});
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(vc.to_string().as_bytes()));
+    use ed25519_dalek::Signer;
+    let token = format!("{input}.{}", b64(&signing.sign(input.as_bytes()).to_bytes()));
+    let r = offline_jwt(&token);
+    assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
+
+    // The same token claiming another issuer in `iss` is invalid.
+    let mut claims = vc.clone();
+    claims["iss"] = Value::from("did:example:someone-else");
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let token = format!("{input}.{}", b64(&signing.sign(input.as_bytes()).to_bytes()));
+    assert_eq!(offline_jwt(&token).outcome(CheckId::IssuerBinding), Outcome::Failed);
+}

@@ -201,6 +201,7 @@ fn signature_holds(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
     match key {
         PublicKey::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
             .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok()),
+        PublicKey::P256(_) | PublicKey::Rsa(_) => false,
     }
 }
 

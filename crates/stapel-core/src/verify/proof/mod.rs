@@ -156,7 +156,7 @@ fn key_message(m: &ResolvedMethod) -> String {
 
 /// The `issuer-binding` check: the key's controller is the issuer, and the issuer's document
 /// lists the key under the purpose the proof claims.
-fn binding(m: &ResolvedMethod, purpose: &str, issuer: Option<&str>, ctx: &VerifyContext<'_>) -> Check {
+pub(crate) fn binding(m: &ResolvedMethod, purpose: &str, issuer: Option<&str>, ctx: &VerifyContext<'_>) -> Check {
     let id = CheckId::IssuerBinding;
     if purpose != "assertionMethod" {
         return Check::failed(
