@@ -132,7 +132,10 @@ fn key_in_fragment(method: &str) -> Option<PublicKey> {
 }
 
 fn resolve_did_key(method: &str, did: &str, multibase_value: &str) -> Result<ResolvedMethod, VerifyError> {
-    let key = multikey(multibase_value).map_err(|reason| VerifyError::BadKey { id: method.to_string(), reason })?;
+    let key = multikey_key(multibase_value).map_err(|p| match p {
+        KeyProblem::Unsupported(kind) => VerifyError::UnsupportedKey { kind },
+        KeyProblem::Bad(reason) => VerifyError::BadKey { id: method.to_string(), reason },
+    })?;
     let vm_id = format!("{did}#{multibase_value}");
     if method != did && method != vm_id {
         return Err(VerifyError::BadKey {
@@ -160,11 +163,22 @@ fn resolve_did_key(method: &str, did: &str, multibase_value: &str) -> Result<Res
 
 /// Decodes a multibase multikey (multicodec-prefixed public key).
 pub fn multikey(value: &str) -> Result<PublicKey, String> {
-    let (_, bytes) = multibase::decode(value).map_err(|e| format!("{value} is not multibase: {e}"))?;
+    multikey_key(value).map_err(|p| match p {
+        KeyProblem::Unsupported(kind) => format!("{kind} are not supported"),
+        KeyProblem::Bad(reason) => reason,
+    })
+}
+
+fn multikey_key(value: &str) -> Result<PublicKey, KeyProblem> {
+    let (_, bytes) =
+        multibase::decode(value).map_err(|e| KeyProblem::Bad(format!("{value} is not multibase: {e}")))?;
     match bytes.as_slice() {
-        [0xed, 0x01, key @ ..] => ed25519(key),
-        [0x80, 0x24, key @ ..] => p256_key(key),
-        _ => Err(format!("{value} is not a supported key type")),
+        [0xed, 0x01, key @ ..] => ed25519(key).map_err(KeyProblem::Bad),
+        [0x80, 0x24, key @ ..] => p256_key(key).map_err(KeyProblem::Bad),
+        [0x81, 0x24, ..] => Err(KeyProblem::Unsupported("P-384 keys".into())),
+        [0xe7, 0x01, ..] => Err(KeyProblem::Unsupported("secp256k1 keys".into())),
+        [0xeb, 0x01, ..] => Err(KeyProblem::Unsupported("BLS12-381 keys".into())),
+        _ => Err(KeyProblem::Bad(format!("{value} is not a known kind of public key"))),
     }
 }
 

@@ -18,6 +18,8 @@ use super::super::did::PublicKey;
 pub enum Suite {
     EddsaRdfc2022,
     EddsaJcs2022,
+    EcdsaRdfc2019,
+    EcdsaJcs2019,
     Ed25519Signature2020,
     Ed25519Signature2018,
 }
@@ -30,6 +32,8 @@ impl Suite {
             "DataIntegrityProof" => match proof.get("cryptosuite").and_then(Value::as_str) {
                 Some("eddsa-rdfc-2022") => Ok(Suite::EddsaRdfc2022),
                 Some("eddsa-jcs-2022") => Ok(Suite::EddsaJcs2022),
+                Some("ecdsa-rdfc-2019") => Ok(Suite::EcdsaRdfc2019),
+                Some("ecdsa-jcs-2019") => Ok(Suite::EcdsaJcs2019),
                 Some(other) => Err(VerifyError::UnsupportedSuite { suite: format!("DataIntegrityProof {other}") }),
                 None => Err(VerifyError::MalformedProof { reason: "a DataIntegrityProof names no cryptosuite".into() }),
             },
@@ -44,13 +48,23 @@ impl Suite {
         match self {
             Suite::EddsaRdfc2022 => "eddsa-rdfc-2022",
             Suite::EddsaJcs2022 => "eddsa-jcs-2022",
+            Suite::EcdsaRdfc2019 => "ecdsa-rdfc-2019",
+            Suite::EcdsaJcs2019 => "ecdsa-jcs-2019",
             Suite::Ed25519Signature2020 => "Ed25519Signature2020",
             Suite::Ed25519Signature2018 => "Ed25519Signature2018",
         }
     }
 
     fn rdfc(self) -> bool {
-        !matches!(self, Suite::EddsaJcs2022)
+        !matches!(self, Suite::EddsaJcs2022 | Suite::EcdsaJcs2019)
+    }
+
+    /// The key type the suite signs with.
+    fn key_kind(self) -> &'static str {
+        match self {
+            Suite::EcdsaRdfc2019 | Suite::EcdsaJcs2019 => "P-256",
+            _ => "Ed25519",
+        }
     }
 }
 
@@ -201,7 +215,11 @@ fn signature_holds(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
     match key {
         PublicKey::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
             .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok()),
-        PublicKey::P256(_) | PublicKey::Rsa(_) => false,
+        PublicKey::P256(k) => {
+            use p256::ecdsa::signature::Verifier as _;
+            p256::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
+        }
+        PublicKey::Rsa(_) => false,
     }
 }
 
@@ -214,8 +232,11 @@ pub(crate) fn verify(
     previous: Option<&[Value]>,
     key: &PublicKey,
 ) -> Result<String, VerifyError> {
-    if !matches!(key, PublicKey::Ed25519(_)) {
-        return Err(VerifyError::UnsupportedKey { kind: format!("{} keys with {}", key.kind(), suite.name()) });
+    if key.kind() != suite.key_kind() {
+        return Err(VerifyError::BadKey {
+            id: proof.get("verificationMethod").and_then(Value::as_str).unwrap_or("the key").to_string(),
+            reason: format!("a {} key cannot check a {} proof", key.kind(), suite.name()),
+        });
     }
     let mut loader = PinnedLoader::new();
     let first = compute(doc, proof, suite, previous, &loader)?;
