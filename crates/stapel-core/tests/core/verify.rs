@@ -45,7 +45,23 @@ fn dcc_fetcher() -> MapFetcher {
             base.join(name).join("did.json"),
         );
     }
+    add_status_lists(&mut map);
     MapFetcher::new(map, None)
+}
+
+/// The DCC status lists, served from their local copies (SOURCES.md §5).
+fn add_status_lists(map: &mut HashMap<String, PathBuf>) {
+    let lists = vectors().join("5-status-list/dcc-vc-test-fixtures/statusLists/didkey-ed25519Signature2020");
+    for name in ["e5WK8CbZ1GjycuPombrj", "expired", "notYetValid", "tampered", "missingBitStringType"] {
+        map.insert(
+            format!("https://digitalcredentials.github.io/vc-test-fixtures/statusLists/didkey-ed25519Signature2020/{name}"),
+            lists.join(name),
+        );
+    }
+    map.insert(
+        "https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj".into(),
+        vectors().join("5-status-list/dcc-verifier-core/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj"),
+    );
 }
 
 fn summary(r: &Report) -> String {
@@ -265,15 +281,31 @@ fn dcc_fixtures_give_the_outcomes_their_names_promise() {
         if dates_fail != (r.outcome(CheckId::Dates) == Outcome::Failed) {
             wrong.push(format!("dates {:?} (expired {expired}, not yet valid {not_yet})", r.outcome(CheckId::Dates)));
         }
-        let expect = if tampered || dates_fail {
+        let revoked = has("revoked");
+        let list_problem = ["-expiredstatus", "-notyetvalidstatus", "-missingtypestatus", "-tamperedstatus"]
+            .iter()
+            .any(|m| has(m));
+        let expect_status = if doc.get("credentialStatus").is_none() {
+            Outcome::Skipped
+        } else if revoked {
+            Outcome::Failed
+        } else if list_problem {
+            Outcome::Unverifiable
+        } else {
+            Outcome::Passed
+        };
+        if r.outcome(CheckId::Status) != expect_status {
+            wrong.push(format!("status {:?}, expected {expect_status:?}", r.outcome(CheckId::Status)));
+        }
+        let expect = if tampered || dates_fail || revoked {
             Verdict::Invalid
-        } else if status_marker
+        } else if status_marker && list_problem
             || dcc_context
             || bad_did_web
-            || doc.get("credentialStatus").is_some()
             || doc.get("credentialSchema").is_some()
         {
-            // Status lists and schemas are not checked yet: never verified, never invalid.
+            // A status list that cannot be trusted, and schemas (not checked yet): never
+            // verified, never invalid.
             Verdict::Unverifiable
         } else {
             Verdict::Verified
@@ -464,6 +496,7 @@ fn dcc_core_fetcher() -> MapFetcher {
             map.insert(format!("https://digitalcredentials.github.io/dcc-did-web/{rel}"), entry.clone());
         }
     }
+    add_status_lists(&mut map);
     MapFetcher::new(map, None)
 }
 
@@ -482,30 +515,36 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 fn dcc_verifier_core_fixtures_match_its_tests_as_far_as_this_wallet_checks() {
     let fetcher = dcc_core_fetcher();
     let ctx = VerifyContext { now: now(), fetcher: &fetcher };
-    // (fixture, proof, dates, overall)
+    // (fixture, proof, dates, status, overall)
+    use Outcome::{Failed, Passed, Skipped, Unverifiable};
     let cases = [
-        ("v2/v2NoStatus", Outcome::Passed, Outcome::Passed, Verdict::Verified),
-        ("v2/v2SimpleIssuerId", Outcome::Passed, Outcome::Passed, Verdict::Verified),
-        ("v1/v1SimpleIssuerId", Outcome::Passed, Outcome::Passed, Verdict::Verified),
-        ("v2/v2WithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
-        ("v1/v1WithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
-        ("eddsa/v2/v2EddsaWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
-        ("v2/didWeb/v2didWebWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
-        ("v2/didWeb/v2didWebMultikeyWithValidStatus", Outcome::Passed, Outcome::Passed, Verdict::Unverifiable),
-        ("v2/v2Expired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
-        ("v1/v1Expired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
-        ("v2/v2RevokedAndExpired", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
-        ("v2/v2ExpiredWithValidStatus", Outcome::Passed, Outcome::Failed, Verdict::Invalid),
-        ("v2/didWeb/v2WithBadDidWeb", Outcome::Unverifiable, Outcome::Passed, Verdict::Unverifiable),
-        ("eddsa/v2/safeModeBreaker", Outcome::Failed, Outcome::Passed, Verdict::Invalid),
+        ("v2/v2NoStatus", Passed, Passed, Skipped, Verdict::Verified),
+        ("v2/v2SimpleIssuerId", Passed, Passed, Skipped, Verdict::Verified),
+        ("v1/v1SimpleIssuerId", Passed, Passed, Skipped, Verdict::Verified),
+        ("v2/v2WithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("v1/v1WithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("eddsa/v2/v2EddsaWithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("v2/didWeb/v2didWebWithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("v2/didWeb/v2didWebMultikeyWithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("eddsaAndEd25519/v2/v2DoubleSigWithValidStatus", Passed, Passed, Passed, Verdict::Verified),
+        ("eddsaAndEd25519/v2/v2DoubleSigWithBadStatusUrl", Passed, Passed, Unverifiable, Verdict::Unverifiable),
+        ("v2/v2Revoked", Passed, Passed, Failed, Verdict::Invalid),
+        ("v1/v1Revoked", Passed, Passed, Failed, Verdict::Invalid),
+        ("v2/v2Expired", Passed, Failed, Skipped, Verdict::Invalid),
+        ("v1/v1Expired", Passed, Failed, Skipped, Verdict::Invalid),
+        ("v2/v2RevokedAndExpired", Passed, Failed, Failed, Verdict::Invalid),
+        ("v2/v2ExpiredWithValidStatus", Passed, Failed, Passed, Verdict::Invalid),
+        ("v2/didWeb/v2WithBadDidWeb", Unverifiable, Passed, Skipped, Verdict::Unverifiable),
+        // Its StatusList2021Entry names no list: a malformed entry fails.
+        ("eddsa/v2/safeModeBreaker", Failed, Passed, Failed, Verdict::Invalid),
     ];
     let mut problems = Vec::new();
-    for (name, proof, dates, result) in cases {
+    for (name, proof, dates, status, result) in cases {
         let doc = json(&format!("{CORE}/{name}.extracted.json"));
         let r = verify_json(&doc, &ctx);
-        let got = (r.outcome(CheckId::Proof), r.outcome(CheckId::Dates), r.result);
-        if got != (proof, dates, result) {
-            problems.push(format!("{name}: got {got:?}, expected {:?}\n{}", (proof, dates, result), summary(&r)));
+        let got = (r.outcome(CheckId::Proof), r.outcome(CheckId::Dates), r.outcome(CheckId::Status), r.result);
+        if got != (proof, dates, status, result) {
+            problems.push(format!("{name}: got {got:?}, expected {:?}\n{}", (proof, dates, status, result), summary(&r)));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
