@@ -1,6 +1,6 @@
 //! Turning a proof's verification method into a public key, and saying who controls it.
 //!
-//! Supported: `did:key` (Ed25519), `did:web` (its `did.json` through the fetcher), and HTTPS
+//! Supported: `did:key` (Ed25519, P-256), `did:jwk`, `did:web` (its `did.json` through the fetcher), and HTTPS
 //! controller documents (an issuer profile listing its keys). Where a key is merely written in
 //! the credential itself (the 1EdTech convention of a multibase key in the URL fragment), the
 //! key is used for integrity only and its source says so: it proves nothing about who signed.
@@ -31,7 +31,7 @@ impl PublicKey {
 /// Where the key came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
-    /// Derived from the DID itself (`did:key`): the DID document is the key.
+    /// Derived from the DID itself (`did:key`, `did:jwk`): the DID document is the key.
     DidKey,
     /// Read from a DID document or controller document that was resolved.
     Document { url: String },
@@ -83,6 +83,9 @@ pub fn resolve(method: &str, fetcher: &dyn Fetcher) -> Result<ResolvedMethod, Ve
     let (doc_url, _fragment) = method.split_once('#').unwrap_or((method, ""));
     if let Some(rest) = doc_url.strip_prefix("did:key:") {
         return resolve_did_key(method, doc_url, rest);
+    }
+    if let Some(encoded) = doc_url.strip_prefix("did:jwk:") {
+        return resolve_did_jwk(method, doc_url, encoded);
     }
     if doc_url.starts_with("did:web:") {
         let url = did_web_url(doc_url)?;
@@ -159,6 +162,33 @@ fn resolve_did_key(method: &str, did: &str, multibase_value: &str) -> Result<Res
         source: KeySource::DidKey,
         document: Some(document),
     })
+}
+
+/// `did:jwk:<base64url JWK>`: the DID document lists the one key as `#0`.
+fn resolve_did_jwk(method: &str, did: &str, encoded: &str) -> Result<ResolvedMethod, VerifyError> {
+    use base64::Engine;
+    let bad = |reason: String| VerifyError::BadKey { id: method.to_string(), reason };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| bad("a did:jwk is not base64url".into()))?;
+    let jwk_value: Value = serde_json::from_slice(&bytes).map_err(|_| bad("a did:jwk does not hold JSON".into()))?;
+    let key = jwk_key(&jwk_value).map_err(|p| match p {
+        KeyProblem::Unsupported(kind) => VerifyError::UnsupportedKey { kind },
+        KeyProblem::Bad(reason) => bad(reason),
+    })?;
+    let vm_id = format!("{did}#0");
+    if method != did && method != vm_id {
+        return Err(bad(format!("a did:jwk has one key, {vm_id}")));
+    }
+    let signing = jwk_value.get("use").and_then(Value::as_str) != Some("enc");
+    let listed = if signing { vec![vm_id.clone()] } else { vec![] };
+    let document = serde_json::json!({
+        "id": did,
+        "verificationMethod": [{"id": vm_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk_value}],
+        "assertionMethod": listed,
+        "authentication": listed,
+    });
+    Ok(ResolvedMethod { id: vm_id, controller: Some(did.to_string()), key, source: KeySource::DidKey, document: Some(document) })
 }
 
 /// Decodes a multibase multikey (multicodec-prefixed public key).

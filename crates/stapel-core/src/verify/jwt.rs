@@ -127,7 +127,7 @@ pub(crate) fn check(jwt: &Jwt, credential: &Value, ctx: &VerifyContext<'_>) -> [
     };
     let key = Check::passed(CheckId::Key, match &method.source {
         KeySource::Credential { .. } => format!("the {} key was read from the JWT header", method.key.kind()),
-        KeySource::DidKey => format!("the {} key is the did:key {} itself", method.key.kind(), method.id),
+        KeySource::DidKey => format!("the {} key is written in the DID {} itself", method.key.kind(), method.id),
         KeySource::Document { url } => format!("the {} key {} was read from {url}", method.key.kind(), method.id),
     });
     let proof = match jwt.signature_holds(&method.key) {

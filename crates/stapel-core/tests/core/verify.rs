@@ -716,3 +716,26 @@ fn a_p256_proof_over_a_changed_value_is_invalid_and_a_p384_key_is_unverifiable()
     assert_eq!(r.outcome(CheckId::Key), Outcome::Unverifiable, "{}", summary(&r));
     assert_eq!(r.result, Verdict::Unverifiable);
 }
+
+#[test]
+fn an_es256_jwt_whose_kid_is_the_issuers_did_jwk_is_verified_and_a_wrong_signature_is_invalid() {
+    use p256::ecdsa::signature::Signer;
+    let signing = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let point = signing.verifying_key().to_encoded_point(false);
+    let jwk = serde_json::json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())});
+    let did = format!("did:jwk:{}", b64(jwk.to_string().as_bytes()));
+    let mut vc = json(&format!("{DI}/unsigned.json"));
+    vc["issuer"] = Value::from(did.clone());
+    let header = serde_json::json!({"alg": "ES256", "kid": format!("{did}#0")});
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(vc.to_string().as_bytes()));
+    let signature: p256::ecdsa::Signature = signing.sign(input.as_bytes());
+    let token = format!("{input}.{}", b64(&signature.to_bytes()));
+    let r = offline_jwt(&token);
+    assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
+
+    let other: p256::ecdsa::Signature = signing.sign(b"something else");
+    let forged = format!("{input}.{}", b64(&other.to_bytes()));
+    let r = offline_jwt(&forged);
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+}

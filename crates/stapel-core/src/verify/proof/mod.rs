@@ -146,7 +146,7 @@ fn check_one(
 
 fn key_message(m: &ResolvedMethod) -> String {
     match &m.source {
-        KeySource::DidKey => format!("the {} key is the did:key {} itself", m.key.kind(), m.id),
+        KeySource::DidKey => format!("the {} key is written in the DID {} itself", m.key.kind(), m.id),
         KeySource::Document { url } => format!("the {} key {} was read from {url}", m.key.kind(), m.id),
         KeySource::Credential { .. } => {
             format!("the {} key was read from the credential itself ({})", m.key.kind(), m.id)
