@@ -739,3 +739,85 @@ fn an_es256_jwt_whose_kid_is_the_issuers_did_jwk_is_verified_and_a_wrong_signatu
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
     assert_eq!(r.result, Verdict::Invalid);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Keys in HTTPS controller documents, and what is (never) fetched
+
+/// Answers from a map and remembers every URL asked for.
+struct Recording {
+    inner: MapFetcher,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl stapel_core::net::Fetcher for Recording {
+    fn fetch(&self, url: &str) -> Result<stapel_core::net::Fetched, stapel_core::net::FetchError> {
+        self.asked.lock().unwrap().push(url.to_string());
+        self.inner.fetch(url)
+    }
+}
+
+fn recording(map: HashMap<String, PathBuf>) -> Recording {
+    Recording { inner: MapFetcher::new(map, None), asked: std::sync::Mutex::new(Vec::new()) }
+}
+
+#[test]
+fn an_issuer_profile_that_lists_the_key_binds_it_and_one_that_does_not_fails() {
+    let doc = json(&format!("{IMPL}/extracted/linked-data-proof-ob.signed-credential.json"));
+    let issuer = "https://example.edu/issuers/565049";
+    let method = doc["proof"]["verificationMethod"].as_str().unwrap().to_string();
+    let fragment = method.split_once('#').unwrap().1.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, profile: Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, profile.to_string()).unwrap();
+        path
+    };
+    let key = serde_json::json!({"id": method, "type": "Multikey", "controller": issuer, "publicKeyMultibase": fragment});
+    let listing = write("listing.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key], "assertionMethod": [method]}));
+    let silent = write("silent.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key]}));
+
+    let fetcher = recording(HashMap::from([(issuer.to_string(), listing)]));
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
+    assert!(r.check(CheckId::Key).unwrap().message.contains(issuer));
+    // Only the issuer's document was asked for: never a context.
+    assert_eq!(*fetcher.asked.lock().unwrap(), vec![issuer.to_string()]);
+
+    let fetcher = recording(HashMap::from([(issuer.to_string(), silent)]));
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    assert_eq!(r.outcome(CheckId::IssuerBinding), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+}
+
+#[test]
+fn an_unknown_context_is_never_fetched_even_when_the_fetcher_could() {
+    let mut doc = json(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"));
+    let extra = "https://example.org/not-carried/v1";
+    doc["@context"].as_array_mut().unwrap().push(Value::from(extra));
+    let dir = tempfile::tempdir().unwrap();
+    let ctx_file = dir.path().join("ctx.json");
+    std::fs::write(&ctx_file, r#"{"@context": {"@vocab": "https://example.org/"}}"#).unwrap();
+    let fetcher = recording(HashMap::from([(extra.to_string(), ctx_file)]));
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Unverifiable, "{}", summary(&r));
+    assert!(!fetcher.asked.lock().unwrap().iter().any(|u| u == extra), "{:?}", fetcher.asked.lock().unwrap());
+}
+
+#[test]
+fn a_poison_graph_credential_is_refused_quickly_as_invalid() {
+    // A credential whose subject is a clique of blank nodes, the shape of RDFC-1.0's poison test.
+    let mut doc = json(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"));
+    let n = 12;
+    let nodes: Vec<Value> = (0..n)
+        .map(|i| {
+            let links: Vec<Value> = (0..n).filter(|j| *j != i).map(|j| serde_json::json!({"@id": format!("_:n{j}")})).collect();
+            serde_json::json!({"@id": format!("_:n{i}"), "https://example.org/p": links})
+        })
+        .collect();
+    doc["credentialSubject"] = serde_json::json!({"id": "did:example:abcdefgh", "https://example.org/knows": nodes});
+    let started = Instant::now();
+    let r = offline_report(&doc);
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    assert!(r.check(CheckId::Proof).unwrap().message.contains("too tangled"), "{}", summary(&r));
+}
