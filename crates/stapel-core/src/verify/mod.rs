@@ -12,6 +12,7 @@ pub mod dates;
 pub mod did;
 pub mod jwt;
 pub mod proof;
+pub mod recipient;
 pub mod report;
 pub mod status;
 
@@ -25,8 +26,12 @@ pub use report::{Check, CheckId, Outcome, Report, Verdict};
 pub struct VerifyContext<'a> {
     /// The time the credential is checked at.
     pub now: DateTime<Utc>,
-    /// Resolves keys (did:web, issuer documents). Pass [`crate::net::Offline`] to stay offline.
+    /// Resolves keys (did:web, issuer documents) and status lists. Pass
+    /// [`crate::net::Offline`] to stay offline.
     pub fetcher: &'a dyn Fetcher,
+    /// The learner's identities (email addresses, DIDs, names) for the recipient check; empty
+    /// skips it.
+    pub identities: &'a [String],
 }
 
 /// Why a step of verification did not succeed. Each error knows whether it means the
@@ -121,11 +126,11 @@ pub fn verify_jwt(token: &str, ctx: &VerifyContext<'_>) -> Report {
     Report::from_checks(checks)
 }
 
-/// Status, and the checks not built yet (schema) or that need more input (recipient, hosted):
+/// Status, recipient, and the checks not built yet (schema) or that do not apply (hosted):
 /// honest entries, never a pass.
 fn later_checks(doc: &Value, ctx: &VerifyContext<'_>, hosted_note: &str) -> [Check; 4] {
     let status = status::check(doc, ctx);
-    let recipient = Check::skipped(CheckId::Recipient, "no learner identities were given to compare with");
+    let recipient = recipient::check(doc, ctx.identities);
     let hosted = Check::skipped(CheckId::Hosted, hosted_note.to_string());
     let schema = match doc.get("credentialSchema") {
         None | Some(Value::Null) => Check::skipped(CheckId::Schema, "the credential names no schema"),

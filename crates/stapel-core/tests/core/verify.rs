@@ -32,7 +32,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn offline_report(doc: &Value) -> Report {
-    verify_json(doc, &VerifyContext { now: now(), fetcher: &Offline })
+    verify_json(doc, &VerifyContext { now: now(), fetcher: &Offline, identities: &[] })
 }
 
 /// The DCC did:web documents, served from their local copies.
@@ -248,7 +248,7 @@ const DCC_MISLABELLED_EXPIRED: &[&str] = &[
 #[test]
 fn dcc_fixtures_give_the_outcomes_their_names_promise() {
     let fetcher = dcc_fetcher();
-    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher, identities: &[] };
     let mut checked = 0;
     let mut verified = 0;
     let mut problems = Vec::new();
@@ -341,7 +341,7 @@ fn a_did_web_fixture_is_unverifiable_offline_and_verified_with_the_did_document(
     assert_eq!(offline.result, Verdict::Unverifiable, "{}", summary(&offline));
     assert_eq!(offline.outcome(CheckId::Key), Outcome::Unverifiable);
     let fetcher = dcc_fetcher();
-    let online = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    let online = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
     assert_eq!(online.result, Verdict::Verified, "{}", summary(&online));
 }
 
@@ -389,7 +389,7 @@ fn tampered(v: &Value) -> Value {
 #[test]
 fn changing_any_single_value_a_proof_covers_makes_the_credential_invalid() {
     let fetcher = dcc_fetcher();
-    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher, identities: &[] };
     let valid = [
         format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"),
         format!("{DI}/eddsa-jcs-2022/signedJCS.json"),
@@ -514,7 +514,7 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn dcc_verifier_core_fixtures_match_its_tests_as_far_as_this_wallet_checks() {
     let fetcher = dcc_core_fetcher();
-    let ctx = VerifyContext { now: now(), fetcher: &fetcher };
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher, identities: &[] };
     // (fixture, proof, dates, status, overall)
     use Outcome::{Failed, Passed, Skipped, Unverifiable};
     let cases = [
@@ -604,7 +604,7 @@ fn previous_proof_inputs_of_the_data_integrity_test_suite_pass_and_fail_as_named
 const RENDERED: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509";
 
 fn offline_jwt(token: &str) -> Report {
-    stapel_core::verify::verify_jwt(token, &VerifyContext { now: now(), fetcher: &Offline })
+    stapel_core::verify::verify_jwt(token, &VerifyContext { now: now(), fetcher: &Offline, identities: &[] })
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -777,14 +777,14 @@ fn an_issuer_profile_that_lists_the_key_binds_it_and_one_that_does_not_fails() {
     let silent = write("silent.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key]}));
 
     let fetcher = recording(HashMap::from([(issuer.to_string(), listing)]));
-    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
     assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
     assert!(r.check(CheckId::Key).unwrap().message.contains(issuer));
     // Only the issuer's document was asked for: never a context.
     assert_eq!(*fetcher.asked.lock().unwrap(), vec![issuer.to_string()]);
 
     let fetcher = recording(HashMap::from([(issuer.to_string(), silent)]));
-    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
     assert_eq!(r.outcome(CheckId::IssuerBinding), Outcome::Failed, "{}", summary(&r));
     assert_eq!(r.result, Verdict::Invalid);
 }
@@ -798,7 +798,7 @@ fn an_unknown_context_is_never_fetched_even_when_the_fetcher_could() {
     let ctx_file = dir.path().join("ctx.json");
     std::fs::write(&ctx_file, r#"{"@context": {"@vocab": "https://example.org/"}}"#).unwrap();
     let fetcher = recording(HashMap::from([(extra.to_string(), ctx_file)]));
-    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher });
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Unverifiable, "{}", summary(&r));
     assert!(!fetcher.asked.lock().unwrap().iter().any(|u| u == extra), "{:?}", fetcher.asked.lock().unwrap());
 }
@@ -820,4 +820,26 @@ fn a_poison_graph_credential_is_refused_quickly_as_invalid() {
     assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
     assert!(r.check(CheckId::Proof).unwrap().message.contains("too tangled"), "{}", summary(&r));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recipient
+
+#[test]
+fn the_recipient_check_matches_the_learners_identities_against_the_subject() {
+    let doc = json(&format!("{DCC}/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-identityHash.json"));
+    let with = |ids: &[String]| verify_json(&doc, &VerifyContext { now: now(), fetcher: &Offline, identities: ids });
+    let r = with(&["Parker Pearl".to_string()]);
+    assert_eq!(r.outcome(CheckId::Recipient), Outcome::Passed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Verified);
+    let r = with(&["someone.else@example.org".to_string()]);
+    assert_eq!(r.outcome(CheckId::Recipient), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+    assert_eq!(with(&[]).outcome(CheckId::Recipient), Outcome::Skipped);
+
+    // A subject named by DID.
+    let doc = json(&format!("{DCC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json"));
+    let subject = doc["credentialSubject"]["id"].as_str().expect("a subject id").to_string();
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &Offline, identities: &[subject] });
+    assert_eq!(r.outcome(CheckId::Recipient), Outcome::Passed, "{}", summary(&r));
 }
