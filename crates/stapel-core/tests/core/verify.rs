@@ -843,3 +843,56 @@ fn the_recipient_check_matches_the_learners_identities_against_the_subject() {
     let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &Offline, identities: &[subject] });
     assert_eq!(r.outcome(CheckId::Recipient), Outcome::Passed, "{}", summary(&r));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: never a panic, never verified
+
+#[test]
+fn malformed_credentials_are_reported_never_verified_and_never_crash() {
+    let good = json(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"));
+    let with = |pointer: &str, value: Value| {
+        let mut d = good.clone();
+        *d.pointer_mut(pointer).unwrap() = value;
+        d
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        ("not an object", Value::from("hello")),
+        ("null", Value::Null),
+        ("empty object", serde_json::json!({})),
+        ("proof is a string", with("/proof", Value::from("zzz"))),
+        ("proof is an empty list", with("/proof", serde_json::json!([]))),
+        ("proof list of junk", with("/proof", serde_json::json!([1, "a", null, {}]))),
+        ("no proofValue", with("/proof/proofValue", Value::Null)),
+        ("proofValue not multibase", with("/proof/proofValue", Value::from("!!!"))),
+        ("proofValue wrong length", with("/proof/proofValue", Value::from("z2"))),
+        ("verificationMethod number", with("/proof/verificationMethod", Value::from(7))),
+        ("verificationMethod garbage DID", with("/proof/verificationMethod", Value::from("did:key:"))),
+        ("unknown DID method", with("/proof/verificationMethod", Value::from("did:example:123#k"))),
+        ("context is a number", with("/@context", Value::from(5))),
+        ("context list with an object of junk", with("/@context/1", serde_json::json!({"@version": "x"}))),
+        ("issuer is a list", with("/issuer", serde_json::json!([1, 2]))),
+        ("validFrom is a number", with("/validFrom", Value::from(2023))),
+        ("credentialStatus junk", with("/credentialSubject", serde_json::json!({"id": 5}))),
+        ("type missing", with("/type", Value::Null)),
+        ("2018 JWS without dots", {
+            let mut d = json(&format!("{JFF}/plugfest-1-2022/plugfest-1-ex-1.json"));
+            d["proof"]["jws"] = Value::from("abc");
+            d
+        }),
+        ("status entry with a text index", {
+            let mut d = good.clone();
+            d["credentialStatus"] = serde_json::json!({"type": "BitstringStatusListEntry", "statusListCredential": "https://example.org/l", "statusListIndex": "many"});
+            d
+        }),
+    ];
+    for (name, doc) in cases {
+        let r = offline_report(&doc);
+        assert_ne!(r.result, Verdict::Verified, "{name}: {}", summary(&r));
+        assert_eq!(r.checks.len(), 9, "{name}");
+        assert!(r.checks.iter().all(|c| !c.message.is_empty()), "{name}");
+    }
+    for token in ["", "a.b", "a.b.c", "...", "eyJhbGciOiJFUzI1NiJ9.eyJ9.AAAA", "e30.e30.AAAA"] {
+        let r = offline_jwt(token);
+        assert_ne!(r.result, Verdict::Verified, "{token:?}: {}", summary(&r));
+    }
+}
