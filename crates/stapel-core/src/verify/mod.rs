@@ -11,6 +11,7 @@ pub mod contexts;
 pub mod dates;
 pub mod did;
 pub mod jwt;
+pub mod ob2;
 pub mod proof;
 pub mod recipient;
 pub mod report;
@@ -89,9 +90,12 @@ impl VerifyError {
 const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
 const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 
-/// Verifies a JSON-LD credential (VC 1.1 or 2.0, Open Badges 3.0, CLR 2.0) with an embedded
-/// proof.
+/// Verifies a JSON credential: a JSON-LD credential (VC 1.1 or 2.0, Open Badges 3.0, CLR 2.0)
+/// with an embedded proof, or an Open Badges 2.0 assertion (hosted verification).
 pub fn verify_json(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
+    if ob2::is_ob2(doc) {
+        return ob2::verify(doc, ctx);
+    }
     let format = check_format(doc);
     if format.outcome == Outcome::Failed && !doc.is_object() {
         let mut checks = vec![format];

@@ -37,26 +37,10 @@ pub(crate) fn check(doc: &Value, identities: &[String]) -> Check {
             named_any = true;
             let hashed = object.get("hashed").and_then(Value::as_bool).unwrap_or(false);
             let salt = object.get("salt").and_then(Value::as_str).unwrap_or_default();
-            let matches = |identity: &str| {
-                if !hashed {
-                    return same_identity(identity, hash);
-                }
-                match hash.split_once('$') {
-                    Some((alg, digest)) if alg.eq_ignore_ascii_case("sha256") => {
-                        let mine = hex::encode(Sha256::digest(format!("{identity}{salt}").as_bytes()));
-                        mine.eq_ignore_ascii_case(digest)
-                            || hex::encode(Sha256::digest(format!("{}{salt}", identity.to_lowercase()).as_bytes()))
-                                .eq_ignore_ascii_case(digest)
-                    }
-                    _ => false,
-                }
-            };
-            if hashed && !hash.to_ascii_lowercase().starts_with("sha256$") {
-                unsupported.push(hash.split('$').next().unwrap_or(hash).to_string());
-                continue;
-            }
-            if let Some(who) = identities.iter().find(|i| matches(i)) {
-                return Check::passed(id, format!("the credential is about {who}"));
+            match match_any(hash, hashed, salt, identities) {
+                Err(alg) => unsupported.push(alg),
+                Ok(Some(who)) => return Check::passed(id, format!("the credential is about {who}")),
+                Ok(None) => {}
             }
         }
     }
@@ -67,6 +51,39 @@ pub(crate) fn check(doc: &Value, identities: &[String]) -> Check {
         return Check::skipped(id, "the credential does not name its recipient");
     }
     Check::failed(id, "the credential names a recipient who is none of the identities given")
+}
+
+/// The Open Badges 2.0 `recipient` object (`identity`, `hashed`, `salt`).
+pub(crate) fn check_ob2(recipient: Option<&Value>, identities: &[String]) -> Check {
+    let id = CheckId::Recipient;
+    if identities.is_empty() {
+        return Check::skipped(id, "no learner identities were given to compare with");
+    }
+    let Some(claim) = recipient.and_then(|r| r.get("identity")).and_then(Value::as_str) else {
+        return Check::failed(id, "the badge names no recipient");
+    };
+    let r = recipient.unwrap_or(&Value::Null);
+    let hashed = r.get("hashed").and_then(Value::as_bool).unwrap_or(false);
+    let salt = r.get("salt").and_then(Value::as_str).unwrap_or_default();
+    match match_any(claim, hashed, salt, identities) {
+        Ok(Some(who)) => Check::passed(id, format!("the badge was awarded to {who}")),
+        Ok(None) => Check::failed(id, "the badge was awarded to someone who is none of the identities given"),
+        Err(alg) => Check::unverifiable(id, format!("the recipient is hashed with {alg}, which is not supported")),
+    }
+}
+
+/// Which of `identities` a recipient claim names: `Err(algorithm)` for hashes not supported.
+fn match_any<'a>(claim: &str, hashed: bool, salt: &str, identities: &'a [String]) -> Result<Option<&'a String>, String> {
+    if !hashed {
+        return Ok(identities.iter().find(|i| same_identity(i, claim)));
+    }
+    let Some((_, digest)) = claim.split_once('$').filter(|(alg, _)| alg.eq_ignore_ascii_case("sha256")) else {
+        return Err(claim.split('$').next().unwrap_or(claim).to_string());
+    };
+    let hash = |s: &str| hex::encode(Sha256::digest(format!("{s}{salt}").as_bytes()));
+    Ok(identities
+        .iter()
+        .find(|i| hash(i).eq_ignore_ascii_case(digest) || hash(&i.to_lowercase()).eq_ignore_ascii_case(digest)))
 }
 
 /// Identities compare exactly, except email addresses (case-insensitive, `mailto:` optional).

@@ -896,3 +896,55 @@ fn malformed_credentials_are_reported_never_verified_and_never_crash() {
         assert_ne!(r.result, Verdict::Verified, "{token:?}: {}", summary(&r));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Open Badges 2.0 hosted verification (1EdTech validator-core 2.0 trio)
+
+const OB2: &str = "4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components";
+
+fn ob2_map() -> HashMap<String, PathBuf> {
+    let dir = vectors().join(OB2);
+    HashMap::from([
+        ("https://example.org/beths-robotics-badge.json".to_string(), dir.join("2_0_basic_assertion.json")),
+        ("https://example.org/robotics-badge.json".to_string(), dir.join("2_0_basic_badgeclass.json")),
+        ("https://example.org/organization.json".to_string(), dir.join("2_0_basic_issuer.json")),
+    ])
+}
+
+#[test]
+fn the_ob2_hosted_trio_verifies_for_its_recipient_and_is_unverifiable_offline() {
+    let doc = json(&format!("{OB2}/2_0_basic_assertion.json"));
+    let fetcher = MapFetcher::new(ob2_map(), None);
+    // validator-core: "Assertion awarded to nobody@example.org" (hashed with salt "deadsea").
+    let me = ["nobody@example.org".to_string()];
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &me });
+    assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
+    assert_eq!(r.outcome(CheckId::Hosted), Outcome::Passed);
+    assert_eq!(r.outcome(CheckId::Recipient), Outcome::Passed);
+
+    let someone = ["somebody@example.org".to_string()];
+    let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &someone });
+    assert_eq!(r.outcome(CheckId::Recipient), Outcome::Failed);
+
+    let r = offline_report(&doc);
+    assert_eq!(r.result, Verdict::Unverifiable, "{}", summary(&r));
+    assert_eq!(r.outcome(CheckId::Hosted), Outcome::Unverifiable);
+}
+
+#[test]
+fn an_ob2_badge_whose_hosted_copy_differs_or_is_revoked_is_invalid() {
+    let doc = json(&format!("{OB2}/2_0_basic_assertion.json"));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, change) in [("changed", ("issuedOn", Value::from("2017-01-01T00:00:00Z"))), ("revoked", ("revoked", Value::from(true)))] {
+        let mut hosted = doc.clone();
+        hosted[change.0] = change.1;
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, hosted.to_string()).unwrap();
+        let mut map = ob2_map();
+        map.insert("https://example.org/beths-robotics-badge.json".into(), path);
+        let fetcher = MapFetcher::new(map, None);
+        let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
+        assert_eq!(r.outcome(CheckId::Hosted), Outcome::Failed, "{name}: {}", summary(&r));
+        assert_eq!(r.result, Verdict::Invalid, "{name}");
+    }
+}
