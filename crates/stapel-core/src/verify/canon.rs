@@ -55,7 +55,18 @@ pub fn rdfc_issued_map(
 fn canon_error(e: CanonicalizationError) -> VerifyError {
     match e {
         CanonicalizationError::HndqCallLimitExceeded(limit) => VerifyError::CanonTooComplex { limit },
-        other => VerifyError::Canon { reason: other.to_string().to_lowercase().trim_end_matches('.').to_string() },
+        other => VerifyError::Canon { reason: plain(&other.to_string()) },
+    }
+}
+
+/// A library's error message in our style: lowercase start, no trailing period, term names
+/// left as they are.
+fn plain(message: &str) -> String {
+    let message = message.trim().trim_end_matches('.').replace("Expansion failed: Expansion failed: ", "Expansion failed: ");
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -86,7 +97,7 @@ pub(crate) fn to_dataset(doc: &serde_json::Value, loader: &PinnedLoader) -> Resu
             if let Some(problem) = loader.take_problem() {
                 return Err(problem);
             }
-            return Err(VerifyError::JsonLd { reason: e.to_string().to_lowercase() });
+            return Err(VerifyError::JsonLd { reason: plain(&e.to_string()) });
         }
     };
     let mut dataset = Dataset::new();
