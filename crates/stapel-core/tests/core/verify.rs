@@ -966,10 +966,13 @@ fn tally(reports: &[(String, Report)]) -> String {
     )
 }
 
+/// One corpus of the report: its name, what its source expects, and each case's report.
+type Corpus = (String, String, Vec<(String, Report)>);
+
 #[test]
 #[ignore = "writes docs/CONFORMANCE.md; run by scripts/conformance"]
 fn conformance_report() {
-    let mut rows: Vec<(String, String, Vec<(String, Report)>)> = Vec::new();
+    let mut rows: Vec<Corpus> = Vec::new();
     let files = |dir: &str, ext: &str| -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = walk_files(&vectors().join(dir))
             .into_iter()
