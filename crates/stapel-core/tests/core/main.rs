@@ -4,3 +4,4 @@ mod formats;
 mod net;
 mod stacking;
 mod store;
+mod verify;

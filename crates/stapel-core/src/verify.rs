@@ -1,1 +1,0 @@
-//! Verification of credentials. (Being built: see issue 4.)
