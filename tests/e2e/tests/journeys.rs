@@ -1,0 +1,45 @@
+//! Whole journeys through the real Stapel app: its window, its page, its commands and the
+//! core underneath, driven over WebDriver as a learner would use them. Each journey starts
+//! the app on a wallet path of its own and leaves a screenshot in `target/e2e/`.
+
+use stapel_e2e::{App, Result, screenshot_dir};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn fresh_dir() -> Result<tempfile::TempDir> {
+    std::fs::create_dir_all(screenshot_dir())?;
+    Ok(tempfile::tempdir()?)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_new_learner_creates_a_wallet_through_the_page_and_sees_an_empty_list() -> Result<()> {
+    let dir = fresh_dir()?;
+    let wallet = dir.path().join("wallet.stapel");
+    let app = App::launch("create-wallet", &wallet).await?;
+
+    // First run: the page offers to create a wallet at the path the app was given.
+    assert_eq!(app.text("#create h2").await?, "Create your wallet");
+    assert_eq!(app.text("#wallet-path").await?, wallet.display().to_string());
+    assert!(!wallet.exists(), "no wallet file before the learner creates one");
+
+    // A passphrase typed twice differently is refused by the page, and nothing is written.
+    app.type_into("#create-passphrase", PASSPHRASE).await?;
+    app.type_into("#create-confirm", "something else entirely").await?;
+    app.click("#create-submit").await?;
+    assert_eq!(app.text("#create-error").await?, "The two passphrases are not the same.");
+    assert!(!wallet.exists());
+
+    app.visible("#create-confirm").await?.clear().await?;
+    app.type_into("#create-confirm", PASSPHRASE).await?;
+    app.screenshot("1-form").await?;
+    app.click("#create-submit").await?;
+
+    // The wallet is created on disk and opened: the list is there, and empty.
+    assert_eq!(app.text("#list-empty").await?, "No credentials yet.");
+    assert_eq!(app.text("#wallet-heading").await?, "Your credentials");
+    assert!(app.client.find_all(stapel_e2e::Locator::Css("#credentials li")).await?.is_empty());
+    assert!(wallet.is_file(), "the wallet file exists once created");
+    let shot = app.screenshot("2-empty-list").await?;
+    assert!(std::fs::metadata(shot)?.len() > 1000);
+    app.close().await
+}
