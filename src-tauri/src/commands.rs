@@ -70,5 +70,3 @@ pub async fn list_credentials(held: State<'_, Shared>) -> Result<Vec<Summary>, C
     blocking(&held, |h| h.list()).await
 }
 
-/// Every command, for `build.rs`'s permission list and the capability file.
-pub const NAMES: &[&str] = &["wallet_status", "create_wallet", "unlock_wallet", "lock_wallet", "list_credentials"];

@@ -104,3 +104,94 @@ pub fn secret_choice(method: &str, passphrase: Option<String>) -> Result<Option<
         (other, _) => Err(CommandError::new("invalid_argument", format!("{other:?} is not a way to protect a wallet: use passphrase or keychain"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cheap Argon2id costs: the tests check the shell's behaviour, not the KDF's strength.
+    const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+
+    fn held_in(dir: &tempfile::TempDir) -> Held {
+        Held::new(Some(dir.path().join("wallet.db")), FAST)
+    }
+
+    fn passphrase(p: &str) -> Option<Secret> {
+        secret_choice("passphrase", Some(p.to_string())).ok().flatten()
+    }
+
+    #[test]
+    fn before_first_run_the_status_says_there_is_no_wallet_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        let status = held.status();
+        assert_eq!(status.path.as_deref(), Some(dir.path().join("wallet.db").as_path()));
+        assert!(!status.exists && !status.open);
+        assert_eq!(status.key_mode, None);
+    }
+
+    #[test]
+    fn a_created_wallet_is_open_protected_by_its_passphrase_and_lists_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        let status = held.create(Protection::Passphrase(passphrase("a long passphrase").unwrap())).unwrap();
+        assert!(status.exists && status.open);
+        assert_eq!(status.key_mode, Some(KeyMode::Passphrase));
+        assert_eq!(held.list().unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_one_clear_error_and_the_wallet_stays_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        held.create(Protection::Passphrase(passphrase("the right passphrase").unwrap())).unwrap();
+        held.lock();
+        let err = held.unlock(Unlock::Passphrase(passphrase("the wrong passphrase").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wrong_passphrase");
+        assert!(!err.message.is_empty());
+        assert!(!held.status().open);
+        assert_eq!(held.list().unwrap_err().code, "locked");
+        let status = held.unlock(Unlock::Passphrase(passphrase("the right passphrase").unwrap())).unwrap();
+        assert!(status.open);
+    }
+
+    #[test]
+    fn creating_over_an_existing_wallet_is_refused_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        held.create(Protection::Passphrase(passphrase("first passphrase").unwrap())).unwrap();
+        held.lock();
+        let err = held.create(Protection::Passphrase(passphrase("second passphrase").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wallet_exists");
+        assert!(held.unlock(Unlock::Passphrase(passphrase("first passphrase").unwrap())).is_ok());
+    }
+
+    #[test]
+    fn unlocking_where_there_is_no_wallet_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = held_in(&dir).unlock(Unlock::Passphrase(passphrase("whatever it is").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wallet_missing");
+    }
+
+    #[test]
+    fn without_a_place_for_the_wallet_every_operation_says_so() {
+        let held = Held::new(None, FAST);
+        assert_eq!(held.status().path, None);
+        assert_eq!(held.create(Protection::Keychain).unwrap_err().code, "no_wallet_path");
+        assert_eq!(held.unlock(Unlock::Keychain).unwrap_err().code, "no_wallet_path");
+    }
+
+    #[test]
+    fn stapel_wallet_decides_the_path_and_an_empty_value_falls_back_to_the_default() {
+        assert_eq!(wallet_path(Some("/tmp/w.db".into())), Some(PathBuf::from("/tmp/w.db")));
+        assert_eq!(wallet_path(Some("".into())), stapel_core::store::default_wallet_path());
+    }
+
+    #[test]
+    fn the_page_must_name_a_known_method_and_give_a_passphrase_with_it() {
+        assert!(matches!(secret_choice("keychain", None), Ok(None)));
+        assert_eq!(secret_choice("passphrase", None).unwrap_err().code, "passphrase_missing");
+        assert_eq!(secret_choice("passphrase", Some(String::new())).unwrap_err().code, "passphrase_missing");
+        assert_eq!(secret_choice("fingerprint", Some("x".into())).unwrap_err().code, "invalid_argument");
+    }
+}

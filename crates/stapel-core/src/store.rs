@@ -1,1 +1,0 @@
-//! The encrypted wallet. (Being built: see issue 3.)

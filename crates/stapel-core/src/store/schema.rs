@@ -1,0 +1,56 @@
+//! The wallet schema: append-only numbered migrations, applied in one transaction each and
+//! recorded in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Every migration, in order. Never edit or remove one that has shipped: add the next.
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "credentials",
+        include_str!("../../migrations/0001_credentials.sql"),
+    ),
+    (
+        2,
+        "skills_tags_search",
+        include_str!("../../migrations/0002_skills_tags_search.sql"),
+    ),
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| StoreError::db("reading the schema version", e))?;
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("schema version {v} is not valid")))
+}
+
+/// Brings the database up to `target` (at most [`SCHEMA_VERSION`]). Each migration and its
+/// version bump commit together, so a crash leaves a wallet at one version or the next.
+pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
+    let current = version(conn)?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for &(n, name, sql) in MIGRATIONS {
+        if n <= current || n > target {
+            continue;
+        }
+        let what = format!("applying migration {n:04}_{name}");
+        let tx = conn.transaction().map_err(|e| StoreError::db(&what, e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::db(&what, e))?;
+        tx.pragma_update(None, "user_version", n)
+            .map_err(|e| StoreError::db(&what, e))?;
+        tx.commit().map_err(|e| StoreError::db(&what, e))?;
+        tracing::info!(migration = n, "wallet schema migrated");
+    }
+    version(conn)
+}
