@@ -1,0 +1,197 @@
+//! The shell's hold on the learner's wallet: where it lives (decided once at start-up) and the
+//! open [`Wallet`] behind a mutex. Each operation is a few lines over `stapel_core::store` and
+//! blocks (Argon2id, SQLCipher, the keychain): the commands run it on a blocking thread.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use stapel_core::store::{KdfParams, KeyMode, ListQuery, Protection, Secret, Summary, Unlock, Wallet};
+
+use crate::error::CommandError;
+
+/// What the page needs to choose between the create form, the unlock form and the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletStatus {
+    /// Where the wallet is (or would be created); `None` when no place could be found.
+    pub path: Option<PathBuf>,
+    /// A wallet file is there.
+    pub exists: bool,
+    /// It is open in this app.
+    pub open: bool,
+    /// How it is protected, when it exists and its key description is readable.
+    pub key_mode: Option<KeyMode>,
+}
+
+/// The wallet the app works on: its path, and the open wallet once unlocked.
+pub struct Held {
+    path: Option<PathBuf>,
+    kdf: KdfParams,
+    open: Mutex<Option<Wallet>>,
+}
+
+impl Held {
+    /// `path`: from `STAPEL_WALLET`, else the platform's default place (see [`wallet_path`]).
+    pub fn new(path: Option<PathBuf>, kdf: KdfParams) -> Held {
+        Held { path, kdf, open: Mutex::new(None) }
+    }
+
+    fn path(&self) -> Result<&PathBuf, CommandError> {
+        self.path.as_ref().ok_or_else(|| {
+            CommandError::new("no_wallet_path", "no place for the wallet was found: set STAPEL_WALLET to a file path")
+        })
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Wallet>> {
+        // A panic while holding the lock cannot leave a half-written wallet (every write is
+        // one transaction in the core), so a poisoned lock is still safe to use.
+        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn status(&self) -> WalletStatus {
+        let open = self.slot().is_some();
+        let info = self.path.as_deref().map(Wallet::info);
+        WalletStatus {
+            path: self.path.clone(),
+            exists: self.path.as_deref().is_some_and(|p| p.exists()),
+            open,
+            key_mode: info.and_then(Result::ok).map(|i| i.key_mode),
+        }
+    }
+
+    /// Creates the wallet and keeps it open.
+    pub fn create(&self, protection: Protection) -> Result<WalletStatus, CommandError> {
+        let wallet = Wallet::create(self.path()?, protection, self.kdf)?;
+        *self.slot() = Some(wallet);
+        Ok(self.status())
+    }
+
+    /// Opens the wallet and keeps it open (a wallet already open is replaced).
+    pub fn unlock(&self, unlock: Unlock) -> Result<WalletStatus, CommandError> {
+        let wallet = Wallet::open(self.path()?, unlock)?;
+        *self.slot() = Some(wallet);
+        Ok(self.status())
+    }
+
+    /// Closes the wallet; its key leaves memory with it.
+    pub fn lock(&self) -> WalletStatus {
+        self.slot().take();
+        self.status()
+    }
+
+    /// The credentials in the open wallet, newest first.
+    pub fn list(&self) -> Result<Vec<Summary>, CommandError> {
+        let slot = self.slot();
+        let wallet = slot.as_ref().ok_or_else(|| CommandError::new("locked", "the wallet is locked: unlock it first"))?;
+        Ok(wallet.list(&ListQuery::default())?)
+    }
+}
+
+/// Where the app keeps the wallet: `STAPEL_WALLET` when set and not empty, else the platform's
+/// default place.
+pub fn wallet_path(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    env.filter(|v| !v.is_empty()).map(PathBuf::from).or_else(stapel_core::store::default_wallet_path)
+}
+
+/// How the page asked to protect or unlock the wallet: `"passphrase"` with a passphrase, or
+/// `"keychain"` without one.
+pub fn secret_choice(method: &str, passphrase: Option<String>) -> Result<Option<Secret>, CommandError> {
+    match (method, passphrase) {
+        ("keychain", _) => Ok(None),
+        ("passphrase", Some(p)) if !p.is_empty() => Ok(Some(Secret::new(p))),
+        ("passphrase", _) => Err(CommandError::new("passphrase_missing", "no passphrase was given")),
+        (other, _) => Err(CommandError::new("invalid_argument", format!("{other:?} is not a way to protect a wallet: use passphrase or keychain"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cheap Argon2id costs: the tests check the shell's behaviour, not the KDF's strength.
+    const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+
+    fn held_in(dir: &tempfile::TempDir) -> Held {
+        Held::new(Some(dir.path().join("wallet.db")), FAST)
+    }
+
+    fn passphrase(p: &str) -> Option<Secret> {
+        secret_choice("passphrase", Some(p.to_string())).ok().flatten()
+    }
+
+    #[test]
+    fn before_first_run_the_status_says_there_is_no_wallet_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        let status = held.status();
+        assert_eq!(status.path.as_deref(), Some(dir.path().join("wallet.db").as_path()));
+        assert!(!status.exists && !status.open);
+        assert_eq!(status.key_mode, None);
+    }
+
+    #[test]
+    fn a_created_wallet_is_open_protected_by_its_passphrase_and_lists_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        let status = held.create(Protection::Passphrase(passphrase("a long passphrase").unwrap())).unwrap();
+        assert!(status.exists && status.open);
+        assert_eq!(status.key_mode, Some(KeyMode::Passphrase));
+        assert_eq!(held.list().unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_one_clear_error_and_the_wallet_stays_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        held.create(Protection::Passphrase(passphrase("the right passphrase").unwrap())).unwrap();
+        held.lock();
+        let err = held.unlock(Unlock::Passphrase(passphrase("the wrong passphrase").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wrong_passphrase");
+        assert!(!err.message.is_empty());
+        assert!(!held.status().open);
+        assert_eq!(held.list().unwrap_err().code, "locked");
+        let status = held.unlock(Unlock::Passphrase(passphrase("the right passphrase").unwrap())).unwrap();
+        assert!(status.open);
+    }
+
+    #[test]
+    fn creating_over_an_existing_wallet_is_refused_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        held.create(Protection::Passphrase(passphrase("first passphrase").unwrap())).unwrap();
+        held.lock();
+        let err = held.create(Protection::Passphrase(passphrase("second passphrase").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wallet_exists");
+        assert!(held.unlock(Unlock::Passphrase(passphrase("first passphrase").unwrap())).is_ok());
+    }
+
+    #[test]
+    fn unlocking_where_there_is_no_wallet_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = held_in(&dir).unlock(Unlock::Passphrase(passphrase("whatever it is").unwrap())).unwrap_err();
+        assert_eq!(err.code, "wallet_missing");
+    }
+
+    #[test]
+    fn without_a_place_for_the_wallet_every_operation_says_so() {
+        let held = Held::new(None, FAST);
+        assert_eq!(held.status().path, None);
+        assert_eq!(held.create(Protection::Keychain).unwrap_err().code, "no_wallet_path");
+        assert_eq!(held.unlock(Unlock::Keychain).unwrap_err().code, "no_wallet_path");
+    }
+
+    #[test]
+    fn stapel_wallet_decides_the_path_and_an_empty_value_falls_back_to_the_default() {
+        assert_eq!(wallet_path(Some("/tmp/w.db".into())), Some(PathBuf::from("/tmp/w.db")));
+        assert_eq!(wallet_path(Some("".into())), stapel_core::store::default_wallet_path());
+    }
+
+    #[test]
+    fn the_page_must_name_a_known_method_and_give_a_passphrase_with_it() {
+        assert!(matches!(secret_choice("keychain", None), Ok(None)));
+        assert_eq!(secret_choice("passphrase", None).unwrap_err().code, "passphrase_missing");
+        assert_eq!(secret_choice("passphrase", Some(String::new())).unwrap_err().code, "passphrase_missing");
+        assert_eq!(secret_choice("fingerprint", Some("x".into())).unwrap_err().code, "invalid_argument");
+    }
+}
