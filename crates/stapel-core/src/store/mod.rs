@@ -1043,15 +1043,19 @@ fn build_where(q: &ListQuery) -> (String, Vec<rusqlite::types::Value>) {
         args.push(Value::Text(i.clone()));
     }
     if let Some(s) = &q.skill {
+        // Driven by the skills indexes (label, code, url), not by a scan of every credential.
         clauses.push(
-            "EXISTS (SELECT 1 FROM skills AS s WHERE s.credential_id = c.id AND (s.label = ? COLLATE NOCASE OR s.code = ? OR s.url = ?))".into(),
+            "c.id IN (SELECT credential_id FROM skills WHERE label = ? COLLATE NOCASE \
+             UNION SELECT credential_id FROM skills WHERE code = ? \
+             UNION SELECT credential_id FROM skills WHERE url = ?)"
+                .into(),
         );
         for _ in 0..3 {
             args.push(Value::Text(s.clone()));
         }
     }
     if let Some(t) = &q.tag {
-        clauses.push("EXISTS (SELECT 1 FROM tags AS t WHERE t.credential_id = c.id AND t.tag = ? COLLATE NOCASE)".into());
+        clauses.push("c.id IN (SELECT credential_id FROM tags WHERE tag = ? COLLATE NOCASE)".into());
         args.push(Value::Text(t.clone()));
     }
     if let Some(f) = q.format {

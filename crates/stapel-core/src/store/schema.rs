@@ -17,6 +17,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "skills_tags_search",
         include_str!("../../migrations/0002_skills_tags_search.sql"),
     ),
+    (
+        3,
+        "skill_code_index",
+        include_str!("../../migrations/0003_skill_code_index.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
