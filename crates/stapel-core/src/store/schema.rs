@@ -19,8 +19,8 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (
         3,
-        "skill_code_index",
-        include_str!("../../migrations/0003_skill_code_index.sql"),
+        "list_indexes",
+        include_str!("../../migrations/0003_list_indexes.sql"),
     ),
 ];
 
