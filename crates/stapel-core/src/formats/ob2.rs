@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::detect::{parse_json, Ctx};
 use super::util::{
+    evidence,
     bcp47, boolean, date_field, get_str, id_or_str, image, key_for, list, number, objects, push_unique, show_number,
     str_of, strings, types_of, Obj,
 };
@@ -155,21 +156,7 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         _ => None,
     };
 
-    for e in list(o.get("evidence")) {
-        match e {
-            Value::Object(e) => c.evidence.push(Evidence {
-                id: get_str(e, "id"),
-                name: get_str(e, "name"),
-                description: get_str(e, "description"),
-                narrative: get_str(e, "narrative"),
-            }),
-            other => {
-                if let Some(url) = str_of(Some(other)) {
-                    c.evidence.push(Evidence { id: Some(url), ..Evidence::default() });
-                }
-            }
-        }
-    }
+    c.evidence.extend(evidence(o.get("evidence")));
     if c.evidence.is_empty()
         && let Some(narrative) = get_str(o, "narrative")
     {

@@ -174,3 +174,20 @@ pub(crate) fn push_unique(v: &mut Vec<String>, s: String) {
         v.push(s);
     }
 }
+
+/// Evidence as OB2 and OB3 both give it: objects (`id`, `name`, `description`, `narrative`),
+/// or bare URLs.
+pub(crate) fn evidence(v: Option<&Value>) -> Vec<super::Evidence> {
+    list(v)
+        .into_iter()
+        .filter_map(|e| match e {
+            Value::Object(e) => Some(super::Evidence {
+                id: get_str(e, "id"),
+                name: get_str(e, "name"),
+                description: get_str(e, "description"),
+                narrative: get_str(e, "narrative"),
+            }),
+            other => str_of(Some(other)).map(|id| super::Evidence { id: Some(id), ..super::Evidence::default() }),
+        })
+        .collect()
+}

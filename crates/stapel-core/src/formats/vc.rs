@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::detect::{read_json, read_jws, Ctx};
 use super::util::{
+    evidence,
     bcp47, boolean, date, date_field, get_str, has_type, id_or_str, image, key_for, list, number, objects,
     push_unique, show_number, str_of, strings, types_of, Obj,
 };
@@ -168,21 +169,7 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
         });
     }
 
-    for e in list(o.get("evidence")) {
-        match e {
-            Value::Object(e) => c.evidence.push(Evidence {
-                id: get_str(e, "id"),
-                name: get_str(e, "name"),
-                description: get_str(e, "description"),
-                narrative: get_str(e, "narrative"),
-            }),
-            other => {
-                if let Some(id) = str_of(Some(other)) {
-                    c.evidence.push(Evidence { id: Some(id), ..Evidence::default() });
-                }
-            }
-        }
-    }
+    c.evidence.extend(evidence(o.get("evidence")));
     if let Some(n) = get_str(subject, "narrative") {
         c.evidence.push(Evidence { narrative: Some(n), ..Evidence::default() });
     }
