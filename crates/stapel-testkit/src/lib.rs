@@ -13,9 +13,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-/// `../shared/vectors` beside the workspace.
+/// `../shared/vectors` beside the workspace. The workspace is found at run time, from the
+/// directory `cargo test` runs the test in (the tested package's own), up to the folder with
+/// `Cargo.lock`: a path baked in at compile time would go stale when a build directory is
+/// reused by another clone, since cargo does not rebuild a dependency for a moved workspace.
 pub fn vectors() -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"));
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let root = start
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .unwrap_or(&start)
+        .to_path_buf();
+    let p = root.join("../shared/vectors");
     assert!(p.is_dir(), "the published test vectors are missing: expected {}", p.display());
     p
 }

@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod key;
+pub mod records;
 pub mod schema;
 
 use std::collections::HashSet;
@@ -26,6 +27,9 @@ use crate::formats::{Credential, Format};
 
 pub use backup::{Backup, RestoreReport};
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
+pub use records::{
+    CachedDocument, Identity, IdentityKind, StoredPathway, StoredVerification, normalize_identity,
+};
 pub use schema::SCHEMA_VERSION;
 
 use key::{Keychain, RawKey, Sidecar};
@@ -83,6 +87,10 @@ pub enum StoreError {
     NoOriginal { id: String, n: usize, count: usize },
     #[error("the credential cannot be stored: {0}")]
     InvalidCredential(String),
+    #[error("not a usable identity: {0}")]
+    InvalidIdentity(String),
+    #[error("no pathway in the wallet has the id {0:?}")]
+    UnknownPathway(String),
     #[error("the wallet holds damaged data: {0}")]
     Corrupt(String),
     #[error("the wallet failed its integrity check: {0}")]

@@ -22,6 +22,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "list_indexes",
         include_str!("../../migrations/0003_list_indexes.sql"),
     ),
+    (
+        4,
+        "verifications_identities_pathways",
+        include_str!("../../migrations/0004_verifications_identities_pathways.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

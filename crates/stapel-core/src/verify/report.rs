@@ -5,10 +5,10 @@
 //! `invalid`; a check that could not run (offline, unknown context, unsupported suite or key
 //! type) makes it `unverifiable`. Neither is ever shown as the other, nor as `verified`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The checks of the pipeline, in the order they are reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
     /// The document has the shape of a credential of a known format.
@@ -62,7 +62,7 @@ impl CheckId {
 }
 
 /// What became of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The check ran and the credential passed it.
@@ -76,7 +76,7 @@ pub enum Outcome {
 }
 
 /// One check's entry in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     pub id: CheckId,
     pub outcome: Outcome,
@@ -103,7 +103,7 @@ impl Check {
 }
 
 /// The overall result of a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every applicable check passed.
@@ -115,7 +115,7 @@ pub enum Verdict {
 }
 
 /// The report of one verification: the overall result and every check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub result: Verdict,
     pub checks: Vec<Check>,

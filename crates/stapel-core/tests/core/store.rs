@@ -1449,7 +1449,20 @@ fn the_backup_file_follows_its_documented_layout() {
         .iter()
         .map(|t| t["name"].as_str().expect("a name"))
         .collect();
-    assert_eq!(names, ["credentials", "originals", "skills", "tags"]);
+    assert_eq!(
+        names,
+        [
+            "credentials",
+            "fetched_documents",
+            "identities",
+            "originals",
+            "pathways",
+            "skills",
+            "tags",
+            "verifications"
+        ],
+        "every table but the derived search index, in name order"
+    );
 }
 
 #[test]
@@ -1488,12 +1501,14 @@ fn a_restore_that_fails_half_way_changes_nothing_and_leaves_no_new_wallet() {
     let real_id = last[id_at]["text"].as_str().expect("an id").to_string();
     last[id_at] = serde_json::json!({ "text": bad_id });
     for t in tables.iter_mut().filter(|t| t["name"] != "credentials") {
-        let at = t["columns"]
+        let Some(at) = t["columns"]
             .as_array()
             .expect("cols")
             .iter()
             .position(|c| c == "credential_id")
-            .expect("credential_id");
+        else {
+            continue;
+        };
         for row in t["rows"].as_array_mut().expect("rows") {
             if row[at]["text"] == real_id.as_str() {
                 row[at] = serde_json::json!({ "text": bad_id });
@@ -1548,4 +1563,125 @@ fn a_restore_that_fails_half_way_changes_nothing_and_leaves_no_new_wallet() {
     .expect_err("a broken link");
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     assert!(!fresh.exists() && !sidecar_path(&fresh).exists());
+}
+
+// ---- What the wallet keeps around its credentials (migration 0004) ----
+
+fn report(result: stapel_core::verify::Verdict) -> stapel_core::verify::Report {
+    use stapel_core::verify::{Check, CheckId, Report};
+    let checks = match result {
+        stapel_core::verify::Verdict::Verified => vec![Check::passed(CheckId::Proof, "the signature is correct")],
+        stapel_core::verify::Verdict::Invalid => vec![Check::failed(CheckId::Status, "revoked by its issuer")],
+        stapel_core::verify::Verdict::Unverifiable => vec![Check::unverifiable(CheckId::Key, "offline")],
+    };
+    let r = Report::from_checks(checks);
+    assert_eq!(r.result, result);
+    r
+}
+
+#[test]
+fn the_latest_verification_of_a_credential_is_kept_and_replaces_the_one_before() {
+    use stapel_core::verify::Verdict;
+    let t = tmp();
+    let mut w = new_wallet(&t, "pw");
+    let a = w.insert(&cred("urn:a", "A", "Hanze", None), now()).expect("insert").id;
+    assert_eq!(w.verification(&a).expect("read"), None, "never verified yet");
+
+    w.record_verification(&a, &report(Verdict::Unverifiable), now(), true).expect("record");
+    w.record_verification(&a[..8], &report(Verdict::Invalid), later(), false).expect("record again");
+    let v = w.verification(&a).expect("read").expect("one verification");
+    assert_eq!(v.report, report(Verdict::Invalid));
+    assert_eq!(v.checked_at, "2026-04-01T12:00:00Z");
+    assert!(!v.offline);
+    assert_eq!(w.verifications().expect("all").len(), 1);
+
+    let err = w.record_verification("ffff", &report(Verdict::Verified), now(), false).expect_err("unknown id");
+    assert!(matches!(err, StoreError::UnknownId(_)), "{err}");
+
+    w.remove(&a).expect("remove");
+    assert!(w.verifications().expect("all").is_empty(), "the verification goes with its credential");
+}
+
+#[test]
+fn identities_are_checked_normalized_and_kept_once() {
+    use stapel_core::store::IdentityKind;
+    let t = tmp();
+    let mut w = new_wallet(&t, "pw");
+    assert!(w.add_identity(IdentityKind::Email, " Lotte.Jansen@Student.Hanze.nl ", now()).expect("add"));
+    assert!(!w.add_identity(IdentityKind::Email, "lotte.jansen@student.hanze.nl", now()).expect("again"));
+    assert!(w.add_identity(IdentityKind::Did, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", now()).expect("did"));
+    assert!(w.add_identity(IdentityKind::Url, "https://lotte.example/me", now()).expect("url"));
+    for (kind, bad) in [
+        (IdentityKind::Email, "lotte.example"),
+        (IdentityKind::Did, "key:z6Mk"),
+        (IdentityKind::Did, "did:KEY:x"),
+        (IdentityKind::Url, "ftp://lotte.example"),
+        (IdentityKind::Url, "javascript:alert(1)"),
+    ] {
+        let err = w.add_identity(kind, bad, now()).expect_err(bad);
+        assert!(matches!(err, StoreError::InvalidIdentity(_)), "{bad}: {err}");
+    }
+    let ids: Vec<(IdentityKind, String)> =
+        w.identities().expect("list").into_iter().map(|i| (i.kind, i.value)).collect();
+    assert_eq!(
+        ids,
+        [
+            (IdentityKind::Did, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".to_string()),
+            (IdentityKind::Email, "lotte.jansen@student.hanze.nl".to_string()),
+            (IdentityKind::Url, "https://lotte.example/me".to_string()),
+        ]
+    );
+    assert!(w.remove_identity(IdentityKind::Email, "LOTTE.JANSEN@student.hanze.nl").expect("remove"));
+    assert!(!w.remove_identity(IdentityKind::Email, "lotte.jansen@student.hanze.nl").expect("gone"));
+    assert_eq!(w.identities().expect("list").len(), 2);
+}
+
+#[test]
+fn a_pathway_is_kept_verbatim_replaced_by_its_id_and_removed() {
+    let t = tmp();
+    let mut w = new_wallet(&t, "pw");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/ad-ict.json");
+    let json = fs::read_to_string(file).expect("example pathway");
+    let p = stapel_core::stacking::parse_pathway("ad-ict.json", json.as_bytes()).expect("parses");
+    assert!(!w.add_pathway(&p, &json, "ad-ict.json", now()).expect("add"));
+    assert!(w.add_pathway(&p, &json, "copy/ad-ict.json", later()).expect("replace"));
+    let stored = w.pathway(&p.id).expect("stored");
+    assert_eq!(stored.json, json, "kept verbatim");
+    assert_eq!(stored.pathway, p);
+    assert_eq!(stored.source, "copy/ad-ict.json");
+    assert_eq!(w.pathways().expect("all").len(), 1);
+    w.remove_pathway(&p.id).expect("remove");
+    assert!(matches!(w.pathway(&p.id), Err(StoreError::UnknownPathway(_))));
+    assert!(matches!(w.remove_pathway(&p.id), Err(StoreError::UnknownPathway(_))));
+}
+
+#[test]
+fn identities_pathways_verifications_and_fetched_documents_survive_a_backup_and_restore() {
+    use stapel_core::store::IdentityKind;
+    use stapel_core::verify::Verdict;
+    let t = tmp();
+    let mut w = new_wallet(&t, "pw");
+    let a = w.insert(&cred("urn:a", "A", "Hanze", None), now()).expect("insert").id;
+    w.record_verification(&a, &report(Verdict::Verified), now(), false).expect("record");
+    w.add_identity(IdentityKind::Email, "lotte@hanze.nl", now()).expect("identity");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/ad-ict.json");
+    let json = fs::read_to_string(file).expect("example pathway");
+    let p = stapel_core::stacking::parse_pathway("ad-ict.json", json.as_bytes()).expect("parses");
+    w.add_pathway(&p, &json, "ad-ict.json", now()).expect("pathway");
+    w.cache_document("https://hanze.example/status/1", Some("application/vc+ld+json"), b"{\"list\":1}", now())
+        .expect("cache");
+    w.cache_document("https://hanze.example/status/1", None, b"{\"list\":2}", later()).expect("refresh");
+    let doc = w.cached_document("https://hanze.example/status/1").expect("read").expect("kept");
+    assert_eq!((doc.bytes.as_slice(), doc.media_type, doc.fetched_at.as_str()), (&b"{\"list\":2}"[..], None, "2026-04-01T12:00:00Z"));
+
+    let out = t.wallet.with_file_name("backup.stapel");
+    w.backup(&out, &pass("backup pass"), CHEAP, &mut |_, _| {}).expect("backup");
+    let b = Backup::read(&out, &pass("backup pass")).expect("read");
+    let target = t.wallet.with_file_name("restored.db");
+    let (r, _) = Wallet::restore_new(&target, Protection::Passphrase(pass("new")), CHEAP, &b, &mut |_, _| {})
+        .expect("restore");
+    assert_eq!(r.dump().expect("dump"), w.dump().expect("dump"));
+    assert_eq!(r.verification(&a).expect("read").map(|v| v.report.result), Some(Verdict::Verified));
+    assert_eq!(r.identities().expect("ids").len(), 1);
+    assert_eq!(r.pathway(&p.id).expect("pathway").json, json);
 }
