@@ -701,7 +701,13 @@ impl Wallet {
 
     /// Credentials matching the query.
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Summary>, StoreError> {
-        let (where_sql, args) = build_where(q);
+        let skill_probe = match &q.skill {
+            Some(s) if q.limit.is_some() && q.issuer.is_none() && q.tag.is_none() && q.search.is_none() && q.format.is_none() => {
+                if skill_is_common(&self.conn, s)? { SkillShape::Probe } else { SkillShape::Set }
+            }
+            _ => SkillShape::Set,
+        };
+        let (where_sql, args) = build_where(q, skill_probe);
         let order = match q.sort {
             Sort::Date => "c.issued IS NULL, c.issued DESC, c.title COLLATE NOCASE, c.id",
             Sort::Title => "c.title COLLATE NOCASE, c.issued DESC, c.id",
@@ -727,7 +733,7 @@ impl Wallet {
 
     /// How many credentials match the query (ignoring limit and offset).
     pub fn count(&self, q: &ListQuery) -> Result<u64, StoreError> {
-        let (where_sql, args) = build_where(q);
+        let (where_sql, args) = build_where(q, SkillShape::Set);
         let sql = format!("SELECT count(*) FROM credentials AS c WHERE {where_sql}");
         let n: i64 = self
             .conn
@@ -1038,7 +1044,39 @@ fn fts_query(search: &str) -> Option<String> {
     }
 }
 
-fn build_where(q: &ListQuery) -> (String, Vec<rusqlite::types::Value>) {
+/// How a skill filter is put to SQLite.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SkillShape {
+    /// Collect the ids carrying the skill from the skills indexes, then read the page in list
+    /// order keeping those ids: the work grows with the number of matching credentials, so this
+    /// is the shape for a rare skill.
+    Set,
+    /// Walk the list in order and probe each credential's own skills (primary key) until the
+    /// page is full: the work grows with page size / share of credentials carrying the skill,
+    /// so this is the shape for a common skill.
+    Probe,
+}
+
+/// At least this many skill rows matching make a skill "common" (see [`SkillShape`]). Counting
+/// stops here, so deciding costs at most this many index entries; a skill below it costs at
+/// most this many in the set shape, and one above it is carried by enough credentials that a
+/// page fills after a bounded walk (page size x total / this, at worst).
+const COMMON_SKILL_ROWS: i64 = 512;
+
+fn skill_is_common(conn: &Connection, skill: &str) -> Result<bool, StoreError> {
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM skills WHERE label = ?1 COLLATE NOCASE \
+             UNION ALL SELECT 1 FROM skills WHERE code = ?1 \
+             UNION ALL SELECT 1 FROM skills WHERE url = ?1 LIMIT ?2)",
+            rusqlite::params![skill, COMMON_SKILL_ROWS],
+            |r| r.get(0),
+        )
+        .map_err(|e| StoreError::db("filtering by skill", e))?;
+    Ok(n >= COMMON_SKILL_ROWS)
+}
+
+fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut clauses = vec!["1".to_string()];
     let mut args = Vec::new();
@@ -1051,13 +1089,18 @@ fn build_where(q: &ListQuery) -> (String, Vec<rusqlite::types::Value>) {
         args.push(Value::Text(i.clone()));
     }
     if let Some(s) = &q.skill {
-        // Driven by the skills indexes (label, code, url), not by a scan of every credential.
-        clauses.push(
+        // A rare skill is driven by the skills indexes (label, code, url); a common one by the
+        // list order, probing each credential's skills (see `SkillShape`).
+        clauses.push(if skill_shape == SkillShape::Probe {
+            "EXISTS (SELECT 1 FROM skills AS s WHERE s.credential_id = c.id \
+             AND (s.label = ? COLLATE NOCASE OR s.code = ? OR s.url = ?))"
+                .into()
+        } else {
             "c.id IN (SELECT credential_id FROM skills WHERE label = ? COLLATE NOCASE \
              UNION SELECT credential_id FROM skills WHERE code = ? \
              UNION SELECT credential_id FROM skills WHERE url = ?)"
-                .into(),
-        );
+                .into()
+        });
         for _ in 0..3 {
             args.push(Value::Text(s.clone()));
         }

@@ -1685,3 +1685,34 @@ fn identities_pathways_verifications_and_fetched_documents_survive_a_backup_and_
     assert_eq!(r.identities().expect("ids").len(), 1);
     assert_eq!(r.pathway(&p.id).expect("pathway").json, json);
 }
+
+#[test]
+fn a_common_skill_pages_through_the_same_credentials_in_the_same_order_as_a_rare_one_would() {
+    // One credential carries the skill 600 times, so the skill has more rows than the store's
+    // "common" threshold and pages are read by walking the list; the whole list (no limit) is
+    // read from the skills indexes. Both must give the same credentials in the same order.
+    let t = tmp();
+    let mut w = new_wallet(&t, "pw");
+    let mut heavy = cred("urn:heavy", "Heavy", "Hanze", Some("2024-01-01"));
+    heavy.credential.skills = (0..600).map(|_| skill("ESCO", "S1.2", "program software")).collect();
+    w.insert(&heavy, now()).expect("insert");
+    for i in 0..30 {
+        let mut c = cred(&format!("urn:c{i}"), &format!("Course {i:02}"), "Hanze", Some(&format!("2025-01-{:02}", i % 28 + 1)));
+        if i % 3 != 0 {
+            c.credential.skills = vec![skill("ESCO", "S1.2", "Program Software")];
+        }
+        w.insert(&c, now()).expect("insert");
+    }
+    for (skill_query, sort) in [("program software", Sort::Date), ("S1.2", Sort::Title)] {
+        let all = titles(&w, ListQuery { skill: Some(skill_query.into()), sort, ..Default::default() });
+        assert_eq!(all.len(), 21, "20 courses and the heavy one");
+        let mut paged = Vec::new();
+        for page in 0..6 {
+            paged.extend(titles(
+                &w,
+                ListQuery { skill: Some(skill_query.into()), sort, limit: Some(4), offset: page * 4, ..Default::default() },
+            ));
+        }
+        assert_eq!(paged, all, "{skill_query}");
+    }
+}
