@@ -23,36 +23,55 @@ struct Figures {
 const PAGE: u32 = 50;
 const ROUNDS: usize = 15;
 
-fn measure(mut wallet: Wallet, inputs: &[Vec<u8>]) -> Figures {
-    let n = inputs.len();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().to_utc();
+/// The queries measured at N/10 and at N credentials: the first page, a common skill's page
+/// and every credential with a rare skill.
+fn queries(wallet: &Wallet) -> (Duration, Duration, Duration) {
     let page = ListQuery { limit: Some(PAGE), ..ListQuery::default() };
     let skill = ListQuery { skill: Some("programming".into()), limit: Some(PAGE), ..ListQuery::default() };
     let rare = ListQuery { skill: Some(RARE_SKILL.into()), ..ListQuery::default() };
-    let mut import_time = Duration::ZERO;
-    let mut small = None;
+    (
+        median(ROUNDS, || drop(wallet.list(&page).unwrap())),
+        median(ROUNDS, || drop(wallet.list(&skill).unwrap())),
+        median(ROUNDS, || drop(wallet.list(&rare).unwrap())),
+    )
+}
+
+/// Imports every input into both wallets, alternating credential by credential, and measures
+/// the queries on one wallet right after the other: whatever else the machine is doing weighs
+/// on both sides alike, so the ratios hold even on a busy machine.
+fn measure(mut wallets: [&mut Wallet; 2], inputs: &[Vec<u8>]) -> [Figures; 2] {
+    let n = inputs.len();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().to_utc();
+    let mut import_time = [Duration::ZERO; 2];
+    let mut small = [None, None];
     for (i, bytes) in inputs.iter().enumerate() {
-        let t = Instant::now();
-        import::import_one(&mut wallet, &Input::Stdin(bytes.clone()), &Offline, now).expect("a generated credential imports");
-        import_time += t.elapsed();
+        for (w, wallet) in wallets.iter_mut().enumerate() {
+            let t = Instant::now();
+            import::import_one(wallet, &Input::Stdin(bytes.clone()), &Offline, now).expect("a generated credential imports");
+            import_time[w] += t.elapsed();
+        }
         if i + 1 == n / 10 {
-            small = Some((
-                median(ROUNDS, || drop(wallet.list(&page).unwrap())),
-                median(ROUNDS, || drop(wallet.list(&skill).unwrap())),
-                median(ROUNDS, || drop(wallet.list(&rare).unwrap())),
-            ));
+            for (w, wallet) in wallets.iter().enumerate() {
+                small[w] = Some(queries(wallet));
+            }
         }
     }
-    let (page_small, skill_small, rare_small) = small.expect("N is at least 10");
-    Figures {
-        import_per_credential: import_time / n as u32,
-        page_small,
-        page_large: median(ROUNDS, || drop(wallet.list(&page).unwrap())),
-        skill_small,
-        skill_large: median(ROUNDS, || drop(wallet.list(&skill).unwrap())),
-        rare_small,
-        rare_large: median(ROUNDS, || drop(wallet.list(&rare).unwrap())),
+    let mut out = Vec::new();
+    for (w, wallet) in wallets.iter().enumerate() {
+        let (page_small, skill_small, rare_small) = small[w].expect("N is at least 10");
+        let (page_large, skill_large, rare_large) = queries(wallet);
+        out.push(Figures {
+            import_per_credential: import_time[w] / n as u32,
+            page_small,
+            page_large,
+            skill_small,
+            skill_large,
+            rare_small,
+            rare_large,
+        });
     }
+    let [e, p]: [Figures; 2] = out.try_into().unwrap_or_else(|_| unreachable!("two wallets"));
+    [e, p]
 }
 
 pub fn run(n: usize) {
@@ -62,11 +81,10 @@ pub fn run(n: usize) {
     let dir = tempfile::tempdir().expect("a temporary folder");
 
     let passphrase = Secret::new("benchmark passphrase".into());
-    let encrypted = Wallet::create(&dir.path().join("encrypted.stapel"), Protection::Passphrase(passphrase), KdfParams::default())
+    let mut encrypted = Wallet::create(&dir.path().join("encrypted.stapel"), Protection::Passphrase(passphrase), KdfParams::default())
         .expect("an encrypted wallet");
-    let plain = Wallet::create_unencrypted_for_benchmarks(&dir.path().join("plain.sqlite")).expect("a plain wallet");
-    let e = measure(encrypted, &inputs);
-    let p = measure(plain, &inputs);
+    let mut plain = Wallet::create_unencrypted_for_benchmarks(&dir.path().join("plain.sqlite")).expect("a plain wallet");
+    let [e, p] = measure([&mut encrypted, &mut plain], &inputs);
 
     let small = n / 10;
     println!();
