@@ -303,6 +303,47 @@ fn key_of(vm: &Value) -> Result<PublicKey, KeyProblem> {
     Err(KeyProblem::Unsupported(format!("verification methods of type {ty}")))
 }
 
+/// Reads a PEM public key (`publicKeyPem` of an Open Badges 2.0 CryptographicKey): an RSA key
+/// (SubjectPublicKeyInfo or PKCS#1), a P-256 key or an Ed25519 key. The PEM parsers of the
+/// `rsa`, `p256` and `ed25519-dalek` crates do the work; a key whose lines were joined or
+/// wrapped differently is re-wrapped at 64 characters first.
+pub fn pem(text: &str) -> Result<PublicKey, String> {
+    let attempt = |pem: &str| -> Option<PublicKey> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        use rsa::pkcs8::DecodePublicKey;
+        if let Ok(k) = rsa::RsaPublicKey::from_public_key_pem(pem) {
+            return Some(PublicKey::Rsa(k));
+        }
+        if let Ok(k) = rsa::RsaPublicKey::from_pkcs1_pem(pem) {
+            return Some(PublicKey::Rsa(k));
+        }
+        if let Ok(k) = p256::PublicKey::from_public_key_pem(pem) {
+            return Some(PublicKey::P256(k.into()));
+        }
+        ed25519_dalek::VerifyingKey::from_public_key_pem(pem).ok().map(PublicKey::Ed25519)
+    };
+    let text = text.replace("\r\n", "\n");
+    let text = text.trim();
+    if let Some(key) = attempt(text) {
+        return Ok(key);
+    }
+    let unreadable = || "the publicKeyPem is not a readable RSA, P-256 or Ed25519 public key".to_string();
+    let begin = text.find("-----BEGIN ").ok_or_else(unreadable)?;
+    let label_end = text[begin + 11..].find("-----").ok_or_else(unreadable)? + begin + 11;
+    let label = &text[begin + 11..label_end];
+    let end_marker = format!("-----END {label}-----");
+    let body_end = text.find(&end_marker).ok_or_else(unreadable)?;
+    let body: String = text[label_end + 5..body_end].chars().filter(|c| !c.is_whitespace()).collect();
+    let mut rewrapped = format!("-----BEGIN {label}-----\n");
+    for chunk in body.as_bytes().chunks(64) {
+        rewrapped.push_str(std::str::from_utf8(chunk).map_err(|_| unreadable())?);
+        rewrapped.push('\n');
+    }
+    rewrapped.push_str(&end_marker);
+    rewrapped.push('\n');
+    attempt(&rewrapped).ok_or_else(unreadable)
+}
+
 /// Reads a public JWK: OKP Ed25519, EC P-256, RSA.
 pub fn jwk(jwk: &Value) -> Result<PublicKey, String> {
     jwk_key(jwk).map_err(|p| match p {

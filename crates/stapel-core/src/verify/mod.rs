@@ -108,7 +108,8 @@ pub fn verify_json(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
     Report::from_checks(checks)
 }
 
-/// Verifies a VC-JWT (compact JWS whose claims carry the credential).
+/// Verifies a VC-JWT (compact JWS whose claims carry the credential), or a signed Open Badges
+/// 2.0 assertion (compact JWS whose payload is the assertion).
 pub fn verify_jwt(token: &str, ctx: &VerifyContext<'_>) -> Report {
     let jwt = match jwt::Jwt::decode(token) {
         Ok(jwt) => jwt,
@@ -118,6 +119,9 @@ pub fn verify_jwt(token: &str, ctx: &VerifyContext<'_>) -> Report {
             return Report::from_checks(checks);
         }
     };
+    if ob2::is_ob2(&jwt.claims) {
+        return ob2::verify_signed(&jwt, ctx);
+    }
     let credential = jwt.credential();
     let mut format = check_format(&credential);
     if format.outcome == Outcome::Passed {

@@ -5,3 +5,4 @@ mod net;
 mod stacking;
 mod store;
 mod verify;
+mod verify_status;
