@@ -81,7 +81,7 @@ fn dataset(nquads: &str) -> oxrdf::Dataset {
 }
 
 #[test]
-fn every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_quickly() {
+fn every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_by_the_work_limit() {
     let manifest = json(&format!("{RDF_CANON}/manifest.jsonld"));
     let entries = manifest["entries"].as_array().unwrap();
     let (mut eval, mut map, mut negative) = (0, 0, 0);
@@ -105,10 +105,10 @@ fn every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_quickly() {
                 map += 1;
             }
             "rdfc:RDFC10NegativeEvalTest" => {
-                let started = Instant::now();
+                // Refused by the work limit (a count of steps, not a clock); how fast that is,
+                // is measured by `scripts/bench verify`.
                 let got = canon::rdfc_dataset(&input, hash);
                 assert!(matches!(got, Err(VerifyError::CanonTooComplex { .. })), "{id}: {got:?}");
-                assert!(started.elapsed() < Duration::from_millis(500), "{id} took {:?}", started.elapsed());
                 negative += 1;
             }
             other => panic!("{id}: unknown test type {other}"),
@@ -828,7 +828,7 @@ fn an_unknown_context_is_never_fetched_even_when_the_fetcher_could() {
 }
 
 #[test]
-fn a_poison_graph_credential_is_refused_quickly_as_invalid() {
+fn a_poison_graph_credential_is_refused_by_the_work_limit_as_invalid() {
     // A credential whose subject is a clique of blank nodes, the shape of RDFC-1.0's poison test.
     let mut doc = json(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"));
     let n = 12;
@@ -839,9 +839,7 @@ fn a_poison_graph_credential_is_refused_quickly_as_invalid() {
         })
         .collect();
     doc["credentialSubject"] = serde_json::json!({"id": "did:example:abcdefgh", "https://example.org/knows": nodes});
-    let started = Instant::now();
     let r = offline_report(&doc);
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
     assert!(r.check(CheckId::Proof).unwrap().message.contains("too tangled"), "{}", summary(&r));
 }
@@ -1085,8 +1083,8 @@ fn conformance_report() {
          offline unless noted. Section numbers refer to shared/vectors/SOURCES.md. The assertions that\n\
          each case gives the outcome its source expects are in the regular tests of that file.\n\n\
          RDFC-1.0 test suite (§2d): 64 of 64 eval tests, 21 of 21 map tests, 1 of 1 negative test\n\
-         (refused by the work limit in under 0.5 s): asserted by\n\
-         `every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_quickly`.\n\n\
+         (refused by the work limit; its speed is in `scripts/bench verify`): asserted by\n\
+         `every_rdfc_1_0_test_passes_and_the_poison_graph_is_refused_by_the_work_limit`.\n\n\
          | Corpus | Source expects | Cases | Proof passed | Proof failed | Proof unverifiable | Verified | Invalid | Unverifiable |\n\
          |---|---|---|---|---|---|---|---|---|\n",
     );
