@@ -707,13 +707,13 @@ impl Wallet {
             }
             _ => SkillShape::Set,
         };
-        let (where_sql, args) = build_where(q, skill_probe);
+        let (from_sql, where_sql, args) = build_where(q, skill_probe);
         let order = match q.sort {
             Sort::Date => "c.issued IS NULL, c.issued DESC, c.title COLLATE NOCASE, c.id",
             Sort::Title => "c.title COLLATE NOCASE, c.issued DESC, c.id",
         };
         let sql = format!(
-            "SELECT {SUMMARY_COLS} FROM credentials AS c WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"
+            "SELECT {SUMMARY_COLS} FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"
         );
         let mut args = args;
         args.push(rusqlite::types::Value::Integer(
@@ -733,8 +733,8 @@ impl Wallet {
 
     /// How many credentials match the query (ignoring limit and offset).
     pub fn count(&self, q: &ListQuery) -> Result<u64, StoreError> {
-        let (where_sql, args) = build_where(q, SkillShape::Set);
-        let sql = format!("SELECT count(*) FROM credentials AS c WHERE {where_sql}");
+        let (from_sql, where_sql, args) = build_where(q, SkillShape::Set);
+        let sql = format!("SELECT count(*) FROM {from_sql} WHERE {where_sql}");
         let n: i64 = self
             .conn
             .query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
@@ -1047,9 +1047,10 @@ fn fts_query(search: &str) -> Option<String> {
 /// How a skill filter is put to SQLite.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SkillShape {
-    /// Collect the ids carrying the skill from the skills indexes, then read the page in list
-    /// order keeping those ids: the work grows with the number of matching credentials, so this
-    /// is the shape for a rare skill.
+    /// Collect the ids carrying the skill from the skills indexes, join the credentials to
+    /// them (`CROSS JOIN` keeps SQLite from walking the whole list index instead) and sort
+    /// those: the work grows with the number of matching credentials, so this is the shape for
+    /// a rare skill, and for any skill when every match is wanted.
     Set,
     /// Walk the list in order and probe each credential's own skills (primary key) until the
     /// page is full: the work grows with page size / share of credentials carrying the skill,
@@ -1076,10 +1077,22 @@ fn skill_is_common(conn: &Connection, skill: &str) -> Result<bool, StoreError> {
     Ok(n >= COMMON_SKILL_ROWS)
 }
 
-fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, Vec<rusqlite::types::Value>) {
+/// The `FROM` and `WHERE` parts of a list query and their arguments, in the order they appear.
+fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
+    let mut from = "credentials AS c".to_string();
     let mut clauses = vec!["1".to_string()];
     let mut args = Vec::new();
+    if let Some(s) = q.skill.as_ref().filter(|_| skill_shape == SkillShape::Set) {
+        from = "(SELECT credential_id AS id FROM skills WHERE label = ? COLLATE NOCASE \
+                UNION SELECT credential_id FROM skills WHERE code = ? \
+                UNION SELECT credential_id FROM skills WHERE url = ?) AS m \
+                CROSS JOIN credentials AS c ON c.id = m.id"
+            .into();
+        for _ in 0..3 {
+            args.push(Value::Text(s.clone()));
+        }
+    }
     if !q.include_children {
         clauses.push("c.parent_id IS NULL".into());
     }
@@ -1088,19 +1101,13 @@ fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, Vec<rusqlite:
         args.push(Value::Text(i.clone()));
         args.push(Value::Text(i.clone()));
     }
-    if let Some(s) = &q.skill {
-        // A rare skill is driven by the skills indexes (label, code, url); a common one by the
-        // list order, probing each credential's skills (see `SkillShape`).
-        clauses.push(if skill_shape == SkillShape::Probe {
+    if let Some(s) = q.skill.as_ref().filter(|_| skill_shape == SkillShape::Probe) {
+        // A common skill: walk the list in order, probing each credential's skills.
+        clauses.push(
             "EXISTS (SELECT 1 FROM skills AS s WHERE s.credential_id = c.id \
              AND (s.label = ? COLLATE NOCASE OR s.code = ? OR s.url = ?))"
-                .into()
-        } else {
-            "c.id IN (SELECT credential_id FROM skills WHERE label = ? COLLATE NOCASE \
-             UNION SELECT credential_id FROM skills WHERE code = ? \
-             UNION SELECT credential_id FROM skills WHERE url = ?)"
-                .into()
-        });
+                .into(),
+        );
         for _ in 0..3 {
             args.push(Value::Text(s.clone()));
         }
@@ -1123,7 +1130,7 @@ fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, Vec<rusqlite:
             None => clauses.push("0".into()),
         }
     }
-    (clauses.join(" AND "), args)
+    (from, clauses.join(" AND "), args)
 }
 
 pub(crate) fn resolve_id(conn: &Connection, id_or_prefix: &str) -> Result<String, StoreError> {
