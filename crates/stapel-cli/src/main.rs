@@ -4,6 +4,7 @@
 //! operation, 2 a usage error.
 
 mod secrets;
+mod stacking_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -115,6 +116,15 @@ enum Command {
         #[command(subcommand)]
         action: PassphraseAction,
     },
+    /// List each credential's credits, their unit and source, in ECTS and study hours
+    Credits,
+    /// Manage the pathways (diplomas, programmes, goals) progress is measured against
+    Pathway {
+        #[command(subcommand)]
+        action: stacking_cmd::PathwayAction,
+    },
+    /// Show progress towards the stored pathways, or one in detail (with --report: a PDF)
+    Progress(stacking_cmd::ProgressArgs),
 }
 
 #[derive(Subcommand)]
@@ -197,6 +207,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("the wallet is re-keyed");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Credits => stacking_cmd::credits(&g),
+        Command::Pathway { action } => stacking_cmd::pathway(&g, action),
+        Command::Progress(args) => stacking_cmd::progress(&g, args),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod formats;
 pub mod import;
 pub mod net;
+pub mod report;
 pub mod stacking;
 pub mod store;
 pub mod verify;

@@ -43,6 +43,10 @@ pub struct CreditValue {
     /// The value in study hours, with the hours-per-ECTS it was computed with.
     pub hours: f64,
     pub hours_per_ects: f64,
+    /// The credential gave no unit and Stapel read the amount as ECTS (OB3
+    /// `creditsAvailable` / `creditsEarned`, see `docs/decisions/0041-ob3-credits-read-as-ects.md`);
+    /// shown as "ECTS (unit assumed)" wherever the value is shown.
+    pub unit_assumed: bool,
     /// Other credit statements the credential carries that lost on precedence or could not be
     /// converted; shown so a learner sees nothing was hidden.
     pub other_statements: Vec<Credit>,
@@ -60,16 +64,19 @@ impl CreditValue {
 /// value 0. `hours_per_ects` is the conversion the pathway uses (28 unless it says otherwise).
 pub fn credit_value(credential: &Credential, hours_per_ects: f64) -> Option<CreditValue> {
     let mut statements = statements(credential);
-    // Stable precedence: basis, then unit (ECTS, SBU, hours), then source, then amount.
+    // Stable precedence: basis, then a stated unit before an assumed one, then unit (ECTS,
+    // SBU, hours), then source, then amount.
     statements.sort_by(|a, b| {
         rank(a)
             .cmp(&rank(b))
+            .then_with(|| unit_is_assumed(a).cmp(&unit_is_assumed(b)))
             .then_with(|| unit_rank(a.unit).cmp(&unit_rank(b.unit)))
             .then_with(|| a.source.cmp(&b.source))
             .then_with(|| a.amount.total_cmp(&b.amount))
     });
     let chosen_at = statements.iter().position(usable)?;
     let chosen = statements.remove(chosen_at);
+    let unit_assumed = unit_is_assumed(&chosen);
     let hours = to_hours(chosen.amount, chosen.unit, hours_per_ects)?;
     let basis = basis_of(&chosen);
     let mut other_statements = Vec::new();
@@ -86,14 +93,41 @@ pub fn credit_value(credential: &Credential, hours_per_ects: f64) -> Option<Cred
         basis,
         hours,
         hours_per_ects,
+        unit_assumed,
         other_statements,
     })
 }
 
+/// The OB3 fields whose amount the specification gives without a unit. Stapel reads them as
+/// ECTS (decision 0041): the European unit of credit, and what every European issuer of OB3
+/// credentials seen so far means by them. A unit stated anywhere else still wins.
+pub const UNITLESS_ECTS_SOURCES: [&str; 3] = [
+    "achievement.creditsAvailable",
+    "credentialSubject.creditsEarned",
+    "result.creditsEarned",
+];
+
+/// Whether a statement is one of the unit-less OB3 fields read as ECTS.
+pub fn unit_is_assumed(c: &Credit) -> bool {
+    matches!(c.unit, CreditUnit::Ects | CreditUnit::Other)
+        && UNITLESS_ECTS_SOURCES.contains(&c.source.as_str())
+}
+
 /// Every credit statement of a credential: its `credits` list, the edubadges fields and the
-/// EU workload text, each with its source.
+/// EU workload text, each with its source. The unit-less OB3 fields
+/// ([`UNITLESS_ECTS_SOURCES`]) come out in ECTS.
 pub fn statements(credential: &Credential) -> Vec<Credit> {
-    let mut out = credential.credits.clone();
+    let mut out: Vec<Credit> = credential
+        .credits
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if c.unit == CreditUnit::Other && UNITLESS_ECTS_SOURCES.contains(&c.source.as_str()) {
+                c.unit = CreditUnit::Ects;
+            }
+            c
+        })
+        .collect();
     let mut push = |amount: Option<f64>, unit: CreditUnit, source: &str| {
         if let Some(amount) = amount {
             out.push(Credit {
@@ -203,5 +237,15 @@ fn unit_rank(u: CreditUnit) -> u8 {
         CreditUnit::Sbu => 1,
         CreditUnit::Hours => 2,
         CreditUnit::Other => 3,
+    }
+}
+
+/// How a unit is written for a learner: `ECTS`, `SBU`, `hours`, `(unknown unit)`.
+pub fn unit_name(unit: CreditUnit) -> &'static str {
+    match unit {
+        CreditUnit::Ects => "ECTS",
+        CreditUnit::Sbu => "SBU",
+        CreditUnit::Hours => "hours",
+        CreditUnit::Other => "(unknown unit)",
     }
 }

@@ -1,13 +1,15 @@
 //! Stacking: what each credential is worth in credits, the pathway files that say what a
 //! diploma, programme or personal goal asks for, and the progress a learner's credentials make
 //! towards one. The format and every rule (unit table, precedence, matching) are documented in
-//! `docs/pathways.md`. Pure: no clock (`now` is passed in), no store, no network; which
-//! credentials verified is decided by the verifier and handed in as an [`Eligibility`].
+//! `docs/pathways.md`. Pure: no clock (`now` is passed in), no network; which credentials
+//! verified is decided by the verifier and handed in as an [`Eligibility`]. Only the `wallet`
+//! submodule reads the store, to hand the wallet's credentials and stored verifications in.
 
 pub mod credits;
 pub mod matcher;
 pub mod pathway;
 pub mod progress;
+pub mod wallet;
 
 pub use credits::{CreditBasis, CreditValue, DEFAULT_HOURS_PER_ECTS, credit_value};
 pub use pathway::{
@@ -16,6 +18,10 @@ pub use pathway::{
 pub use progress::{
     Counted, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress, IfVerified,
     MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, WouldCount, progress,
+};
+pub use wallet::{
+    CredentialCredits, Standing, WalletCredential, WalletProgress, WalletStackingError,
+    progress_of, wallet_credentials, wallet_credits, wallet_progress,
 };
 
 /// Everything that can go wrong reading a pathway or computing progress.

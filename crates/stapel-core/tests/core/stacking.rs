@@ -182,11 +182,65 @@ fn a_credit_in_an_unknown_unit_or_negative_is_no_credit_value() {
     c.credits.push(credit(
         3.0,
         CreditUnit::Other,
-        "achievement.creditsAvailable",
+        "extensions:CreditExtension.credits",
     ));
     c.credits
         .push(credit(-2.0, CreditUnit::Ects, "edubadges.ects"));
     assert_eq!(credit_value(&c, 28.0), None);
+}
+
+#[test]
+fn ob3_credits_available_without_a_unit_count_as_ects_and_say_the_unit_was_assumed() {
+    let mut c = Credential::default();
+    c.credits.push(credit(
+        5.0,
+        CreditUnit::Other,
+        "achievement.creditsAvailable",
+    ));
+    let cv = credit_value(&c, 28.0).expect("creditsAvailable gives a value");
+    assert_eq!(
+        (cv.unit, cv.hours, cv.basis, cv.unit_assumed),
+        (CreditUnit::Ects, 140.0, CreditBasis::Ects, true)
+    );
+    assert_eq!(cv.ects(), 5.0);
+}
+
+#[test]
+fn a_stated_ects_value_wins_over_the_assumed_unit_of_credits_available() {
+    let mut c = Credential::default();
+    c.credits.push(credit(
+        4.0,
+        CreditUnit::Other,
+        "achievement.creditsAvailable",
+    ));
+    c.credits
+        .push(credit(3.0, CreditUnit::Ects, "achievement.ECTS"));
+    let cv = credit_value(&c, 28.0).expect("a value");
+    assert_eq!(
+        (cv.amount, cv.source.as_str(), cv.unit_assumed),
+        (3.0, "achievement.ECTS", false)
+    );
+    assert_eq!(cv.other_statements.len(), 1, "the assumed one stays visible");
+}
+
+#[test]
+fn ob3_credits_earned_without_a_unit_win_as_earned_ects() {
+    let mut c = Credential::default();
+    c.credits.push(credit(
+        5.0,
+        CreditUnit::Other,
+        "achievement.creditsAvailable",
+    ));
+    c.credits.push(credit(
+        2.5,
+        CreditUnit::Other,
+        "credentialSubject.creditsEarned",
+    ));
+    let cv = credit_value(&c, 28.0).expect("a value");
+    assert_eq!(
+        (cv.amount, cv.basis, cv.unit_assumed, cv.hours),
+        (2.5, CreditBasis::Earned, true, 70.0)
+    );
 }
 
 // ---------------------------------------------------------------- the educredential vectors
