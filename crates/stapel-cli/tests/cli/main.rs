@@ -3,4 +3,5 @@
 
 mod bad_input;
 mod support;
+mod verify;
 mod wallet;
