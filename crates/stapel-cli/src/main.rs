@@ -1,7 +1,7 @@
 //! `stapel`: the command-line front of the Stapel wallet. A thin clap layer over
 //! `stapel-core`: it reads arguments and secrets, calls the core, and prints one plain line
 //! per failure that names the input and the reason. Exit codes: 0 success, 1 a failed
-//! operation, 2 a usage error.
+//! operation, 2 a usage error (`verify` has its own: see `verify_cmd`).
 
 mod identity_cmd;
 mod secrets;
