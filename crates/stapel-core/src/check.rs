@@ -428,6 +428,46 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_credential_is_verified_recorded_and_later_checked_offline_against_the_kept_list() {
+        use crate::net::MapFetcher;
+        use crate::store::{KdfParams, Protection, Secret};
+        use chrono::TimeZone;
+        const CREDENTIAL: &str =
+            "1-ob3/dcc-verifier-core/src/test-fixtures/verifiableCredentials/v2/v2WithValidStatus.extracted.json";
+        const LIST_URL: &str = "https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj";
+        const LIST: &str = "5-status-list/dcc-verifier-core/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj";
+        let dir = tempfile::tempdir().unwrap();
+        let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+        let mut wallet =
+            Wallet::create(&dir.path().join("w.stapel"), Protection::Passphrase(Secret::new("pw".into())), cheap).unwrap();
+        let file = stapel_testkit::vector(CREDENTIAL);
+        let first_day = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        let inserted = crate::import::import_one(&mut wallet, &crate::import::Input::File(file), &Offline, first_day).unwrap();
+
+        let documents = MapFetcher::new(HashMap::from([(LIST_URL.to_string(), stapel_testkit::vector(LIST))]), None);
+        let run = Run { now: first_day, fetched_at: first_day, fetcher: &documents, offline: false };
+        let report = verify_stored(&mut wallet, &inserted.id[..10], &run).unwrap();
+        assert_eq!(report.result, verify::Verdict::Verified, "{report:?}");
+        let stored = wallet.verification(&inserted.id).unwrap().unwrap();
+        assert_eq!((stored.report, stored.checked_at.as_str(), stored.offline), (report, "2026-03-01T09:00:00Z", false));
+        assert_eq!(wallet.cached_document(LIST_URL).unwrap().unwrap().fetched_at, "2026-03-01T09:00:00Z");
+
+        let later = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        let run = Run { now: later, fetched_at: later, fetcher: &Offline, offline: true };
+        let report = verify_stored(&mut wallet, &inserted.id, &run).unwrap();
+        assert_eq!(report.result, verify::Verdict::Verified, "{report:?}");
+        let status = report.check(CheckId::Status).unwrap();
+        assert!(status.message.contains("revocation status as of 2026-03-01T09:00:00Z"), "{}", status.message);
+        let stored = wallet.verification(&inserted.id).unwrap().unwrap();
+        assert_eq!((stored.checked_at.as_str(), stored.offline), ("2026-06-01T09:00:00Z", true));
+
+        // Without the wallet, the same bytes offline cannot have their status checked.
+        let bytes = wallet.original(&inserted.id, 1).unwrap().bytes;
+        let loose = verify_loose(&bytes, None, &run).unwrap();
+        assert_eq!(loose.result, verify::Verdict::Unverifiable);
+    }
+
+    #[test]
     fn only_status_lists_are_recognized_as_such() {
         assert!(is_status_list(br#"{"type":["VerifiableCredential","BitstringStatusListCredential"]}"#));
         assert!(is_status_list(br#"{"type":"RevocationList"}"#));
