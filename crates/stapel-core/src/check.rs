@@ -344,23 +344,51 @@ pub fn verify_loose(bytes: &[u8], wallet: Option<&Wallet>, run: &Run<'_>) -> Res
     Ok(verify_with_copies(bytes, wallet, &ids, run)?.0)
 }
 
-/// Verifies a wallet credential's stored original (the one with role `credential`, else the
-/// first), keeps the documents fetched on the way with `run.fetched_at`, and records the
-/// report as the credential's latest verification, checked at `run.now`. When the original
-/// cannot be read as a credential, nothing is written.
+/// Verifies a wallet credential's stored original, keeps the documents fetched on the way
+/// with `run.fetched_at`, and records the report as the credential's latest verification,
+/// checked at `run.now`. When the original cannot be read as a credential, nothing is written.
+///
+/// The originals imported as the credential (role `credential`; else the first original) are
+/// all the same credential (the wallet merges copies whose content, less proofs, is the same:
+/// a JSON file and its baked image, a signed and an unsigned copy). Each is verified and the
+/// best-founded report is kept (verified before unverifiable before invalid; the first on a
+/// tie), since the content is as well proven as its best proof proves it.
 pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> Result<Report, CheckError> {
     let id = wallet.resolve(id_or_prefix)?;
     let stored = wallet.get(&id)?;
-    let n = stored
-        .originals
-        .iter()
-        .find(|o| o.role == "credential")
-        .or_else(|| stored.originals.first())
-        .map(|o| o.n)
-        .ok_or_else(|| CheckError::NoOriginal { id: id.clone() })?;
-    let original = wallet.original(&id, n)?;
+    let mut numbers: Vec<usize> = stored.originals.iter().filter(|o| o.role == "credential").map(|o| o.n).collect();
+    if numbers.is_empty() {
+        numbers.extend(stored.originals.first().map(|o| o.n));
+    }
+    if numbers.is_empty() {
+        return Err(CheckError::NoOriginal { id });
+    }
     let ids = identities(wallet)?;
-    let (report, fetched) = verify_with_copies(&original.bytes, Some(wallet), &ids, run)?;
+    let rank = |v: verify::Verdict| match v {
+        verify::Verdict::Verified => 0,
+        verify::Verdict::Unverifiable => 1,
+        verify::Verdict::Invalid => 2,
+    };
+    let mut best: Option<Report> = None;
+    let mut first_error = None;
+    let mut fetched = Vec::new();
+    for n in numbers {
+        let original = wallet.original(&id, n)?;
+        match verify_with_copies(&original.bytes, Some(wallet), &ids, run) {
+            Ok((report, docs)) => {
+                fetched.extend(docs);
+                if best.as_ref().is_none_or(|b| rank(report.result) < rank(b.result)) {
+                    best = Some(report);
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let Some(report) = best else {
+        return Err(first_error.unwrap_or(CheckError::NoOriginal { id }));
+    };
     for doc in &fetched {
         wallet.cache_document(&doc.url, doc.media_type.as_deref(), &doc.bytes, run.fetched_at)?;
     }

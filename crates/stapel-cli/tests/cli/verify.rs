@@ -496,3 +496,25 @@ fn a_baked_image_is_verified_by_what_is_baked_into_it() {
     let unbaked = vector("4-ob2/mozilla-openbadges-bakery/test/unbaked.svg");
     assert_eq!(stapel_without_wallet(&["verify", path(&unbaked)]).status.code(), Some(2));
 }
+
+#[test]
+fn a_credential_kept_as_a_broken_and_a_sound_copy_is_as_sound_as_its_best_proof() {
+    let w = TestWallet::new();
+    let mut broken: Value = serde_json::from_slice(&std::fs::read(vector(VALID)).unwrap()).unwrap();
+    let proof_value = broken["proof"]["proofValue"].as_str().unwrap().to_string();
+    let flipped = if proof_value.ends_with('A') { "B" } else { "A" };
+    broken["proof"]["proofValue"] = Value::from(format!("{}{flipped}", &proof_value[..proof_value.len() - 1]));
+    let file = w.dir.path().join("broken-copy.json");
+    std::fs::write(&file, broken.to_string()).unwrap();
+    assert!(w.import(&file).status.success());
+    let id = w.ids()[0].clone();
+    let out = w.run(&["verify", &id]);
+    assert_eq!(out.status.code(), Some(1), "alone, the broken copy is invalid: {}", text(&out.stdout));
+
+    let out = w.import(&vector(VALID));
+    assert!(text(&out.stdout).contains("already in wallet"), "the same content: {}", text(&out.stdout));
+    let shown = json_of(&w.run(&["show", "--json", &id]));
+    assert_eq!(shown["originals"].as_array().unwrap().len(), 2, "{shown}");
+    let out = w.run(&["verify", &id]);
+    assert_eq!(out.status.code(), Some(0), "the sound copy proves the content: {}", text(&out.stdout));
+}
