@@ -50,7 +50,7 @@ enum Target {
 }
 
 /// What became of one target.
-struct Outcome1 {
+struct Done {
     input: String,
     id: Option<String>,
     file: Option<String>,
@@ -140,7 +140,7 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
             Target::File(p) => verify_file(p, wallet.as_ref(), &run),
             Target::Id(id) => match wallet.as_mut() {
                 Some(w) => verify_id(w, id, &run),
-                None => unreachable_without_wallet(id),
+                None => no_wallet(id),
             },
         };
         bar.set_position(i as u64 + 1);
@@ -163,29 +163,29 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
     Ok(tally.exit_code())
 }
 
-fn unreachable_without_wallet(id: &str) -> Outcome1 {
+fn no_wallet(id: &str) -> Done {
     // The wallet is opened whenever an id is given; kept total for the type's sake.
-    Outcome1 { input: id.into(), id: None, file: None, title: id.into(), result: Err("no wallet is open".into()) }
+    Done { input: id.into(), id: None, file: None, title: id.into(), result: Err("no wallet is open".into()) }
 }
 
-fn verify_file(path: &Path, wallet: Option<&Wallet>, run: &Run<'_>) -> Outcome1 {
+fn verify_file(path: &Path, wallet: Option<&Wallet>, run: &Run<'_>) -> Done {
     let input = path.display().to_string();
     let bytes = match read_capped(path) {
         Ok(b) => b,
-        Err(e) => return Outcome1 { input: input.clone(), id: None, file: Some(input.clone()), title: input, result: Err(e) },
+        Err(e) => return Done { input: input.clone(), id: None, file: Some(input.clone()), title: input, result: Err(e) },
     };
     let title = title_of(&bytes).unwrap_or_else(|| file_name(path));
     let result = check::verify_loose(&bytes, wallet, run).map_err(|e| e.to_string());
-    Outcome1 { input: input.clone(), id: None, file: Some(input), title, result }
+    Done { input: input.clone(), id: None, file: Some(input), title, result }
 }
 
-fn verify_id(wallet: &mut Wallet, id: &str, run: &Run<'_>) -> Outcome1 {
+fn verify_id(wallet: &mut Wallet, id: &str, run: &Run<'_>) -> Done {
     let (full, title) = match wallet.get(id) {
         Ok(stored) => (stored.summary.id, stored.summary.title),
-        Err(e) => return Outcome1 { input: id.into(), id: None, file: None, title: id.into(), result: Err(e.to_string()) },
+        Err(e) => return Done { input: id.into(), id: None, file: None, title: id.into(), result: Err(e.to_string()) },
     };
     let result = check::verify_stored(wallet, &full, run).map_err(|e| e.to_string());
-    Outcome1 { input: id.into(), id: Some(full), file: None, title, result }
+    Done { input: id.into(), id: Some(full), file: None, title, result }
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
@@ -234,7 +234,7 @@ pub(crate) fn print_checks(out: &mut dyn std::io::Write, report: &Report, indent
     Ok(())
 }
 
-fn print_human(outcomes: &[Outcome1], checked_at: &str) {
+fn print_human(outcomes: &[Done], checked_at: &str) {
     let mut out = std::io::stdout().lock();
     for (i, o) in outcomes.iter().enumerate() {
         if i > 0 {
@@ -260,7 +260,7 @@ fn print_human(outcomes: &[Outcome1], checked_at: &str) {
 }
 
 
-fn to_json(o: &Outcome1, checked_at: &str, offline: bool) -> Value {
+fn to_json(o: &Done, checked_at: &str, offline: bool) -> Value {
     match &o.result {
         Ok(report) => json!({
             "input": o.input,
@@ -285,7 +285,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn of(outcomes: &[Outcome1]) -> Tally {
+    fn of(outcomes: &[Done]) -> Tally {
         let mut t = Tally::default();
         for o in outcomes {
             match &o.result {
