@@ -1,10 +1,12 @@
 //! `stapel`: the command-line front of the Stapel wallet. A thin clap layer over
 //! `stapel-core`: it reads arguments and secrets, calls the core, and prints one plain line
 //! per failure that names the input and the reason. Exit codes: 0 success, 1 a failed
-//! operation, 2 a usage error.
+//! operation, 2 a usage error (`verify` has its own: see `verify_cmd`).
 
+mod identity_cmd;
 mod secrets;
 mod stacking_cmd;
+mod verify_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -125,6 +127,14 @@ enum Command {
     },
     /// Show progress towards the stored pathways, or one in detail (with --report: a PDF)
     Progress(stacking_cmd::ProgressArgs),
+    /// Verify credentials: loose files, wallet credentials by id, or --all (exit 0 all
+    /// verified, 1 some invalid, 3 some unverifiable, 2 usage or unreadable input)
+    Verify(verify_cmd::VerifyArgs),
+    /// Your identities (email, DID, URL), matched against a credential's recipient
+    Identity {
+        #[command(subcommand)]
+        action: identity_cmd::IdentityAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,6 +220,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Credits => stacking_cmd::credits(&g),
         Command::Pathway { action } => stacking_cmd::pathway(&g, action),
         Command::Progress(args) => stacking_cmd::progress(&g, args),
+        Command::Verify(args) => verify_cmd::run(&g, args),
+        Command::Identity { action } => identity_cmd::run(&g, action),
     }
 }
 
@@ -327,7 +339,12 @@ fn short(id: &str) -> &str {
 fn list(g: &Global, q: ListQuery) -> Result<ExitCode> {
     let wallet = open(g)?;
     let items = wallet.list(&q)?;
+    let verifications = wallet.verifications()?;
     if g.json {
+        let items = items
+            .iter()
+            .map(|s| verify_cmd::with_verification(serde_json::to_value(s)?, verifications.get(&s.id)))
+            .collect::<Result<Vec<_>>>()?;
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "credentials": items }))?);
     } else if items.is_empty() {
         println!("no credentials");
@@ -336,7 +353,8 @@ fn list(g: &Global, q: ListQuery) -> Result<ExitCode> {
         for s in &items {
             let date = s.issued.as_deref().map(|d| &d[..d.len().min(10)]).unwrap_or("          ");
             let issuer = s.issuer.as_deref().unwrap_or("(issuer unknown)");
-            writeln!(out, "{}  {date}  {}  — {issuer}", short(&s.id), s.title)?;
+            let status = verify_cmd::status_word(verifications.get(&s.id));
+            writeln!(out, "{}  {date}  {status:<12}  {}  — {issuer}", short(&s.id), s.title)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -345,8 +363,11 @@ fn list(g: &Global, q: ListQuery) -> Result<ExitCode> {
 fn show(g: &Global, id: &str) -> Result<ExitCode> {
     let wallet = open(g)?;
     let stored = wallet.get(id)?;
+    let verification = wallet.verification(&stored.summary.id)?;
     if g.json {
-        println!("{}", serde_json::to_string_pretty(&stored)?);
+        let mut v = serde_json::to_value(&stored)?;
+        v["verification"] = verify_cmd::stored_json(verification.as_ref());
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
     let c = &stored.credential;
@@ -380,6 +401,7 @@ fn show(g: &Global, id: &str) -> Result<ExitCode> {
     for child in &stored.children {
         println!("  contains  {}  {}", short(&child.id), child.title);
     }
+    verify_cmd::print_stored(verification.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@
 //! network are always handed in: functions that need "now" take it as a parameter, and
 //! functions that need a document from the web take a [`net::Fetcher`].
 
+pub mod check;
 pub mod formats;
 pub mod import;
 pub mod net;

@@ -4,4 +4,5 @@
 mod bad_input;
 mod stacking;
 mod support;
+mod verify;
 mod wallet;

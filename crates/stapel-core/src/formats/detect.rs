@@ -57,6 +57,22 @@ pub fn read(bytes: &[u8], fetcher: &dyn Fetcher) -> Result<Parsed, FormatError> 
     read_bytes(bytes, &mut ctx)
 }
 
+/// What is baked into a badge image, as text (JSON, a compact JWS, or the URL of a hosted
+/// assertion): `Ok(None)` when the bytes are neither a PNG nor an SVG image. For the verifier,
+/// which must check a signed badge in the very form it was signed in.
+pub fn baked_payload(bytes: &[u8]) -> Result<Option<String>, FormatError> {
+    if bytes.starts_with(PNG_SIGNATURE) {
+        return png_badge(bytes).map(Some);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Ok(text) = std::str::from_utf8(bytes) else { return Ok(None) };
+    let t = text.trim();
+    if t.starts_with('<') && !looks_like_html(t) && head(t, 4096).to_ascii_lowercase().contains("<svg") {
+        return svg_badge(t).map(Some);
+    }
+    Ok(None)
+}
+
 pub(crate) fn read_bytes(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Parsed, FormatError> {
     if bytes.is_empty() {
         return Err(FormatError::Empty);

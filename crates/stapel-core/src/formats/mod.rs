@@ -20,7 +20,7 @@ mod skills;
 mod util;
 mod vc;
 
-pub use detect::{read, MAX_INPUT_BYTES};
+pub use detect::{baked_payload, read, MAX_INPUT_BYTES};
 
 /// The format a credential arrived in, as detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
