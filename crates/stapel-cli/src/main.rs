@@ -3,6 +3,7 @@
 //! per failure that names the input and the reason. Exit codes: 0 success, 1 a failed
 //! operation, 2 a usage error.
 
+mod present_cmd;
 mod secrets;
 
 use std::io::{IsTerminal, Write};
@@ -115,6 +116,12 @@ enum Command {
         #[command(subcommand)]
         action: PassphraseAction,
     },
+    /// Show the wallet's holder DID (did:key), which signs your presentations
+    Holder,
+    /// Present credentials: a signed Verifiable Presentation as JSON, QR codes, or LinkedIn links
+    Present(present_cmd::PresentArgs),
+    /// Check a presentation someone shows you: its JSON file or pictures of its QR code(s)
+    VerifyPresentation(present_cmd::VerifyPresentationArgs),
 }
 
 #[derive(Subcommand)]
@@ -186,6 +193,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { file, backup_passphrase_file, passphrase } => {
             restore(&g, &file, backup_passphrase_file.as_deref(), passphrase)
         }
+        Command::Holder => present_cmd::holder(&g),
+        Command::Present(a) => present_cmd::present(&g, &a),
+        Command::VerifyPresentation(a) => Ok(present_cmd::verify_presentation(&g, &a)),
         Command::Passphrase { action: PassphraseAction::Change { new_passphrase_file, keychain } } => {
             let mut wallet = open(&g)?;
             let protection = if keychain {

@@ -9,6 +9,7 @@
 pub mod formats;
 pub mod import;
 pub mod net;
+pub mod present;
 pub mod stacking;
 pub mod store;
 pub mod verify;
