@@ -2,5 +2,6 @@
 //! credentials from `../shared/vectors`, real HTTP against servers started on loopback.
 
 mod bad_input;
+mod present;
 mod support;
 mod wallet;

@@ -438,3 +438,48 @@ fn a_missing_or_foreign_qr_part_is_named_and_nothing_is_guessed() {
     let err = qr::decode(&damaged).unwrap_err().to_string();
     assert!(err.contains("damaged"), "{err}");
 }
+
+/// The measurements behind decisions 0060 and 0061, printed with `--nocapture`: code versions of
+/// the payload choices, and the time to sign and check a presentation with each cryptosuite.
+#[test]
+fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_the_quicker_suite() {
+    use base64::Engine as _;
+    let (_t, mut w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
+    let entry = present::entry_for(&w, &id).unwrap();
+    let vp = present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+    let json = serde_json::to_vec(&vp).unwrap();
+    let e = qr::encode(&vp).unwrap();
+    let byte_mode = |bytes: &[u8]| {
+        qrcode::QrCode::with_error_correction_level(bytes, qrcode::EcLevel::M).ok().map(|c| format!("{:?}", c.version()))
+    };
+    let mut deflated = Vec::new();
+    {
+        use std::io::Write as _;
+        let mut enc = flate2::write::DeflateEncoder::new(&mut deflated, flate2::Compression::best());
+        enc.write_all(&json).unwrap();
+        enc.finish().unwrap();
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&deflated);
+    eprintln!("plain JSON {} B: {:?}", json.len(), byte_mode(&json));
+    eprintln!("deflate + base64url {} chars (byte mode): {:?}", b64.len(), byte_mode(b64.as_bytes()));
+    eprintln!("deflate raw binary {} B (byte mode): {:?}", deflated.len(), byte_mode(&deflated));
+    eprintln!("deflate + Base45 {} chars (alphanumeric): version {:?}", e.parts[0].len(), e.versions);
+    let v = |s: Option<String>| s.and_then(|s| s.trim_start_matches("Normal(").trim_end_matches(')').parse::<i16>().ok());
+    assert!(v(byte_mode(&json)).is_none_or(|plain| plain > e.versions[0]));
+    assert!(v(byte_mode(b64.as_bytes())).is_some_and(|b| b > e.versions[0]));
+
+    for suite in [Cryptosuite::EddsaJcs2022, Cryptosuite::EddsaRdfc2022] {
+        let start = std::time::Instant::now();
+        let mut opts = options(Some("c"), None);
+        opts.suite = suite;
+        let signed = present::build_presentation(&key, std::slice::from_ref(&entry), &opts).unwrap();
+        let signing = start.elapsed();
+        let start = std::time::Instant::now();
+        let r = check(&signed, Some("c"), None);
+        let checking = start.elapsed();
+        assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed, "{}", suite.name());
+        eprintln!("{}: sign {signing:?}, check (holder proof and the badge) {checking:?}", suite.name());
+    }
+}
