@@ -483,3 +483,42 @@ fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_t
         eprintln!("{}: sign {signing:?}, check (holder proof and the badge) {checking:?}", suite.name());
     }
 }
+
+/// The worked example of docs/qr.md: a fixed key, a small credential the holder issued about
+/// itself, a fixed time and challenge. The payload printed in the document must be exactly what
+/// the code makes (Ed25519, JCS and DEFLATE are deterministic), and must read back.
+fn worked_example() -> (Value, qr::Encoded) {
+    use sha2::Digest as _;
+    let secret: [u8; 32] = sha2::Sha256::digest(b"stapel docs/qr.md worked example").into();
+    let key = HolderKey::from_secret_bytes(&secret);
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": key.did(),
+        "validFrom": "2026-11-01T00:00:00Z",
+        "name": "Worked example",
+        "credentialSubject": {"id": key.did()},
+    });
+    let mut opts = Map::new();
+    opts.insert("created".into(), json!("2026-11-01T00:00:00Z"));
+    opts.insert("proofPurpose".into(), json!("assertionMethod"));
+    let vc = present::sign_data_integrity(&unsigned, &key, Cryptosuite::EddsaJcs2022, opts).unwrap();
+    let vp = present::build_presentation(&key, &[Entry::Embedded(vc)], &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+    let encoded = qr::encode(&vp).unwrap();
+    (vp, encoded)
+}
+
+#[test]
+fn the_worked_example_in_docs_qr_md_is_what_the_code_makes_and_it_verifies() {
+    let (vp, encoded) = worked_example();
+    if std::env::var_os("STAPEL_PRINT_QR_EXAMPLE").is_some() {
+        println!("{}\n{}\n{encoded:?}", serde_json::to_string_pretty(&vp).unwrap(), encoded.parts[0]);
+    }
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/qr.md")).unwrap();
+    let payload = doc.split("<!-- payload -->").nth(1).and_then(|s| s.split("```").nth(1)).unwrap().trim();
+    assert_eq!(payload, encoded.parts[0]);
+    let back = qr::decode(&[payload.to_string()]).unwrap();
+    assert_eq!(back, vp);
+    let r = check(&back, Some("n-0S6_WzA2Mj"), None);
+    assert_eq!(r.result, Verdict::Verified, "{r:?}");
+}
