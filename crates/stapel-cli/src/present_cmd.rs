@@ -240,9 +240,9 @@ fn print_report(source: &str, r: &PresentationReport) {
         let name = c.name.as_deref().unwrap_or("(unnamed credential)");
         let issuer = c.issuer.as_deref().map(|i| format!(" — {i}")).unwrap_or_default();
         println!("  credential {}: {name}{issuer}: {}", c.index, verdict_word(c.result));
-        println!("    {} {:<14} {}", mark(c.holder.outcome), "holder", c.holder.message);
+        println!("    {} {:<15} {}", mark(c.holder.outcome), "holder", c.holder.message);
         for check in &c.report.checks {
-            println!("    {} {:<14} {}", mark(check.outcome), check.id.as_str(), check.message);
+            println!("    {} {:<15} {}", mark(check.outcome), check.id.as_str(), check.message);
         }
     }
 }

@@ -522,3 +522,39 @@ fn the_worked_example_in_docs_qr_md_is_what_the_code_makes_and_it_verifies() {
     let r = check(&back, Some("n-0S6_WzA2Mj"), None);
     assert_eq!(r.result, Verdict::Verified, "{r:?}");
 }
+
+#[test]
+fn open_badges_2_assertions_travel_as_their_hosted_url_or_signed_jws_and_are_judged_as_alone() {
+    let ob2 = vectors().join("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components");
+    let map = std::collections::HashMap::from([
+        ("https://example.org/beths-robotics-badge.json".to_string(), ob2.join("2_0_basic_assertion.json")),
+        ("https://example.org/robotics-badge.json".to_string(), ob2.join("2_0_basic_badgeclass.json")),
+        ("https://example.org/organization.json".to_string(), ob2.join("2_0_basic_issuer.json")),
+    ]);
+    let fetcher = stapel_core::net::MapFetcher::new(map, None);
+    let jws_path = vectors().join("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws");
+    let jws = std::fs::read_to_string(&jws_path).unwrap().trim().to_string();
+    let (_t, w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    let entries = [Entry::Ob2Hosted("https://example.org/beths-robotics-badge.json".into()), Entry::Ob2Signed(jws.clone())];
+    let vp = present::build_presentation(&key, &entries, &options(Some("c"), None)).unwrap();
+    assert_eq!(vp["verifiableCredential"][0], "https://example.org/beths-robotics-badge.json");
+    assert_eq!(vp["verifiableCredential"][1], json!(format!("data:application/jose,{jws}")));
+
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher, identities: &[] };
+    let r = present::verify_presentation(&vp, &ctx, &Expectations { challenge: Some("c".into()), domain: None });
+    assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed);
+    let hosted = &r.credentials[0];
+    assert_eq!(hosted.kind, present::EntryKind::Ob2Hosted);
+    assert_eq!(hosted.report, verify_json(&json_at("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components/2_0_basic_assertion.json"), &ctx));
+    assert_eq!(hosted.name.as_deref(), None, "an OB2 assertion's name is in its badge class");
+    assert_eq!(hosted.holder.outcome, Outcome::Skipped);
+    let signed = &r.credentials[1];
+    assert_eq!(signed.kind, present::EntryKind::Ob2Signed);
+    let claims = stapel_core::verify::jwt::Jwt::decode(&jws).unwrap().claims;
+    assert_eq!(signed.report, verify_json(&claims, &ctx));
+
+    // Offline, the hosted badge cannot be read: unverifiable, never verified or invalid.
+    let offline = check(&vp, Some("c"), None);
+    assert_eq!(offline.credentials[0].report.result, Verdict::Unverifiable, "{:?}", offline.credentials[0].report);
+}
