@@ -112,6 +112,9 @@ pub fn entry_for(wallet: &Wallet, id: &str) -> Result<Entry, PresentError> {
     let not = |reason: &str| PresentError::NotPresentable { id: full[..12].to_string(), reason: reason.to_string() };
     let format = stored.summary.format;
     // The originals in order: the credential as imported first, then what was fetched for it.
+    // The same credential may have arrived in several forms (JSON, then as a JWT): take the
+    // first original in the stored format.
+    let wants_jws = matches!(format, Format::VcJwt | Format::VcJose | Format::Ob2Signed);
     let mut parsed_doc = None;
     let mut jws = None;
     for info in &stored.originals {
@@ -119,11 +122,15 @@ pub fn entry_for(wallet: &Wallet, id: &str) -> Result<Entry, PresentError> {
             continue;
         }
         let original = wallet.original(&full, info.n)?;
-        if let Some(t) = text_of(&original.bytes).filter(|t| looks_like_jws(t)) {
-            jws = Some(t.to_string());
-            break;
-        }
-        if let Ok(parsed) = formats::read(&original.bytes, &Offline)
+        let text = text_of(&original.bytes).filter(|t| looks_like_jws(t));
+        if wants_jws {
+            // (A credential's JWS forms are all of its one format: OB2 and VC keys differ.)
+            if let Some(t) = text {
+                jws = Some(t.to_string());
+                break;
+            }
+        } else if text.is_none()
+            && let Ok(parsed) = formats::read(&original.bytes, &Offline)
             && parsed.format == format
         {
             parsed_doc = Some(parsed.document);

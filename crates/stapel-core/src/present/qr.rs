@@ -149,7 +149,8 @@ pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
     for text in texts {
         match parse_piece(text)? {
             Piece::Whole(bytes) => {
-                if whole.is_some() || set.is_some() {
+                // The same code read twice (two photos of one screen) counts once.
+                if whole.as_ref().is_some_and(|w| *w != bytes) || set.is_some() {
                     return Err(PresentError::Qr("the codes hold more than one presentation".into()));
                 }
                 whole = Some(bytes);

@@ -558,3 +558,26 @@ fn open_badges_2_assertions_travel_as_their_hosted_url_or_signed_jws_and_are_jud
     let offline = check(&vp, Some("c"), None);
     assert_eq!(offline.credentials[0].report.result, Verdict::Unverifiable, "{:?}", offline.credentials[0].report);
 }
+
+#[test]
+fn a_credential_that_arrived_both_as_json_and_as_a_jwt_is_presented_in_the_form_it_was_first_stored_in() {
+    let json_file = format!("{SPEC}/example-38-achievement-alignment-case.signed.json");
+    let jwt_file = format!("{SPEC}/example-38-achievement-alignment-case.jwt");
+    let (_t, mut w) = new_wallet();
+    let id = import(&mut w, &json_file);
+    assert_eq!(import(&mut w, &jwt_file), id, "one credential, two originals");
+    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Embedded(json_at(&json_file)));
+
+    let (_t, mut w) = new_wallet();
+    let id = import(&mut w, &jwt_file);
+    assert_eq!(import(&mut w, &json_file), id);
+    let jwt = std::fs::read_to_string(vectors().join(&jwt_file)).unwrap();
+    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Enveloped(jwt.trim().to_string()));
+}
+
+#[test]
+fn the_same_qr_code_read_twice_counts_once() {
+    let (_t, _w, vp) = typical_presentation(None, None);
+    let text = qr::encode(&vp).unwrap().parts.remove(0);
+    assert_eq!(qr::decode(&[text.clone(), text]).unwrap(), vp);
+}
