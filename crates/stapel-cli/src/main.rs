@@ -4,6 +4,7 @@
 //! operation, 2 a usage error (`verify` has its own: see `verify_cmd`).
 
 mod identity_cmd;
+mod present_cmd;
 mod secrets;
 mod stacking_cmd;
 mod verify_cmd;
@@ -135,6 +136,12 @@ enum Command {
         #[command(subcommand)]
         action: identity_cmd::IdentityAction,
     },
+    /// Show the wallet's holder DID (did:key), which signs your presentations
+    Holder,
+    /// Present credentials: a signed Verifiable Presentation as JSON, QR codes, or LinkedIn links
+    Present(present_cmd::PresentArgs),
+    /// Check a presentation someone shows you: its JSON file or pictures of its QR code(s)
+    VerifyPresentation(present_cmd::VerifyPresentationArgs),
 }
 
 #[derive(Subcommand)]
@@ -206,6 +213,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { file, backup_passphrase_file, passphrase } => {
             restore(&g, &file, backup_passphrase_file.as_deref(), passphrase)
         }
+        Command::Holder => present_cmd::holder(&g),
+        Command::Present(a) => present_cmd::present(&g, &a),
+        Command::VerifyPresentation(a) => Ok(present_cmd::verify_presentation(&g, &a)),
         Command::Passphrase { action: PassphraseAction::Change { new_passphrase_file, keychain } } => {
             let mut wallet = open(&g)?;
             let protection = if keychain {

@@ -10,6 +10,7 @@ pub mod check;
 pub mod formats;
 pub mod import;
 pub mod net;
+pub mod present;
 pub mod report;
 pub mod stacking;
 pub mod store;

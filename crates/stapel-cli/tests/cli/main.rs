@@ -2,6 +2,7 @@
 //! credentials from `../shared/vectors`, real HTTP against servers started on loopback.
 
 mod bad_input;
+mod present;
 mod stacking;
 mod support;
 mod verify;

@@ -29,7 +29,8 @@
 //! they are merged into the wallet in one transaction ([`Wallet::restore`]): credentials not in
 //! the wallet come in with all their rows; for credentials already there, only originals whose
 //! bytes are new are added (the wallet's own view is kept); rows of other tables come in unless
-//! their key is already taken. Either all of that commits or none of it.
+//! their key is already taken. Either all of that commits or none of it. So a merge keeps the
+//! wallet's own holder key; [`Wallet::restore_new`] instead takes the backup's.
 
 use std::fs;
 use std::io::Write as _;
@@ -701,7 +702,12 @@ impl Wallet {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(Wallet, RestoreReport), StoreError> {
         let mut wallet = Wallet::create(path, protection, kdf)?;
-        match wallet.restore(backup, progress) {
+        // The new wallet takes the backup's holder key (the learner's DID moves with them);
+        // a backup from before the holder key existed gets a new one.
+        let restored = super::holder::forget(wallet.conn())
+            .and_then(|()| wallet.restore(backup, progress))
+            .and_then(|report| super::holder::ensure(wallet.conn()).map(|()| report));
+        match restored {
             Ok(report) => Ok((wallet, report)),
             Err(e) => {
                 wallet.discard();

@@ -10,6 +10,7 @@
 //! tables and never backed up.
 
 pub mod backup;
+pub mod holder;
 pub mod key;
 pub mod records;
 pub mod schema;
@@ -26,6 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::formats::{Credential, Format};
 
 pub use backup::{Backup, RestoreReport};
+pub use holder::{HolderKey, did_key};
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
 pub use records::{
     CachedDocument, Identity, IdentityKind, StoredPathway, StoredVerification, normalize_identity,
@@ -503,6 +505,7 @@ impl Wallet {
             }
             configure(&conn)?;
             sc.schema_version = schema::migrate(&mut conn, version)?;
+            holder::ensure(&conn)?;
             key::write_sidecar(&sidecar_file, &sc)?;
             Ok(conn)
         })();
@@ -598,6 +601,8 @@ impl Wallet {
         };
         configure(&wallet.conn)?;
         let v = schema::migrate(&mut wallet.conn, SCHEMA_VERSION)?;
+        // A wallet made before migration 0005 gets its holder key on its first open.
+        holder::ensure(&wallet.conn)?;
         if v != wallet.sidecar.schema_version {
             wallet.sidecar.schema_version = v;
             key::write_sidecar(&sidecar_file, &wallet.sidecar)?;
@@ -899,7 +904,17 @@ impl Wallet {
     /// Every row of every table (search indexes excluded), in a canonical order, as JSON.
     /// For diagnostics and tests; it holds the credentials in clear, so never log or save it.
     pub fn dump(&self) -> Result<String, StoreError> {
-        let content = backup::dump_tables(&self.conn, &mut |_, _| {})?;
+        let mut content = backup::dump_tables(&self.conn, &mut |_, _| {})?;
+        // The holder's secret key is never written out in clear, not even here.
+        for t in content.tables.iter_mut().filter(|t| t.name == "holder") {
+            for row in &mut t.rows {
+                for (col, cell) in t.columns.iter().zip(row.iter_mut()) {
+                    if col == "secret_key" {
+                        *cell = backup::Cell::Text("(secret)".into());
+                    }
+                }
+            }
+        }
         serde_json::to_string_pretty(&content).map_err(|e| {
             StoreError::Corrupt(format!("the wallet content cannot be written out: {e}"))
         })

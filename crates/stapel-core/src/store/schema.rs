@@ -27,6 +27,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "verifications_identities_pathways",
         include_str!("../../migrations/0004_verifications_identities_pathways.sql"),
     ),
+    (5, "holder", include_str!("../../migrations/0005_holder.sql")),
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 
 mod formats;
 mod net;
+mod present;
 mod stacking;
 mod store;
 mod verify;

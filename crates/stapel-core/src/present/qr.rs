@@ -1,0 +1,237 @@
+//! Presentations as QR codes: the compact payload format (docs/qr.md), splitting it into
+//! numbered parts when it does not fit one code, drawing codes as PNG or SVG (`qrcode`), and
+//! reading them back from PNG or JPEG images (`rqrr` with `image`).
+//!
+//! Payload, version 1: the presentation as compact JSON, compressed with raw DEFLATE
+//! (`flate2`, best compression), written in Base45 (RFC 9285, the `base45` crate), whose 45
+//! characters are exactly the QR alphanumeric alphabet (5.5 bits a character instead of 8).
+//! One code: `SVP1:` + Base45. Several: `SVP1/<index>/<count>/<ID>:` + Base45 of one slice of
+//! the compressed bytes, where `<ID>` is the first 4 bytes of the SHA-256 of all compressed
+//! bytes in upper-case hex; parts can be read in any order, and a missing, foreign or repeated
+//! part is named.
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+
+use qrcode::{EcLevel, QrCode};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::PresentError;
+
+/// The prefix of every Stapel presentation code, format version 1.
+pub const PREFIX: &str = "SVP1";
+/// The largest slice of compressed bytes one part carries when the payload is split: about a
+/// version 27 code at level M (1,800 alphanumeric characters), which phone cameras still read
+/// from a screen.
+pub const MAX_PART_BYTES: usize = 1200;
+/// At most this many parts.
+pub const MAX_PARTS: usize = 99;
+/// A decompressed presentation larger than this is refused (a compression bomb).
+pub const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What encoding a presentation as QR codes gave: the texts of the codes and the sizes on the
+/// way, for reports and benchmarks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Encoded {
+    /// The text of each code, in part order.
+    pub parts: Vec<String>,
+    /// The presentation as compact JSON.
+    pub json_bytes: usize,
+    /// After DEFLATE.
+    pub compressed_bytes: usize,
+    /// The QR version (1–40) of each code at error correction level M.
+    pub versions: Vec<i16>,
+}
+
+/// The QR version a text needs at level M, or `None` when it does not fit one code.
+pub fn version_at_m(text: &str) -> Option<i16> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
+    match code.version() {
+        qrcode::Version::Normal(v) => Some(v),
+        qrcode::Version::Micro(_) => None,
+    }
+}
+
+fn deflate(bytes: &[u8]) -> Result<Vec<u8>, PresentError> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).and_then(|()| enc.finish()).map_err(|e| PresentError::Qr(format!("compression failed: {e}")))
+}
+
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, PresentError> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(MAX_JSON_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| PresentError::Qr("the code's data is damaged (it does not decompress)".into()))?;
+    if out.len() as u64 > MAX_JSON_BYTES {
+        return Err(PresentError::Qr(format!("the code's data unpacks to more than {MAX_JSON_BYTES} bytes")));
+    }
+    Ok(out)
+}
+
+fn whole_id(compressed: &[u8]) -> String {
+    hex::encode_upper(&Sha256::digest(compressed)[..4])
+}
+
+/// Encodes a presentation as the texts of one or more QR codes.
+pub fn encode(vp: &Value) -> Result<Encoded, PresentError> {
+    let json = serde_json::to_vec(vp).map_err(|e| PresentError::Qr(format!("the presentation cannot be written: {e}")))?;
+    let compressed = deflate(&json)?;
+    let single = format!("{PREFIX}:{}", base45::encode(&compressed));
+    if let Some(v) = version_at_m(&single) {
+        return Ok(Encoded { parts: vec![single], json_bytes: json.len(), compressed_bytes: compressed.len(), versions: vec![v] });
+    }
+    let count = compressed.len().div_ceil(MAX_PART_BYTES);
+    if count > MAX_PARTS {
+        return Err(PresentError::Qr(format!(
+            "the presentation needs {count} codes, more than {MAX_PARTS}: choose fewer credentials"
+        )));
+    }
+    let id = whole_id(&compressed);
+    let size = compressed.len().div_ceil(count);
+    let mut parts = Vec::with_capacity(count);
+    let mut versions = Vec::with_capacity(count);
+    for (i, slice) in compressed.chunks(size).enumerate() {
+        let text = format!("{PREFIX}/{}/{count}/{id}:{}", i + 1, base45::encode(slice));
+        let v = version_at_m(&text).ok_or_else(|| PresentError::Qr("a part does not fit one code".into()))?;
+        parts.push(text);
+        versions.push(v);
+    }
+    Ok(Encoded { parts, json_bytes: json.len(), compressed_bytes: compressed.len(), versions })
+}
+
+/// One code's text, read.
+enum Piece {
+    Whole(Vec<u8>),
+    Part { index: usize, count: usize, id: String, bytes: Vec<u8> },
+}
+
+fn parse_piece(text: &str) -> Result<Piece, PresentError> {
+    let text = text.trim();
+    let Some((head, data)) = text.split_once(':') else {
+        return Err(PresentError::Qr("a code does not hold a Stapel presentation (no SVP1 prefix)".into()));
+    };
+    let bytes = |data: &str| {
+        base45::decode(data).map_err(|_| PresentError::Qr("a code's data is damaged (it is not Base45)".into()))
+    };
+    if head == PREFIX {
+        return Ok(Piece::Whole(bytes(data)?));
+    }
+    let fields: Vec<&str> = head.split('/').collect();
+    match fields.as_slice() {
+        [prefix, index, count, id] if *prefix == PREFIX => {
+            let num = |s: &str| s.parse::<usize>().ok().filter(|n| (1..=MAX_PARTS).contains(n));
+            let (Some(index), Some(count)) = (num(index), num(count)) else {
+                return Err(PresentError::Qr(format!("a part is numbered {index} of {count}, which makes no sense")));
+            };
+            if index > count || id.len() != 8 {
+                return Err(PresentError::Qr(format!("a part is numbered {index} of {count}, which makes no sense")));
+            }
+            Ok(Piece::Part { index, count, id: (*id).to_string(), bytes: bytes(data)? })
+        }
+        _ if head.starts_with("SVP") => Err(PresentError::Qr(format!(
+            "a code holds a Stapel presentation of another format version ({head}); this Stapel reads {PREFIX}"
+        ))),
+        _ => Err(PresentError::Qr("a code does not hold a Stapel presentation (no SVP1 prefix)".into())),
+    }
+}
+
+/// Puts the texts of codes (one whole code, or all parts of one presentation in any order)
+/// back together into the presentation.
+pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
+    if texts.is_empty() {
+        return Err(PresentError::Qr("no QR code was found".into()));
+    }
+    let mut whole = None;
+    let mut parts: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+    let mut set: Option<(usize, String)> = None;
+    for text in texts {
+        match parse_piece(text)? {
+            Piece::Whole(bytes) => {
+                // The same code read twice (two photos of one screen) counts once.
+                if whole.as_ref().is_some_and(|w| *w != bytes) || set.is_some() {
+                    return Err(PresentError::Qr("the codes hold more than one presentation".into()));
+                }
+                whole = Some(bytes);
+            }
+            Piece::Part { index, count, id, bytes } => {
+                if whole.is_some() {
+                    return Err(PresentError::Qr("the codes hold more than one presentation".into()));
+                }
+                match &set {
+                    None => set = Some((count, id)),
+                    Some((c, i)) if *c == count && *i == id => {}
+                    Some((_, i)) => {
+                        return Err(PresentError::Qr(format!(
+                            "the parts belong to different presentations ({i} and {id})"
+                        )));
+                    }
+                }
+                // A part read twice (two photos of one screen) is kept once; the id check
+                // below catches a damaged one.
+                parts.insert(index, bytes);
+            }
+        }
+    }
+    let compressed = match (whole, set) {
+        (Some(bytes), _) => bytes,
+        (None, Some((count, id))) => {
+            let missing: Vec<String> = (1..=count).filter(|i| !parts.contains_key(i)).map(|i| i.to_string()).collect();
+            if !missing.is_empty() {
+                return Err(PresentError::Qr(format!(
+                    "part {} of {count} of presentation {id} is missing: scan every part",
+                    missing.join(", ")
+                )));
+            }
+            let bytes: Vec<u8> = parts.into_values().flatten().collect();
+            if whole_id(&bytes) != id {
+                return Err(PresentError::Qr(format!("the parts of presentation {id} do not fit together: one is damaged")));
+            }
+            bytes
+        }
+        (None, None) => return Err(PresentError::Qr("no QR code was found".into())),
+    };
+    let json = inflate(&compressed)?;
+    serde_json::from_slice(&json).map_err(|e| PresentError::Qr(format!("the code's data is not a presentation: {e}")))
+}
+
+fn code(text: &str) -> Result<QrCode, PresentError> {
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| PresentError::Qr(format!("the text does not fit one QR code: {e}")))
+}
+
+/// One code as a PNG image (4 pixels a module, with the quiet zone).
+pub fn png(text: &str) -> Result<Vec<u8>, PresentError> {
+    let img = code(text)?.render::<image::Luma<u8>>().module_dimensions(4, 4).quiet_zone(true).build();
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| PresentError::Qr(format!("the PNG could not be made: {e}")))?;
+    Ok(out.into_inner())
+}
+
+/// One code as an SVG image.
+pub fn svg(text: &str) -> Result<String, PresentError> {
+    Ok(code(text)?.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).quiet_zone(true).build())
+}
+
+/// The texts of every QR code found in a PNG or JPEG image.
+pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, PresentError> {
+    let img = image::load_from_memory(bytes).map_err(|e| PresentError::Qr(format!("the image cannot be read: {e}")))?;
+    let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
+    let mut out = Vec::new();
+    let mut failures = 0;
+    for grid in prepared.detect_grids() {
+        match grid.decode() {
+            Ok((_, text)) => out.push(text),
+            Err(_) => failures += 1,
+        }
+    }
+    if out.is_empty() {
+        return Err(PresentError::Qr(if failures > 0 {
+            format!("the image holds {failures} QR code(s) that could not be read")
+        } else {
+            "no QR code was found in the image".into()
+        }));
+    }
+    Ok(out)
+}

@@ -1,0 +1,583 @@
+//! Presentations (issue 7): the holder key in the wallet, signing against the W3C test vectors,
+//! round trips through JSON and QR codes with real Open Badges 3.0 credentials from
+//! `../shared/vectors`, and each way a presentation can be wrong.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value, json};
+use stapel_core::import::{Input, import_one};
+use stapel_core::net::Offline;
+use stapel_core::present::{
+    self, Cryptosuite, Entry, Expectations, PresentOptions, PresentationCheckId, PresentationReport, qr,
+};
+use stapel_core::store::{Backup, HolderKey, KdfParams, Protection, Secret, Unlock, Wallet};
+use stapel_core::verify::{Outcome, Verdict, VerifyContext, verify_json, verify_jwt};
+
+const CHEAP: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+
+fn pass(s: &str) -> Secret {
+    Secret::new(s.to_string())
+}
+
+fn vectors() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"))
+}
+
+fn json_at(rel: &str) -> Value {
+    let path = vectors().join(rel);
+    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// "Now" as the vectors' expectations assume it (SOURCES.md: about 2026-11-22).
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().unwrap()
+}
+
+const DCC: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey";
+const SPEC: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509";
+/// A typical Open Badges 3.0 badge: the DCC "basic OBv3" fixture (eddsa-rdfc-2022, did:key).
+const TYPICAL: &str = "legacyRegistry-noStatus-noExpiry-basicOBv3.json";
+
+struct Tmp {
+    dir: tempfile::TempDir,
+    wallet: PathBuf,
+}
+
+fn new_wallet() -> (Tmp, Wallet) {
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = dir.path().join("wallet.db");
+    let w = Wallet::create(&wallet, Protection::Passphrase(pass("p")), CHEAP).unwrap();
+    (Tmp { dir, wallet }, w)
+}
+
+fn import(w: &mut Wallet, rel: &str) -> String {
+    let input = Input::File(vectors().join(rel));
+    import_one(w, &input, &Offline, now()).unwrap_or_else(|e| panic!("{rel}: {e}")).id
+}
+
+fn options(challenge: Option<&str>, domain: Option<&str>) -> PresentOptions {
+    PresentOptions {
+        challenge: challenge.map(str::to_string),
+        domain: domain.map(str::to_string),
+        now: now(),
+        suite: Cryptosuite::EddsaJcs2022,
+    }
+}
+
+fn check(vp: &Value, challenge: Option<&str>, domain: Option<&str>) -> PresentationReport {
+    let ctx = VerifyContext { now: now(), fetcher: &Offline, identities: &[] };
+    present::verify_presentation(
+        vp,
+        &ctx,
+        &Expectations { challenge: challenge.map(str::to_string), domain: domain.map(str::to_string) },
+    )
+}
+
+fn outcome(r: &PresentationReport, id: PresentationCheckId) -> (Outcome, String) {
+    let c = r.checks.iter().find(|c| c.id == id).unwrap();
+    (c.outcome, c.message.clone())
+}
+
+// ---- The holder key ----
+
+#[test]
+fn the_holder_did_is_an_ed25519_did_key_and_stays_the_same_across_lock_and_unlock() {
+    let (t, w) = new_wallet();
+    let did = w.holder_did().unwrap();
+    assert!(did.starts_with("did:key:z6Mk"), "{did}");
+    // The did:key resolves (through the verifier's own did module) to the wallet's key.
+    let resolved = stapel_core::verify::did::resolve(&did, &Offline).unwrap();
+    assert_eq!(resolved.key, stapel_core::verify::did::PublicKey::Ed25519(w.holder_key().unwrap().verifying_key()));
+    drop(w);
+    let again = Wallet::open(&t.wallet, Unlock::Passphrase(pass("p"))).unwrap();
+    assert_eq!(again.holder_did().unwrap(), did);
+    let (_, other) = new_wallet();
+    assert_ne!(other.holder_did().unwrap(), did, "each wallet has its own key");
+}
+
+#[test]
+fn a_wallet_made_before_the_holder_key_existed_gets_one_on_its_first_open_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let old = Wallet::create_at_schema_version(&path, Protection::Passphrase(pass("p")), CHEAP, 4).unwrap();
+    assert!(old.holder_did().is_err(), "a version 4 wallet has no holder key yet");
+    drop(old);
+    let first = Wallet::open(&path, Unlock::Passphrase(pass("p"))).unwrap();
+    let did = first.holder_did().unwrap();
+    drop(first);
+    let second = Wallet::open(&path, Unlock::Passphrase(pass("p"))).unwrap();
+    assert_eq!(second.holder_did().unwrap(), did);
+}
+
+#[test]
+fn a_restore_into_a_new_wallet_keeps_the_backups_holder_did_and_a_merge_keeps_the_wallets_own() {
+    let (t, w) = new_wallet();
+    let did = w.holder_did().unwrap();
+    let out = t.dir.path().join("backup.stapel");
+    w.backup(&out, &pass("b"), CHEAP, &mut |_, _| {}).unwrap();
+    let backup = Backup::read(&out, &pass("b")).unwrap();
+
+    // A new machine: the learner's DID moves with the backup.
+    let moved = t.dir.path().join("new-machine.db");
+    let (restored, _) =
+        Wallet::restore_new(&moved, Protection::Passphrase(pass("n")), CHEAP, &backup, &mut |_, _| {}).unwrap();
+    assert_eq!(restored.holder_did().unwrap(), did);
+    drop(restored);
+    let reopened = Wallet::open(&moved, Unlock::Passphrase(pass("n"))).unwrap();
+    assert_eq!(reopened.holder_did().unwrap(), did);
+
+    // A merge into another wallet keeps that wallet's own key.
+    let (_, mut other) = new_wallet();
+    let own = other.holder_did().unwrap();
+    other.restore(&backup, &mut |_, _| {}).unwrap();
+    assert_eq!(other.holder_did().unwrap(), own);
+    assert_ne!(own, did);
+}
+
+#[test]
+fn the_holder_secret_never_shows_in_the_wallet_dump_or_debug_output() {
+    let (_t, w) = new_wallet();
+    let dump = w.dump().unwrap();
+    assert!(dump.contains("\"holder\""), "the holder table is listed");
+    assert!(dump.contains("(secret)"), "its secret is masked");
+    let key = w.holder_key().unwrap();
+    let debug = format!("{key:?}");
+    assert!(debug.contains("did:key:") && !debug.contains("signing"), "{debug}");
+}
+
+// ---- Signing, against the W3C vectors ----
+
+/// The W3C vectors' key pair (`keyPair.json`): multibase multicodec `ed25519-priv`.
+fn w3c_key() -> HolderKey {
+    let pair = json_at("2-w3c-di-eddsa/w3c-vc-di-eddsa/TestVectors/keyPair.json");
+    let (_, bytes) = multibase::decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+    assert_eq!(&bytes[..2], &[0x80, 0x26], "multicodec ed25519-priv");
+    let key = HolderKey::from_secret_bytes(&bytes[2..].try_into().unwrap());
+    assert_eq!(key.did(), format!("did:key:{}", pair["publicKeyMultibase"].as_str().unwrap()));
+    key
+}
+
+#[test]
+fn signing_reproduces_the_w3c_eddsa_jcs_2022_and_eddsa_rdfc_2022_test_vectors_exactly() {
+    let key = w3c_key();
+    let unsigned = json_at("2-w3c-di-eddsa/w3c-vc-di-eddsa/TestVectors/unsigned.json");
+    for (suite, signed) in [
+        (Cryptosuite::EddsaJcs2022, "eddsa-jcs-2022/signedJCS.json"),
+        (Cryptosuite::EddsaRdfc2022, "eddsa-rdfc-2022/signedDataInt.json"),
+    ] {
+        let expected = json_at(&format!("2-w3c-di-eddsa/w3c-vc-di-eddsa/TestVectors/{signed}"));
+        let mut opts = Map::new();
+        opts.insert("created".into(), expected["proof"]["created"].clone());
+        opts.insert("proofPurpose".into(), json!("assertionMethod"));
+        let ours = present::sign_data_integrity(&unsigned, &key, suite, opts).unwrap();
+        assert_eq!(ours["proof"]["proofValue"], expected["proof"]["proofValue"], "{}", suite.name());
+        assert_eq!(ours["proof"]["verificationMethod"], expected["proof"]["verificationMethod"]);
+        // And the verification engine accepts what was signed.
+        let r = verify_json(&ours, &VerifyContext { now: now(), fetcher: &Offline, identities: &[] });
+        assert_eq!(r.outcome(stapel_core::verify::CheckId::Proof), Outcome::Passed, "{r:?}");
+    }
+}
+
+// ---- Round trips with real credentials ----
+
+#[test]
+fn a_presentation_of_real_open_badges_round_trips_through_json_and_each_credential_is_judged_as_alone() {
+    let (_t, mut w) = new_wallet();
+    let ids = vec![
+        import(&mut w, &format!("{DCC}/{TYPICAL}")),
+        import(&mut w, &format!("{SPEC}/example-35-sample-openbadgecredential.signed.json")),
+        import(&mut w, &format!("{SPEC}/example-38-achievement-alignment-case.jwt")),
+    ];
+    let vp = present::present(&w, &ids, &options(Some("n-0S6_WzA2Mj"), Some("employer.example"))).unwrap();
+    assert_eq!(vp["holder"], json!(w.holder_did().unwrap()));
+    assert_eq!(vp["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(vp["proof"]["proofPurpose"], "authentication");
+    assert_eq!(vp["proof"]["created"], "2026-11-22T12:00:00Z");
+    // The JSON-LD credentials are embedded exactly as issued; the JWT is enveloped unchanged.
+    assert_eq!(vp["verifiableCredential"][0], json_at(&format!("{DCC}/{TYPICAL}")));
+    let jwt = std::fs::read_to_string(vectors().join(format!("{SPEC}/example-38-achievement-alignment-case.jwt"))).unwrap();
+    assert_eq!(vp["verifiableCredential"][2]["type"], "EnvelopedVerifiableCredential");
+    assert_eq!(vp["verifiableCredential"][2]["id"], json!(format!("data:application/vc+jwt,{}", jwt.trim())));
+
+    // Through a file, as the employer receives it.
+    let text = serde_json::to_string_pretty(&vp).unwrap();
+    let back: Value = serde_json::from_str(&text).unwrap();
+    let r = check(&back, Some("n-0S6_WzA2Mj"), Some("employer.example"));
+    for id in [PresentationCheckId::Format, PresentationCheckId::Proof, PresentationCheckId::Challenge, PresentationCheckId::Domain] {
+        assert_eq!(outcome(&r, id).0, Outcome::Passed, "{id:?}: {}", outcome(&r, id).1);
+    }
+    assert_eq!(r.credentials.len(), 3);
+    let ctx = VerifyContext { now: now(), fetcher: &Offline, identities: &[] };
+    assert_eq!(r.credentials[0].report, verify_json(&json_at(&format!("{DCC}/{TYPICAL}")), &ctx));
+    assert_eq!(r.credentials[0].report.result, Verdict::Verified);
+    assert_eq!(r.credentials[2].report, verify_jwt(jwt.trim(), &ctx));
+    // The DCC badge is about did:example:…, not the holder: said, not hidden.
+    assert_eq!(r.credentials[0].holder.outcome, Outcome::Unverifiable);
+    assert!(r.credentials[0].holder.message.contains("did:example:ebfeb1f712ebc6f1c276e12ec21"));
+    assert_ne!(r.result, Verdict::Invalid);
+}
+
+#[test]
+fn a_credential_about_the_holder_passes_the_holder_check() {
+    let (_t, w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    // A credential the holder's own key issued about itself (self-issued), signed for real.
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": key.did(),
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": key.did()},
+    });
+    let mut opts = Map::new();
+    opts.insert("proofPurpose".into(), json!("assertionMethod"));
+    let vc = present::sign_data_integrity(&unsigned, &key, Cryptosuite::EddsaRdfc2022, opts).unwrap();
+    let vp = present::build_presentation(&key, &[Entry::Embedded(vc)], &options(None, None)).unwrap();
+    let r = check(&vp, None, None);
+    assert_eq!(r.credentials[0].holder.outcome, Outcome::Passed, "{:?}", r.credentials[0].holder);
+    assert_eq!(r.credentials[0].report.result, Verdict::Verified, "{:?}", r.credentials[0].report);
+    assert_eq!(r.result, Verdict::Verified);
+}
+
+// ---- Each way a presentation can be wrong ----
+
+fn typical_presentation(challenge: Option<&str>, domain: Option<&str>) -> (Tmp, Wallet, Value) {
+    let (t, mut w) = new_wallet();
+    let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
+    let vp = present::present(&w, &[id], &options(challenge, domain)).unwrap();
+    (t, w, vp)
+}
+
+#[test]
+fn an_altered_presentation_is_invalid_and_the_altered_credential_is_named() {
+    let (_t, _w, vp) = typical_presentation(Some("c1"), None);
+    let mut altered = vp.clone();
+    altered["verifiableCredential"][0]["name"] = json!("A tampered credential");
+    let r = check(&altered, Some("c1"), None);
+    assert_eq!(r.result, Verdict::Invalid);
+    let (o, why) = outcome(&r, PresentationCheckId::Proof);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("changed after signing"), "{why}");
+    assert_eq!(r.credentials[0].report.result, Verdict::Invalid, "the issuer's signature fails too");
+
+    let mut holder_swapped = vp;
+    holder_swapped["proof"]["challenge"] = json!("c2");
+    let r = check(&holder_swapped, Some("c2"), None);
+    assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Failed, "a changed challenge breaks the signature");
+}
+
+#[test]
+fn a_presentation_replayed_with_another_challenge_or_for_another_domain_is_rejected_with_the_reason() {
+    let (_t, _w, vp) = typical_presentation(Some("first-interview"), Some("acme.example"));
+    let r = check(&vp, Some("second-interview"), Some("acme.example"));
+    assert_eq!(r.result, Verdict::Invalid);
+    let (o, why) = outcome(&r, PresentationCheckId::Challenge);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("first-interview") && why.contains("replayed"), "{why}");
+
+    let r = check(&vp, Some("first-interview"), Some("evil.example"));
+    assert_eq!(r.result, Verdict::Invalid);
+    let (o, why) = outcome(&r, PresentationCheckId::Domain);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("acme.example") && why.contains("evil.example"), "{why}");
+
+    let (_t, _w, unchallenged) = typical_presentation(None, None);
+    let r = check(&unchallenged, Some("first-interview"), None);
+    assert_eq!(outcome(&r, PresentationCheckId::Challenge).0, Outcome::Failed);
+}
+
+#[test]
+fn a_presentation_signed_by_another_key_than_its_holders_is_invalid() {
+    let (_t, w, vp) = typical_presentation(None, None);
+    let (_t2, thief) = new_wallet();
+    // The thief re-signs the learner's presentation, keeping the learner as holder.
+    let mut unsigned = vp.clone();
+    unsigned.as_object_mut().unwrap().remove("proof");
+    let mut opts = Map::new();
+    opts.insert("proofPurpose".into(), json!("authentication"));
+    let forged = present::sign_data_integrity(&unsigned, &thief.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
+    assert_eq!(forged["holder"], json!(w.holder_did().unwrap()));
+    let r = check(&forged, None, None);
+    assert_eq!(r.result, Verdict::Invalid);
+    let (o, why) = outcome(&r, PresentationCheckId::Proof);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("not of its holder"), "{why}");
+
+    // A proof naming the holder's key but made with another one fails on the signature.
+    let mut lying = forged;
+    lying["proof"]["verificationMethod"] = vp["proof"]["verificationMethod"].clone();
+    let (o, why) = outcome(&check(&lying, None, None), PresentationCheckId::Proof);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("signature does not match"), "{why}");
+}
+
+#[test]
+fn a_proof_made_for_assertion_instead_of_authentication_is_refused() {
+    let (_t, w, vp) = typical_presentation(None, None);
+    let mut unsigned = vp;
+    unsigned.as_object_mut().unwrap().remove("proof");
+    let mut opts = Map::new();
+    opts.insert("proofPurpose".into(), json!("assertionMethod"));
+    let wrong = present::sign_data_integrity(&unsigned, &w.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
+    let (o, why) = outcome(&check(&wrong, None, None), PresentationCheckId::Proof);
+    assert_eq!(o, Outcome::Failed);
+    assert!(why.contains("authentication"), "{why}");
+}
+
+// ---- QR codes ----
+
+#[test]
+fn a_typical_open_badge_with_its_proof_fits_one_qr_code_at_level_m_and_reads_back_from_a_png() {
+    let (_t, _w, vp) = typical_presentation(Some("n-0S6_WzA2Mj"), None);
+    let encoded = qr::encode(&vp).unwrap();
+    assert_eq!(encoded.parts.len(), 1, "{encoded:?}");
+    assert!(encoded.parts[0].starts_with("SVP1:"));
+    assert!(encoded.versions[0] <= 40);
+    eprintln!(
+        "typical badge: {} bytes JSON, {} compressed, {} characters, version {}",
+        encoded.json_bytes,
+        encoded.compressed_bytes,
+        encoded.parts[0].len(),
+        encoded.versions[0]
+    );
+    let png = qr::png(&encoded.parts[0]).unwrap();
+    let texts = qr::read_image(&png).unwrap();
+    assert_eq!(texts, encoded.parts);
+    let back = qr::decode(&texts).unwrap();
+    assert_eq!(back, vp);
+    let r = check(&back, Some("n-0S6_WzA2Mj"), None);
+    assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed);
+}
+
+#[test]
+fn qr_payload_sizes_of_real_badges_are_measured_and_each_single_badge_fits_one_code() {
+    let (_t, mut w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(vectors().join(DCC))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .map(|n| format!("{DCC}/{n}"))
+        .collect();
+    files.sort();
+    files.push(format!("{SPEC}/example-35-sample-openbadgecredential.signed.json"));
+    files.push("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json".into());
+    let mut largest = 0;
+    for rel in &files {
+        let id = import(&mut w, rel);
+        let entry = present::entry_for(&w, &id).unwrap();
+        let vp = present::build_presentation(&key, &[entry], &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+        let raw = std::fs::metadata(vectors().join(rel)).unwrap().len();
+        let e = qr::encode(&vp).unwrap();
+        eprintln!(
+            "{rel}: file {raw} B, presentation {} B, deflated {} B, code {} chars, {} code(s), version {:?}",
+            e.json_bytes,
+            e.compressed_bytes,
+            e.parts.iter().map(String::len).sum::<usize>(),
+            e.parts.len(),
+            e.versions
+        );
+        assert_eq!(e.parts.len(), 1, "{rel} needs {} codes", e.parts.len());
+        largest = largest.max(e.versions[0]);
+        assert_eq!(qr::decode(&e.parts).unwrap(), vp);
+    }
+    eprintln!("largest version for one badge: {largest}");
+}
+
+/// A presentation large enough to need several codes: the complete spec example many times.
+fn big_presentation() -> Value {
+    let (_t, mut w) = new_wallet();
+    let mut ids = Vec::new();
+    for n in ["36-complete-openbadgecredential", "35-sample-openbadgecredential", "37-sample-endorsementcredential"] {
+        ids.push(import(&mut w, &format!("{SPEC}/example-{n}.signed.json")));
+    }
+    present::present(&w, &ids, &options(Some("c"), None)).unwrap()
+}
+
+#[test]
+fn a_large_presentation_is_split_into_numbered_parts_that_read_back_in_any_order() {
+    let vp = big_presentation();
+    let e = qr::encode(&vp).unwrap();
+    assert!(e.parts.len() > 1, "{} bytes compressed", e.compressed_bytes);
+    let n = e.parts.len();
+    for (i, part) in e.parts.iter().enumerate() {
+        assert!(part.starts_with(&format!("SVP1/{}/{n}/", i + 1)), "{}", &part[..20]);
+    }
+    let mut shuffled = e.parts.clone();
+    shuffled.reverse();
+    shuffled.rotate_left(1);
+    assert_eq!(qr::decode(&shuffled).unwrap(), vp);
+    // All parts in one picture, or each in its own: the same presentation.
+    let texts: Vec<String> =
+        e.parts.iter().flat_map(|p| qr::read_image(&qr::png(p).unwrap()).unwrap()).rev().collect();
+    assert_eq!(qr::decode(&texts).unwrap(), vp);
+}
+
+#[test]
+fn a_missing_or_foreign_qr_part_is_named_and_nothing_is_guessed() {
+    let vp = big_presentation();
+    let e = qr::encode(&vp).unwrap();
+    let n = e.parts.len();
+    let mut missing = e.parts.clone();
+    missing.remove(1);
+    let err = qr::decode(&missing).unwrap_err().to_string();
+    assert!(err.contains(&format!("part 2 of {n}")) && err.contains("missing"), "{err}");
+
+    let (_t, _w, other) = typical_presentation(Some("x"), None);
+    let mut mixed = e.parts.clone();
+    mixed.push(qr::encode(&other).unwrap().parts[0].clone());
+    let err = qr::decode(&mixed).unwrap_err().to_string();
+    assert!(err.contains("more than one presentation"), "{err}");
+
+    let mut damaged = e.parts.clone();
+    let last = damaged.last_mut().unwrap();
+    let flip = if last.ends_with('0') { '1' } else { '0' };
+    last.pop();
+    last.push(flip);
+    let err = qr::decode(&damaged).unwrap_err().to_string();
+    assert!(err.contains("damaged"), "{err}");
+}
+
+/// The measurements behind decisions 0060 and 0061, printed with `--nocapture`: code versions of
+/// the payload choices, and the time to sign and check a presentation with each cryptosuite.
+#[test]
+fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_the_quicker_suite() {
+    use base64::Engine as _;
+    let (_t, mut w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
+    let entry = present::entry_for(&w, &id).unwrap();
+    let vp = present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+    let json = serde_json::to_vec(&vp).unwrap();
+    let e = qr::encode(&vp).unwrap();
+    let byte_mode = |bytes: &[u8]| {
+        qrcode::QrCode::with_error_correction_level(bytes, qrcode::EcLevel::M).ok().map(|c| format!("{:?}", c.version()))
+    };
+    let mut deflated = Vec::new();
+    {
+        use std::io::Write as _;
+        let mut enc = flate2::write::DeflateEncoder::new(&mut deflated, flate2::Compression::best());
+        enc.write_all(&json).unwrap();
+        enc.finish().unwrap();
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&deflated);
+    eprintln!("plain JSON {} B: {:?}", json.len(), byte_mode(&json));
+    eprintln!("deflate + base64url {} chars (byte mode): {:?}", b64.len(), byte_mode(b64.as_bytes()));
+    eprintln!("deflate raw binary {} B (byte mode): {:?}", deflated.len(), byte_mode(&deflated));
+    eprintln!("deflate + Base45 {} chars (alphanumeric): version {:?}", e.parts[0].len(), e.versions);
+    let v = |s: Option<String>| s.and_then(|s| s.trim_start_matches("Normal(").trim_end_matches(')').parse::<i16>().ok());
+    assert!(v(byte_mode(&json)).is_none_or(|plain| plain > e.versions[0]));
+    assert!(v(byte_mode(b64.as_bytes())).is_some_and(|b| b > e.versions[0]));
+
+    for suite in [Cryptosuite::EddsaJcs2022, Cryptosuite::EddsaRdfc2022] {
+        let start = std::time::Instant::now();
+        let mut opts = options(Some("c"), None);
+        opts.suite = suite;
+        let signed = present::build_presentation(&key, std::slice::from_ref(&entry), &opts).unwrap();
+        let signing = start.elapsed();
+        let start = std::time::Instant::now();
+        let r = check(&signed, Some("c"), None);
+        let checking = start.elapsed();
+        assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed, "{}", suite.name());
+        eprintln!("{}: sign {signing:?}, check (holder proof and the badge) {checking:?}", suite.name());
+    }
+}
+
+/// The worked example of docs/qr.md: a fixed key, a small credential the holder issued about
+/// itself, a fixed time and challenge. The payload printed in the document must be exactly what
+/// the code makes (Ed25519, JCS and DEFLATE are deterministic), and must read back.
+fn worked_example() -> (Value, qr::Encoded) {
+    use sha2::Digest as _;
+    let secret: [u8; 32] = sha2::Sha256::digest(b"stapel docs/qr.md worked example").into();
+    let key = HolderKey::from_secret_bytes(&secret);
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": key.did(),
+        "validFrom": "2026-11-01T00:00:00Z",
+        "name": "Worked example",
+        "credentialSubject": {"id": key.did()},
+    });
+    let mut opts = Map::new();
+    opts.insert("created".into(), json!("2026-11-01T00:00:00Z"));
+    opts.insert("proofPurpose".into(), json!("assertionMethod"));
+    let vc = present::sign_data_integrity(&unsigned, &key, Cryptosuite::EddsaJcs2022, opts).unwrap();
+    let vp = present::build_presentation(&key, &[Entry::Embedded(vc)], &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+    let encoded = qr::encode(&vp).unwrap();
+    (vp, encoded)
+}
+
+#[test]
+fn the_worked_example_in_docs_qr_md_is_what_the_code_makes_and_it_verifies() {
+    let (vp, encoded) = worked_example();
+    if std::env::var_os("STAPEL_PRINT_QR_EXAMPLE").is_some() {
+        println!("{}\n{}\n{encoded:?}", serde_json::to_string_pretty(&vp).unwrap(), encoded.parts[0]);
+    }
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/qr.md")).unwrap();
+    let payload = doc.split("<!-- payload -->").nth(1).and_then(|s| s.split("```").nth(1)).unwrap().trim();
+    assert_eq!(payload, encoded.parts[0]);
+    let back = qr::decode(&[payload.to_string()]).unwrap();
+    assert_eq!(back, vp);
+    let r = check(&back, Some("n-0S6_WzA2Mj"), None);
+    assert_eq!(r.result, Verdict::Verified, "{r:?}");
+}
+
+#[test]
+fn open_badges_2_assertions_travel_as_their_hosted_url_or_signed_jws_and_are_judged_as_alone() {
+    let ob2 = vectors().join("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components");
+    let map = std::collections::HashMap::from([
+        ("https://example.org/beths-robotics-badge.json".to_string(), ob2.join("2_0_basic_assertion.json")),
+        ("https://example.org/robotics-badge.json".to_string(), ob2.join("2_0_basic_badgeclass.json")),
+        ("https://example.org/organization.json".to_string(), ob2.join("2_0_basic_issuer.json")),
+    ]);
+    let fetcher = stapel_core::net::MapFetcher::new(map, None);
+    let jws_path = vectors().join("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws");
+    let jws = std::fs::read_to_string(&jws_path).unwrap().trim().to_string();
+    let (_t, w) = new_wallet();
+    let key = w.holder_key().unwrap();
+    let entries = [Entry::Ob2Hosted("https://example.org/beths-robotics-badge.json".into()), Entry::Ob2Signed(jws.clone())];
+    let vp = present::build_presentation(&key, &entries, &options(Some("c"), None)).unwrap();
+    assert_eq!(vp["verifiableCredential"][0], "https://example.org/beths-robotics-badge.json");
+    assert_eq!(vp["verifiableCredential"][1], json!(format!("data:application/jose,{jws}")));
+
+    let ctx = VerifyContext { now: now(), fetcher: &fetcher, identities: &[] };
+    let r = present::verify_presentation(&vp, &ctx, &Expectations { challenge: Some("c".into()), domain: None });
+    assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed);
+    let hosted = &r.credentials[0];
+    assert_eq!(hosted.kind, present::EntryKind::Ob2Hosted);
+    assert_eq!(hosted.report, verify_json(&json_at("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components/2_0_basic_assertion.json"), &ctx));
+    assert_eq!(hosted.name.as_deref(), None, "an OB2 assertion's name is in its badge class");
+    assert_eq!(hosted.holder.outcome, Outcome::Skipped);
+    let signed = &r.credentials[1];
+    assert_eq!(signed.kind, present::EntryKind::Ob2Signed);
+    let claims = stapel_core::verify::jwt::Jwt::decode(&jws).unwrap().claims;
+    assert_eq!(signed.report, verify_json(&claims, &ctx));
+
+    // Offline, the hosted badge cannot be read: unverifiable, never verified or invalid.
+    let offline = check(&vp, Some("c"), None);
+    assert_eq!(offline.credentials[0].report.result, Verdict::Unverifiable, "{:?}", offline.credentials[0].report);
+}
+
+#[test]
+fn a_credential_that_arrived_both_as_json_and_as_a_jwt_is_presented_in_the_form_it_was_first_stored_in() {
+    let json_file = format!("{SPEC}/example-38-achievement-alignment-case.signed.json");
+    let jwt_file = format!("{SPEC}/example-38-achievement-alignment-case.jwt");
+    let (_t, mut w) = new_wallet();
+    let id = import(&mut w, &json_file);
+    assert_eq!(import(&mut w, &jwt_file), id, "one credential, two originals");
+    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Embedded(json_at(&json_file)));
+
+    let (_t, mut w) = new_wallet();
+    let id = import(&mut w, &jwt_file);
+    assert_eq!(import(&mut w, &json_file), id);
+    let jwt = std::fs::read_to_string(vectors().join(&jwt_file)).unwrap();
+    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Enveloped(jwt.trim().to_string()));
+}
+
+#[test]
+fn the_same_qr_code_read_twice_counts_once() {
+    let (_t, _w, vp) = typical_presentation(None, None);
+    let text = qr::encode(&vp).unwrap().parts.remove(0);
+    assert_eq!(qr::decode(&[text.clone(), text]).unwrap(), vp);
+}
