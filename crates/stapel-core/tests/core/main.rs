@@ -5,4 +5,5 @@ mod net;
 mod stacking;
 mod store;
 mod verify;
+mod verify_schema;
 mod verify_status;
