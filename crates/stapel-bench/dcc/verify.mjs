@@ -53,9 +53,9 @@ function describe(result) {
 }
 
 for (const file of files) {
-  const credential = JSON.parse(readFileSync(file, 'utf8'));
   let outcome;
   try {
+    const credential = JSON.parse(readFileSync(file, 'utf8'));
     outcome = describe(await verifyOnce(credential)); // warm-up, and the answer
     const times = [];
     for (let i = 0; i < rounds; i++) {

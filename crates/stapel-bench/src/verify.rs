@@ -209,7 +209,7 @@ fn outcome_word(o: Outcome) -> &'static str {
 
 pub fn run() {
     let files = credentials();
-    println!("verify benchmark: {} published credentials, median of {ROUNDS} warm rounds each, offline", files.len());
+    println!("verify benchmark: published credentials, median of {ROUNDS} warm rounds each, offline");
     let docs: Vec<(PathBuf, Value)> = files
         .iter()
         .filter_map(|p| {
@@ -217,6 +217,10 @@ pub fn run() {
             Some((p.clone(), serde_json::from_str(&text).ok()?))
         })
         .collect();
+    for p in files.iter().filter(|p| !docs.iter().any(|(d, _)| d == *p)) {
+        println!("  left out (not JSON as published): {}", short(p));
+    }
+    println!("{} credentials", docs.len());
     let ours: Vec<Ours> = docs.iter().map(|(_, d)| stapel(d)).collect();
 
     let tmp = tempfile::tempdir().unwrap();
@@ -224,7 +228,7 @@ pub fn run() {
     carried_contexts(&ctx_file);
     let theirs = match dcc_missing() {
         Some(why) => Err(why),
-        None => dcc(&files, ROUNDS, &ctx_file, None),
+        None => dcc(&docs.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), ROUNDS, &ctx_file, None),
     };
     if let Err(why) = &theirs {
         println!("DCC JavaScript verifier: not measured: {why}");
