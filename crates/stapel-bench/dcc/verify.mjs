@@ -37,7 +37,10 @@ async function documentLoader(url) {
 const suite = [new Ed25519Signature2020(), new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })];
 
 async function verifyOnce(credential) {
-  return vc.verifyCredential({ credential, suite, documentLoader, verifyMatchingIssuers: false });
+  // Status lists would need the network; the signature is what is compared, so the status
+  // check is answered without a list (verifier-core itself fetches the list here).
+  const checkStatus = async () => ({ verified: true });
+  return vc.verifyCredential({ credential, suite, documentLoader, checkStatus, verifyMatchingIssuers: false });
 }
 
 function describe(result) {
