@@ -4,9 +4,14 @@
 //! `stapel-bench store [N]`: import of N (default 10,000) generated Open Badges 3.0
 //! credentials; the first page of `list` and a skill filter at N/10 and at N credentials; the
 //! same on an encrypted wallet and on a plain SQLite file.
+//!
+//! `stapel-bench verify`: Stapel's verifier on published credentials beside the Digital
+//! Credentials Consortium's JavaScript verifier (Node.js, `dcc/`), per credential, with the
+//! ratio and whether they agree; the bare Ed25519 check; the time to refuse poison graphs.
 
 mod generate;
 mod store;
+mod verify;
 
 use std::time::{Duration, Instant};
 
@@ -18,8 +23,9 @@ fn main() {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
             store::run(n);
         }
+        "verify" => verify::run(),
         other => {
-            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store)");
+            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify)");
             std::process::exit(2);
         }
     }

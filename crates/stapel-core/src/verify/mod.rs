@@ -15,6 +15,7 @@ pub mod ob2;
 pub mod proof;
 pub mod recipient;
 pub mod report;
+pub mod schema;
 pub mod status;
 
 use chrono::{DateTime, Utc};
@@ -134,19 +135,12 @@ pub fn verify_jwt(token: &str, ctx: &VerifyContext<'_>) -> Report {
     Report::from_checks(checks)
 }
 
-/// Status, recipient, and the checks not built yet (schema) or that do not apply (hosted):
-/// honest entries, never a pass.
+/// Status, recipient, schema, and the hosted check that does not apply to signed credentials.
 fn later_checks(doc: &Value, ctx: &VerifyContext<'_>, hosted_note: &str) -> [Check; 4] {
     let status = status::check(doc, ctx);
     let recipient = recipient::check(doc, ctx.identities);
     let hosted = Check::skipped(CheckId::Hosted, hosted_note.to_string());
-    let schema = match doc.get("credentialSchema") {
-        None | Some(Value::Null) => Check::skipped(CheckId::Schema, "the credential names no schema"),
-        Some(_) => Check::unverifiable(
-            CheckId::Schema,
-            "the credential names a schema; checking schemas is not supported yet",
-        ),
-    };
+    let schema = schema::check(doc, ctx.fetcher);
     [status, recipient, hosted, schema]
 }
 

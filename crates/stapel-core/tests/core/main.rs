@@ -6,4 +6,5 @@ mod present;
 mod stacking;
 mod store;
 mod verify;
+mod verify_schema;
 mod verify_status;

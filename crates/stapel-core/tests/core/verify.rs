@@ -314,8 +314,8 @@ fn dcc_fixtures_give_the_outcomes_their_names_promise() {
             || bad_did_web
             || doc.get("credentialSchema").is_some()
         {
-            // A status list that cannot be trusted, and schemas (not checked yet): never
-            // verified, never invalid.
+            // A status list that cannot be trusted, and schemas (not served by this fetcher):
+            // never verified, never invalid.
             Verdict::Unverifiable
         } else {
             Verdict::Verified
