@@ -4,7 +4,9 @@
 //!
 //! Each journey gets its own tauri-driver on free local ports, in its own process group, so
 //! the driver, WebKitWebDriver and the app are all ended when the journey's [`App`] drops,
-//! whatever the journey's outcome. A display must already be there (`scripts/test-e2e` runs
+//! whatever the journey's outcome. Every WebDriver call is bounded ([`STEP`]), so a journey
+//! fails instead of hanging. Wallets a journey needs beforehand are filled with the built
+//! `stapel` command ([`stapel`]). A display must already be there (`scripts/test-e2e` runs
 //! the journeys under Xvfb); the harness never fakes one.
 
 use std::error::Error;
@@ -21,10 +23,18 @@ pub type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 /// How long a journey waits for the page to reach a state before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// How long one WebDriver call may take before the journey fails (it never waits for ever).
+pub const STEP: Duration = Duration::from_secs(30);
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// Calls back once the page has painted a new frame (two animation frames: the first is
+/// scheduled, the second starts after it was presented).
+const PAINTED: &str = "const done = arguments[arguments.length - 1]; \
+    requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
 
 /// The built app: `STAPEL_APP` if set, else `stapel-app` in the cargo target dir's debug profile.
 pub fn app_binary() -> PathBuf {
@@ -35,6 +45,36 @@ pub fn app_binary() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
     target.join("debug/stapel-app")
+}
+
+/// The built `stapel` command: `STAPEL_CLI` if set, else `stapel` beside the app.
+pub fn cli_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("STAPEL_CLI") {
+        return PathBuf::from(path);
+    }
+    app_binary().with_file_name("stapel")
+}
+
+/// Runs the `stapel` command with `args` on the wallet `wallet` (passphrase read from the file
+/// `passphrase_file`), and returns its standard output; a failed run is an error carrying its
+/// standard error.
+pub fn stapel(wallet: &Path, passphrase_file: &Path, args: &[&str]) -> Result<String> {
+    let cli = cli_binary();
+    let out = Command::new(&cli)
+        .arg("--wallet")
+        .arg(wallet)
+        .arg("--passphrase-file")
+        .arg(passphrase_file)
+        .args(args)
+        .env_remove("STAPEL_WALLET")
+        .env_remove("STAPEL_PASSPHRASE_FILE")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("the stapel command could not be started from {}: {e}", cli.display()))?;
+    if !out.status.success() {
+        return Err(format!("stapel {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
 }
 
 /// Where screenshots go: `STAPEL_E2E_OUT` if set, else `target/e2e/` in the workspace.
@@ -135,26 +175,45 @@ impl App {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), serde_json::json!("wry"));
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
-        let client = fantoccini::ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .map_err(|e| format!("no WebDriver session with the app: {e}"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let mut builder = fantoccini::ClientBuilder::native();
+        builder.capabilities(caps);
+        let connect = builder.connect(&url);
+        let client = match tokio::time::timeout(PATIENCE, connect).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return Err(format!("no WebDriver session with the app: {e}").into()),
+            Err(_) => return Err(format!("the app's WebDriver session did not start within {PATIENCE:?}").into()),
+        };
         Ok(App { client, journey: journey.to_string(), _driver: driver })
+    }
+
+    /// Runs one WebDriver call, failing with `what` when it does not answer within [`STEP`]:
+    /// a call that never returns (the page's process stuck, a driver gone) fails the journey
+    /// instead of hanging it.
+    pub async fn step<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        call: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(STEP, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(format!("{}: {what} failed: {e}", self.journey).into()),
+            Err(_) => Err(format!("{}: {what} did not return within {STEP:?}", self.journey).into()),
+        }
     }
 
     /// Waits for the element `css` to exist and be displayed, and returns it.
     pub async fn visible(&self, css: &str) -> Result<fantoccini::elements::Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if el.is_displayed().await.unwrap_or(false) {
+            if let Ok(el) = self.step(&format!("finding {css}"), self.client.find(Locator::Css(css))).await {
+                if self.step(&format!("asking whether {css} shows"), el.is_displayed()).await? {
                     return Ok(el);
                 }
             }
             if Instant::now() > deadline {
                 let _ = self.screenshot("timeout").await;
-                return Err(format!("{} never showed within {PATIENCE:?}", css).into());
+                return Err(format!("{}: {css} never showed within {PATIENCE:?}", self.journey).into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -162,23 +221,74 @@ impl App {
 
     /// The visible text of the element `css`, once it shows.
     pub async fn text(&self, css: &str) -> Result<String> {
-        Ok(self.visible(css).await?.text().await?)
+        let el = self.visible(css).await?;
+        self.step(&format!("reading the text of {css}"), el.text()).await
+    }
+
+    /// Waits until the element `css` shows exactly `expected` (the page fills some texts in
+    /// after a command answers), and fails with the last text seen.
+    pub async fn wait_text(&self, css: &str, expected: &str) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let seen = self.text(css).await?;
+            if seen == expected {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = self.screenshot("timeout").await;
+                return Err(format!("{}: {css} shows {seen:?}, not {expected:?}", self.journey).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn script(&self, script: &str) -> Result<serde_json::Value> {
+        self.step(&format!("running {script:?}"), self.client.execute(script, vec![])).await
+    }
+
+    /// Which of its views the page shows: `loading`, `create`, `unlock` or `wallet`.
+    pub async fn view(&self) -> Result<String> {
+        let value = self.script("return document.body.dataset.view || ''").await?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until the page shows the view `name`.
+    pub async fn wait_view(&self, name: &str) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let view = self.view().await?;
+            if view == name {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = self.screenshot("timeout").await;
+                return Err(format!("{}: the page shows {view:?}, not {name:?}, after {PATIENCE:?}", self.journey).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Types `text` into the field `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        self.visible(css).await?.send_keys(text).await?;
-        Ok(())
+        let el = self.visible(css).await?;
+        self.step(&format!("typing into {css}"), el.send_keys(text)).await
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.visible(css).await?.click().await?;
-        Ok(())
+        let el = self.visible(css).await?;
+        self.step(&format!("clicking {css}"), el.click()).await
     }
 
     /// Saves the window as `target/e2e/<journey>-<step>.png` and returns the path.
     pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {
-        let png = self.client.screenshot().await?;
+        // WebKitGTK's Take Screenshot waits for the page's next painted frame, and a page
+        // with nothing to repaint (no caret blinking, no animation) for a few seconds sends
+        // none, so the call would never return (docs/decisions/0023). Asking for an animation
+        // frame first makes the page paint one.
+        self.step(&format!("waiting for a painted frame before the screenshot {step}"), self.client.execute_async(PAINTED, vec![]))
+            .await?;
+        let png = self.step(&format!("taking the screenshot {step}"), self.client.screenshot()).await?;
         if !png.starts_with(b"\x89PNG") {
             return Err("the screenshot is not a PNG".into());
         }
@@ -189,7 +299,10 @@ impl App {
 
     /// Ends the WebDriver session (which closes the app), then the driver.
     pub async fn close(self) -> Result<()> {
-        self.client.close().await?;
-        Ok(())
+        let journey = self.journey.clone();
+        match tokio::time::timeout(STEP, self.client.close()).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(format!("{journey}: ending the WebDriver session did not return within {STEP:?}").into()),
+        }
     }
 }
