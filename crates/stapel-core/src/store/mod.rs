@@ -717,9 +717,18 @@ impl Wallet {
             Sort::Date => "c.issued IS NULL, c.issued DESC, c.title COLLATE NOCASE, c.id",
             Sort::Title => "c.title COLLATE NOCASE, c.issued DESC, c.id",
         };
-        let sql = format!(
-            "SELECT {SUMMARY_COLS} FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"
-        );
+        // A page is chosen on the ids and sort keys alone, and only its rows get their summary
+        // columns (JSON fields, image, child count): a sort would otherwise compute those for
+        // every match before the limit drops them.
+        let sql = if q.limit.is_some() {
+            format!(
+                "SELECT {SUMMARY_COLS} FROM (SELECT c.id AS pid FROM {from_sql} WHERE {where_sql} \
+                 ORDER BY {order} LIMIT ? OFFSET ?) AS page CROSS JOIN credentials AS c ON c.id = page.pid \
+                 ORDER BY {order}"
+            )
+        } else {
+            format!("SELECT {SUMMARY_COLS} FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?")
+        };
         let mut args = args;
         args.push(rusqlite::types::Value::Integer(
             q.limit.map(i64::from).unwrap_or(-1),
