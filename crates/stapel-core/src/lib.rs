@@ -1,5 +1,5 @@
 //! Stapel's core: everything the learner wallet does, as a library with no Tauri, no UI, no
-//! clock and no global state. The desktop shell (`src-tauri`) and the `stapel` CLI are thin
+//! clock and no state that changes an outcome (decision 0039). The desktop shell (`src-tauri`) and the `stapel` CLI are thin
 //! fronts over it.
 //!
 //! One module per domain noun; each opens with a paragraph saying what it owns. Time and the

@@ -9,7 +9,7 @@
 //! versions, each one is carried and the proof check tries them in turn.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use json_ld::syntax::Parse;
 use sha2::{Digest, Sha256};
@@ -98,24 +98,56 @@ fn npm_file(package: &str, item: &str) -> Option<&'static str> {
 
 /// Every context the wallet carries, in index order (several entries may share a URL).
 pub fn carried() -> Vec<CarriedContext> {
-    let index: serde_json::Value = serde_json::from_str(INDEX).unwrap_or_default();
-    let entries = index["contexts"].as_array().cloned().unwrap_or_default();
-    entries
-        .iter()
-        .filter_map(|e| {
-            let s = |k: &str| e[k].as_str().map(str::to_string);
-            let (url, package, item, sha256) = (s("url")?, s("package")?, s("item")?, s("sha256")?);
-            let text =
-                if package.starts_with("crates.io ") { crate_constant(&item) } else { npm_file(&package, &item) };
-            Some(CarriedContext { url, package, item, sha256, text })
-        })
-        .collect()
+    table().iter().map(|t| t.context.clone()).collect()
+}
+
+/// One carried context with its document read once: the documents are constants compiled
+/// into the wallet, so reading them once per process changes nothing but the time it takes.
+struct Entry {
+    context: CarriedContext,
+    document: OnceLock<Option<json_ld::syntax::Value>>,
+}
+
+impl Entry {
+    /// The document as the JSON-LD processor reads it; `None` when it is missing, its hash is
+    /// not the pinned one, or it does not parse.
+    fn document(&self) -> Option<&json_ld::syntax::Value> {
+        self.document
+            .get_or_init(|| {
+                let json = self.context.json().ok()?;
+                let text = serde_json::to_string(&json).ok()?;
+                json_ld::syntax::Value::parse_str(&text).ok().map(|(v, _)| v)
+            })
+            .as_ref()
+    }
+}
+
+fn table() -> &'static [Entry] {
+    static TABLE: OnceLock<Vec<Entry>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let index: serde_json::Value = serde_json::from_str(INDEX).unwrap_or_default();
+        let entries = index["contexts"].as_array().cloned().unwrap_or_default();
+        entries
+            .iter()
+            .filter_map(|e| {
+                let s = |k: &str| e[k].as_str().map(str::to_string);
+                let (url, package, item, sha256) = (s("url")?, s("package")?, s("item")?, s("sha256")?);
+                let text = if package.starts_with("crates.io ") {
+                    crate_constant(&item)
+                } else {
+                    npm_file(&package, &item)
+                };
+                let context = CarriedContext { url, package, item, sha256, text };
+                Some(Entry { context, document: OnceLock::new() })
+            })
+            .collect()
+    })
 }
 
 /// The loader handed to the JSON-LD processor: carried contexts only, one chosen version per
 /// URL, with a record of what was asked for.
 pub(crate) struct PinnedLoader {
-    versions: HashMap<String, Vec<CarriedContext>>,
+    versions: HashMap<&'static str, Vec<&'static Entry>>,
     choice: HashMap<String, usize>,
     asked: Mutex<Vec<String>>,
     unknown: Mutex<Vec<String>>,
@@ -124,9 +156,9 @@ pub(crate) struct PinnedLoader {
 
 impl PinnedLoader {
     pub(crate) fn new() -> Self {
-        let mut versions: HashMap<String, Vec<CarriedContext>> = HashMap::new();
-        for c in carried() {
-            versions.entry(c.url.clone()).or_default().push(c);
+        let mut versions: HashMap<&'static str, Vec<&'static Entry>> = HashMap::new();
+        for entry in table() {
+            versions.entry(entry.context.url.as_str()).or_default().push(entry);
         }
         PinnedLoader {
             versions,
@@ -155,7 +187,7 @@ impl PinnedLoader {
     /// Describes the version in use for `url`, for messages.
     pub(crate) fn describe(&self, url: &str) -> Option<String> {
         let n = self.choice.get(url).copied().unwrap_or(0);
-        self.versions.get(url)?.get(n).map(|c| format!("{} ({} {})", c.url, c.package, c.item))
+        self.versions.get(url)?.get(n).map(|e| format!("{} ({} {})", e.context.url, e.context.package, e.context.item))
     }
 
     /// The URLs asked for so far, in order, without repeats.
@@ -183,12 +215,20 @@ impl PinnedLoader {
         PinnedLoader::note(&self.asked, url);
         let versions = self.versions.get(url).ok_or_else(|| VerifyError::UnknownContext { url: url.to_string() })?;
         let n = self.choice.get(url).copied().unwrap_or(0);
-        let carried = versions.get(n).ok_or_else(|| VerifyError::UnknownContext { url: url.to_string() })?;
-        let json = carried.json()?;
-        let text = serde_json::to_string(&json).map_err(|_| VerifyError::ContextDamaged { url: url.to_string() })?;
-        json_ld::syntax::Value::parse_str(&text)
-            .map(|(v, _)| v)
-            .map_err(|_| VerifyError::ContextDamaged { url: url.to_string() })
+        let entry = versions.get(n).ok_or_else(|| VerifyError::UnknownContext { url: url.to_string() })?;
+        entry.document().cloned().ok_or_else(|| VerifyError::ContextDamaged { url: url.to_string() })
+    }
+
+    /// The version of `url` in use (0 unless another was chosen), for keys of processed
+    /// contexts; `None` when the wallet does not carry `url`.
+    pub(crate) fn version_in_use(&self, url: &str) -> Option<usize> {
+        self.versions.contains_key(url).then(|| self.choice.get(url).copied().unwrap_or(0))
+    }
+
+    /// Records `url` as asked for, as loading it would have (a processed context taken from
+    /// the memo stands for the loads that made it).
+    pub(crate) fn note_asked(&self, url: &str) {
+        PinnedLoader::note(&self.asked, url);
     }
 }
 
