@@ -1,6 +1,6 @@
 //! Stapel's core: everything the learner wallet does, as a library with no Tauri, no UI, no
-//! clock and no state that changes an outcome (decision 0039). The desktop shell (`src-tauri`) and the `stapel` CLI are thin
-//! fronts over it.
+//! clock and no state that changes an outcome (decision 0039). The desktop shell
+//! (`src-tauri`) and the `stapel` CLI are thin fronts over it.
 //!
 //! One module per domain noun; each opens with a paragraph saying what it owns. Time and the
 //! network are always handed in: functions that need "now" take it as a parameter, and
