@@ -8,8 +8,17 @@
 //! `stapel-bench verify`: Stapel's verifier on published credentials beside the Digital
 //! Credentials Consortium's JavaScript verifier (Node.js, `dcc/`), per credential, with the
 //! ratio and whether they agree; the bare Ed25519 check; the time to refuse poison graphs.
+//!
+//! `stapel-bench stacking [N [ROUNDS]]`: progress towards a 40-group pathway for N (default 10,000)
+//! generated credentials beside N/10, in memory and from an encrypted wallet; the wallet read
+//! in one batch beside one read per credential.
+//!
+//! `stapel-bench present [ROUNDS]`: presentations of 1, 5 and 20 typical Open Badges 3.0 badges: JSON
+//! size, QR payload size and ratio, number of codes, encode and decode times.
 
 mod generate;
+mod present;
+mod stacking;
 mod store;
 mod verify;
 
@@ -24,8 +33,17 @@ fn main() {
             store::run(n);
         }
         "verify" => verify::run(),
+        "stacking" => {
+            let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
+            stacking::run(n, rounds);
+        }
+        "present" => {
+            let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(9);
+            present::run(rounds);
+        }
         other => {
-            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify)");
+            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify, stacking, present)");
             std::process::exit(2);
         }
     }

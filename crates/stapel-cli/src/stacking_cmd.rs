@@ -71,10 +71,12 @@ pub fn credits(g: &Global) -> Result<ExitCode> {
                 Some(v) => json!({
                     "id": c.id, "title": c.title, "ects": round2(v.ects()), "hours": round2(v.hours),
                     "source": v.source, "credits": v.amount, "unit": v.unit, "unit_assumed": v.unit_assumed,
+                    "part_of": c.part_of, "in_total": c.in_total,
                 }),
                 None => json!({
                     "id": c.id, "title": c.title, "ects": null, "hours": null, "source": null,
                     "credits": null, "unit": null, "unit_assumed": false,
+                    "part_of": c.part_of, "in_total": false,
                 }),
             })
             .collect();
@@ -92,11 +94,21 @@ pub fn credits(g: &Global) -> Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     let mut without = 0;
+    let mut inside = 0;
     for c in &items {
+        // A part of a credential that states its own credits: shown, not added (decision 0043).
+        let note = match (&c.part_of, c.in_total) {
+            (Some(p), false) if c.value.is_some() => {
+                inside += 1;
+                format!("  (part of {}, counted in its total)", short(p))
+            }
+            (Some(p), _) => format!("  (part of {})", short(p)),
+            _ => String::new(),
+        };
         match &c.value {
             Some(v) => writeln!(
                 out,
-                "{}  {} {}{} ({}) = {} ECTS / {} h  {}",
+                "{}  {} {}{} ({}) = {} ECTS / {} h  {}{note}",
                 short(&c.id),
                 num(v.amount),
                 unit_name(v.unit),
@@ -112,15 +124,16 @@ pub fn credits(g: &Global) -> Result<ExitCode> {
             )?,
             None => {
                 without += 1;
-                writeln!(out, "{}  no credit value  {}", short(&c.id), c.title)?
+                writeln!(out, "{}  no credit value  {}{note}", short(&c.id), c.title)?
             }
         }
     }
     writeln!(
         out,
-        "total: {} ECTS from {} credentials ({without} without a credit value; 1 ECTS = {} study hours)",
+        "total: {} ECTS from {} credentials ({without} without a credit value{}; 1 ECTS = {} study hours)",
         num(total_ects),
-        items.len() - without,
+        items.len() - without - inside,
+        if inside > 0 { format!(", {inside} counted in the credential they are part of") } else { String::new() },
         num(DEFAULT_HOURS_PER_ECTS)
     )?;
     Ok(ExitCode::SUCCESS)

@@ -561,3 +561,44 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `stapel credits` on the 1EdTech CLR 2.0 vector with credits added on the CLR's own subject
+/// (60) and on its embedded achievement credential (15): the CLR's total counts once, the part
+/// is listed under it and not added (decision 0043).
+#[test]
+fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_it() {
+    let w = TestWallet::new();
+    let mut clr: Value = serde_json::from_slice(
+        &std::fs::read(vector(
+            "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    clr["credentialSubject"]["creditsEarned"] = 60.into();
+    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]
+        ["creditsAvailable"] = 15.into();
+    let file = w.dir.path().join("clr-with-credits.json");
+    std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
+    let clr_id = import(&w, &file);
+
+    let v = json_of(&w, &["credits", "--json"]);
+    assert_eq!(v["total_ects"].as_f64(), Some(60.0), "{v}");
+    let list = v["credentials"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let own = list.iter().find(|c| c["id"] == clr_id.as_str()).unwrap();
+    assert_eq!((own["in_total"].as_bool(), own["part_of"].is_null()), (Some(true), true));
+    let part = list.iter().find(|c| c["id"] != clr_id.as_str()).unwrap();
+    assert_eq!(part["ects"].as_f64(), Some(15.0));
+    assert_eq!(part["in_total"], false);
+    assert_eq!(part["part_of"], clr_id.as_str());
+
+    let out = w.run(&["credits"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains(&format!("(part of {}, counted in its total)", &clr_id[..12])), "{t}");
+    assert!(
+        t.contains("total: 60 ECTS from 1 credentials (0 without a credit value, 1 counted in the credential they are part of"),
+        "{t}"
+    );
+}

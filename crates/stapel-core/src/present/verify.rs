@@ -323,7 +323,9 @@ fn check_entry(index: usize, entry: &Value, holder: Option<&str>, ctx: &VerifyCo
         Value::String(s) if s.starts_with(OB2_JWS_DATA) => {
             let jws = &s[OB2_JWS_DATA.len()..];
             match Jwt::decode(jws) {
-                Ok(j) => (EntryKind::Ob2Signed, Some(j.claims.clone()), verify_json(&j.claims, ctx)),
+                // The whole JWS, as `stapel verify` checks a signed badge file: its signature,
+                // the issuer's key and revocation list (the bare claims carry no signature).
+                Ok(j) => (EntryKind::Ob2Signed, Some(j.claims.clone()), verify_jwt(jws, ctx)),
                 Err(e) => (EntryKind::Ob2Signed, None, not_checked(Outcome::Failed, format!("the signed badge is unreadable: {e}"))),
             }
         }

@@ -72,7 +72,44 @@ pub struct WalletCredential {
     pub verification: Option<StoredVerification>,
 }
 
-/// Every credential of the wallet (those nested in a CLR too), by id, with its standing.
+/// The normalized view of every credential in the wallet, by id, in one query (instead of one
+/// [`Wallet::get`] per credential). A view that does not parse is the same error `get` gives.
+fn all_views(wallet: &Wallet) -> Result<HashMap<String, Credential>, StoreError> {
+    let e = |e| StoreError::db("reading credentials for stacking", e);
+    let mut stmt = wallet.conn().prepare("SELECT id, view_json FROM credentials").map_err(e)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(e)?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, view) = row.map_err(e)?;
+        let credential: Credential = serde_json::from_str(&view).map_err(|e| {
+            StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}"))
+        })?;
+        out.insert(id, credential);
+    }
+    Ok(out)
+}
+
+/// Every listed credential with its view, in the order of `summaries`.
+fn with_views(
+    wallet: &Wallet,
+    summaries: Vec<Summary>,
+) -> Result<Vec<(Summary, Credential)>, StoreError> {
+    let mut views = all_views(wallet)?;
+    summaries
+        .into_iter()
+        .map(|summary| {
+            let credential = views.remove(&summary.id).ok_or_else(|| {
+                StoreError::Corrupt(format!("credential {} has no stored view", summary.id))
+            })?;
+            Ok((summary, credential))
+        })
+        .collect()
+}
+
+/// Every credential of the wallet (those nested in a CLR too), by id, with its standing. Three
+/// queries whatever the wallet's size: the list, the views, the latest verifications.
 pub fn wallet_credentials(wallet: &Wallet) -> Result<Vec<WalletCredential>, StoreError> {
     let mut verifications = wallet.verifications()?;
     let summaries = wallet.list(&ListQuery {
@@ -80,13 +117,12 @@ pub fn wallet_credentials(wallet: &Wallet) -> Result<Vec<WalletCredential>, Stor
         ..ListQuery::default()
     })?;
     let mut out = Vec::with_capacity(summaries.len());
-    for summary in summaries {
-        let stored = wallet.get(&summary.id)?;
+    for (summary, credential) in with_views(wallet, summaries)? {
         let verification = verifications.remove(&summary.id);
         out.push(WalletCredential {
             standing: Standing::of(verification.as_ref()),
             summary,
-            credential: stored.credential,
+            credential,
             verification,
         });
     }
@@ -101,11 +137,22 @@ pub struct CredentialCredits {
     pub title: String,
     pub issuer: Option<String>,
     pub value: Option<CreditValue>,
+    /// The credential this one is part of (a CLR's achievement credential), if any.
+    pub part_of: Option<String>,
+    /// Whether its value is in the total. A credential inside one that states its own credits
+    /// is not: the container's total counts once, its parts are shown under it (decision 0043).
+    pub in_total: bool,
 }
 
 /// The credit value of every credential in the wallet, newest first, and the total in ECTS
 /// of those that have one. `hours_per_ects` is the conversion (28 unless a pathway says
 /// otherwise).
+///
+/// Nothing is counted twice (decision 0043): a credential that contains others (a CLR 2.0
+/// with its achievement credentials) and states credits of its own counts with its own value,
+/// and what it contains is listed (`part_of`) but not added (`in_total: false`); a container
+/// that states no credits adds nothing itself, and its parts count. The rule applies at every
+/// depth: the outermost credential that states credits is the one counted.
 pub fn wallet_credits(
     wallet: &Wallet,
     hours_per_ects: f64,
@@ -114,19 +161,46 @@ pub fn wallet_credits(
         include_children: true,
         ..ListQuery::default()
     })?;
+    let listed = with_views(wallet, summaries)?;
+    let mut values: HashMap<&str, Option<CreditValue>> = HashMap::with_capacity(listed.len());
+    let mut parents: HashMap<&str, &str> = HashMap::new();
+    for (summary, credential) in &listed {
+        values.insert(summary.id.as_str(), credit_value(credential, hours_per_ects));
+        if let Some(p) = &summary.parent {
+            parents.insert(summary.id.as_str(), p.as_str());
+        }
+    }
+    // Whether an ancestor of `id` states credits of its own (then `id` is inside a total).
+    let inside_a_total = |id: &str| {
+        let mut at = id;
+        let mut steps = 0;
+        while let Some(&parent) = parents.get(at) {
+            if values.get(parent).is_some_and(Option::is_some) {
+                return true;
+            }
+            at = parent;
+            steps += 1;
+            if steps > listed.len() {
+                break; // a cycle cannot be stored, but never loop on one
+            }
+        }
+        false
+    };
     let mut total_hours = 0.0;
-    let mut out = Vec::with_capacity(summaries.len());
-    for summary in summaries {
-        let stored = wallet.get(&summary.id)?;
-        let value = credit_value(&stored.credential, hours_per_ects);
-        if let Some(v) = &value {
+    let mut out = Vec::with_capacity(listed.len());
+    for (summary, _) in &listed {
+        let value = values.get(summary.id.as_str()).cloned().flatten();
+        let in_total = value.is_some() && !inside_a_total(&summary.id);
+        if in_total && let Some(v) = &value {
             total_hours += v.hours;
         }
         out.push(CredentialCredits {
-            id: summary.id,
-            title: summary.title,
-            issuer: summary.issuer,
+            id: summary.id.clone(),
+            title: summary.title.clone(),
+            issuer: summary.issuer.clone(),
             value,
+            part_of: summary.parent.clone(),
+            in_total,
         });
     }
     let total_ects = (total_hours / hours_per_ects * 100.0).round() / 100.0;

@@ -1412,3 +1412,118 @@ proptest! {
         }
     }
 }
+
+// ---- Over a wallet: one read for all credentials, and a CLR's credits counted once ----
+
+mod over_a_wallet {
+    use super::now;
+    use serde_json::{Value, json};
+    use stapel_core::import::{Input, import_one};
+    use stapel_core::net::Offline;
+    use stapel_core::stacking::{wallet_credentials, wallet_credits};
+    use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
+
+    const CLR: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json";
+    const OB3: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json";
+
+    fn vector(rel: &str) -> Value {
+        let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors")).join(rel);
+        serde_json::from_slice(&std::fs::read(&path).expect("the vector exists")).expect("the vector is JSON")
+    }
+
+    fn wallet() -> (tempfile::TempDir, Wallet) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+        let w = Wallet::create(&dir.path().join("w.db"), Protection::Passphrase(Secret::new("p".into())), cheap)
+            .expect("a wallet");
+        (dir, w)
+    }
+
+    fn import(w: &mut Wallet, doc: &Value) -> String {
+        let bytes = serde_json::to_vec(doc).expect("JSON");
+        import_one(w, &Input::Stdin(bytes), &Offline, now()).expect("the credential imports").id
+    }
+
+    /// The 1EdTech CLR 2.0 vector, with credits added where a CLR can carry them: on the CLR's
+    /// own subject (`clr_earned`) and on the embedded achievement credential's achievement
+    /// (`part_available`). The signature no longer holds; credit values do not depend on it.
+    fn clr(clr_earned: Option<f64>, part_available: Option<f64>) -> Value {
+        let mut doc = vector(CLR);
+        if let Some(n) = clr_earned {
+            doc["credentialSubject"]["creditsEarned"] = json!(n);
+        }
+        if let Some(n) = part_available {
+            doc["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]["creditsAvailable"] =
+                json!(n);
+        }
+        doc
+    }
+
+    fn line<'a>(lines: &'a [stapel_core::stacking::CredentialCredits], id: &str) -> &'a stapel_core::stacking::CredentialCredits {
+        lines.iter().find(|l| l.id == id).expect("the credential is listed")
+    }
+
+    #[test]
+    fn the_wallets_credentials_read_in_one_batch_are_exactly_what_reading_each_one_gives() {
+        let (_d, mut w) = wallet();
+        import(&mut w, &clr(Some(60.0), Some(15.0)));
+        import(&mut w, &vector(OB3));
+        let all = wallet_credentials(&w).expect("the wallet is read");
+        assert_eq!(all.len(), 3, "the CLR, its achievement credential and the badge");
+        let mut ids: Vec<&str> = all.iter().map(|c| c.summary.id.as_str()).collect();
+        let sorted = { let mut s = ids.clone(); s.sort(); s };
+        assert_eq!(ids, sorted, "sorted by id");
+        for c in &all {
+            let one = w.get(&c.summary.id).expect("the credential is read alone");
+            assert_eq!(c.credential, one.credential);
+            assert_eq!(c.summary, one.summary);
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn a_clr_that_states_its_own_credits_counts_once_and_its_parts_are_shown_under_it_not_added() {
+        let (_d, mut w) = wallet();
+        let clr_id = import(&mut w, &clr(Some(60.0), Some(15.0)));
+        let (total, lines) = wallet_credits(&w, 28.0).expect("credits are read");
+        assert_eq!(total, 60.0, "60 from the CLR, not 60 + 15");
+        let own = line(&lines, &clr_id);
+        assert!(own.in_total && own.part_of.is_none());
+        assert_eq!(own.value.as_ref().map(|v| v.ects()), Some(60.0));
+        let part = lines.iter().find(|l| l.id != clr_id).expect("the CLR's achievement credential is listed");
+        assert_eq!(part.part_of.as_deref(), Some(clr_id.as_str()));
+        assert_eq!(part.value.as_ref().map(|v| v.ects()), Some(15.0), "its own value is still shown");
+        assert!(!part.in_total);
+
+        // A badge beside the CLR adds to the total as usual.
+        import(&mut w, &json!({"@context": vector(OB3)["@context"], "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": "https://example.edu/issuers/1", "type": "Profile", "name": "Example"}, "validFrom": "2025-01-01T00:00:00Z",
+            "name": "Five more", "credentialSubject": {"type": "AchievementSubject", "achievement": {"id": "urn:example:five",
+            "type": "Achievement", "name": "Five more", "criteria": {"narrative": "x"}, "description": "x", "creditsAvailable": 5}}}));
+        assert_eq!(wallet_credits(&w, 28.0).expect("credits are read").0, 65.0);
+    }
+
+    #[test]
+    fn a_clr_without_credits_of_its_own_adds_the_credits_of_its_parts() {
+        let (_d, mut w) = wallet();
+        let clr_id = import(&mut w, &clr(None, Some(15.0)));
+        let (total, lines) = wallet_credits(&w, 28.0).expect("credits are read");
+        assert_eq!(total, 15.0);
+        let own = line(&lines, &clr_id);
+        assert!(own.value.is_none() && !own.in_total, "no credit value, never a silent zero");
+        let part = lines.iter().find(|l| l.id != clr_id).expect("the part is listed");
+        assert!(part.in_total && part.part_of.as_deref() == Some(clr_id.as_str()));
+    }
+
+    #[test]
+    fn the_published_clr_vector_states_no_credits_and_adds_nothing() {
+        let (_d, mut w) = wallet();
+        let clr_id = import(&mut w, &vector(CLR));
+        let (total, lines) = wallet_credits(&w, 28.0).expect("credits are read");
+        assert_eq!(total, 0.0);
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.value.is_none() && !l.in_total));
+        assert!(lines.iter().any(|l| l.part_of.as_deref() == Some(clr_id.as_str())));
+    }
+}
