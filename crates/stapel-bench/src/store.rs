@@ -8,7 +8,7 @@ use stapel_core::net::Offline;
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
 
 use crate::generate::{self, RARE_SKILL};
-use crate::{median, ms, ratio};
+use crate::{ms, ratio};
 
 struct Figures {
     import_per_credential: Duration,
@@ -24,16 +24,28 @@ const PAGE: u32 = 50;
 const ROUNDS: usize = 15;
 
 /// The queries measured at N/10 and at N credentials: the first page, a common skill's page
-/// and every credential with a rare skill.
-fn queries(wallet: &Wallet) -> (Duration, Duration, Duration) {
+/// and every credential with a rare skill. Each round runs a query on one wallet and then on
+/// the other, so a burst of load on the machine weighs on both medians alike.
+fn queries(wallets: [&Wallet; 2]) -> [(Duration, Duration, Duration); 2] {
     let page = ListQuery { limit: Some(PAGE), ..ListQuery::default() };
     let skill = ListQuery { skill: Some("programming".into()), limit: Some(PAGE), ..ListQuery::default() };
     let rare = ListQuery { skill: Some(RARE_SKILL.into()), ..ListQuery::default() };
-    (
-        median(ROUNDS, || drop(wallet.list(&page).unwrap())),
-        median(ROUNDS, || drop(wallet.list(&skill).unwrap())),
-        median(ROUNDS, || drop(wallet.list(&rare).unwrap())),
-    )
+    let both = |q: &ListQuery| {
+        let mut times = [Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS)];
+        for _ in 0..ROUNDS {
+            for (w, wallet) in wallets.iter().enumerate() {
+                let t = Instant::now();
+                drop(wallet.list(q).unwrap());
+                times[w].push(t.elapsed());
+            }
+        }
+        times.map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+    };
+    let (p, s, r) = (both(&page), both(&skill), both(&rare));
+    [(p[0], s[0], r[0]), (p[1], s[1], r[1])]
 }
 
 /// Imports every input into both wallets, alternating credential by credential, and measures
@@ -51,15 +63,15 @@ fn measure(mut wallets: [&mut Wallet; 2], inputs: &[Vec<u8>]) -> [Figures; 2] {
             import_time[w] += t.elapsed();
         }
         if i + 1 == n / 10 {
-            for (w, wallet) in wallets.iter().enumerate() {
-                small[w] = Some(queries(wallet));
-            }
+            let [e, p] = queries([&*wallets[0], &*wallets[1]]);
+            small = [Some(e), Some(p)];
         }
     }
+    let large = queries([&*wallets[0], &*wallets[1]]);
     let mut out = Vec::new();
-    for (w, wallet) in wallets.iter().enumerate() {
+    for w in 0..2 {
         let (page_small, skill_small, rare_small) = small[w].expect("N is at least 10");
-        let (page_large, skill_large, rare_large) = queries(wallet);
+        let (page_large, skill_large, rare_large) = large[w];
         out.push(Figures {
             import_per_credential: import_time[w] / n as u32,
             page_small,

@@ -352,7 +352,8 @@ fn apply_key(conn: &Connection, key: &RawKey) -> Result<bool, StoreError> {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+        "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+         PRAGMA cache_size = -32768;",
     )
     .map_err(|e| StoreError::db("configuring the connection", e))?;
     // Another Stapel (the CLI while the app is open) may hold a write lock for a moment.
