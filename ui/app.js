@@ -166,7 +166,7 @@ async function go(view) {
   else if (view === "skills") { show("skills"); await loadSkills(); }
   else if (view === "import") { show("import"); }
   else if (view === "settings") { show("settings"); await loadSettingsScreen(); }
-  $("main").focus();
+  $("main").focus({ preventScroll: true });
 }
 
 // ---------------------------------------------------------------- wallet list
@@ -485,7 +485,8 @@ async function openDetail(id) {
     state.detail = await invoke("credential_detail", { id });
     renderDetail(state.detail);
     $("detail-title").setAttribute("tabindex", "-1");
-    $("detail-title").focus();
+    $("detail-title").focus({ preventScroll: true });
+    window.scrollTo(0, 0);
   } catch (err) {
     showError("detail-error", err);
   }
