@@ -429,3 +429,31 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
     let missing: Vec<&String> = built.iter().filter(|k| !en.contains_key(k.as_str())).collect();
     assert!(missing.is_empty(), "keys built at run time that the catalogue lacks: {missing:?}");
 }
+
+#[test]
+fn the_page_is_allowed_exactly_the_commands_it_invokes() {
+    let capability: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/main.json")).unwrap())
+            .unwrap();
+    let allowed: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .map(|p| match p.strip_prefix("allow-") {
+            Some(command) => command.replace('-', "_"),
+            None => p.to_string(),
+        })
+        .collect();
+    let js = ui("app.js");
+    let mut invoked: BTreeSet<String> = keys_after(&js, "invoke(\"", '"')
+        .into_iter()
+        .map(|c| match c.strip_prefix("plugin:dialog|") {
+            Some(what) => format!("dialog:allow-{what}"),
+            None => c,
+        })
+        .collect();
+    assert!(js.contains("tauri.event.listen("), "the page listens to drag-and-drop events");
+    invoked.insert("core:event:allow-listen".into());
+    assert_eq!(allowed, invoked);
+}
