@@ -1,7 +1,30 @@
 //! Declares the app's commands so each gets an `allow-…` permission and none is reachable
 //! from the page unless `capabilities/main.json` grants it.
 
-const COMMANDS: &[&str] = &["wallet_status", "create_wallet", "unlock_wallet", "lock_wallet", "list_credentials"];
+const COMMANDS: &[&str] = &[
+    "wallet_status",
+    "create_wallet",
+    "unlock_wallet",
+    "lock_wallet",
+    "change_passphrase",
+    "backup_wallet",
+    "restore_wallet",
+    "list_page",
+    "list_facets",
+    "list_skills",
+    "badge_image",
+    "credential_detail",
+    "verify_credential",
+    "export_original",
+    "original_text",
+    "remove_credential",
+    "import_inputs",
+    "get_settings",
+    "save_settings",
+    "list_identities",
+    "add_identity",
+    "remove_identity",
+];
 
 fn main() {
     tauri_build::try_build(

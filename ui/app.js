@@ -1,19 +1,73 @@
-// Stapel's first page: create or unlock the wallet, then list its credentials. Every call
-// goes through the shell's commands (window.__TAURI__.core.invoke); a failed call rejects with
-// `{ code, message }` and the page shows the catalogue's text for that code.
+// Stapel's page: first run and unlock, the wallet's cards, skills, one credential, import and
+// settings. Every call goes through the shell's commands (window.__TAURI__.core.invoke); a
+// failed call rejects with `{ code, message }` and the page shows the catalogue's text for that
+// code. Catalogue keys are written out in full (as the argument of `t`, or marked with a
+// leading `@` where a key is chosen at run time) so a test can check that each exists.
 (() => {
 "use strict";
 
-const { t, translatePage, lang } = window.i18n;
-const invoke = (cmd, args) => window.__TAURI__.core.invoke(cmd, args);
+const { t, translatePage } = window.i18n;
+const tauri = window.__TAURI__;
+const invoke = (cmd, args) => tauri.core.invoke(cmd, args);
 const $ = (id) => document.getElementById(id);
 const MIN_PASSPHRASE = 8;
+const PAGE_SIZE = 50;
+const VIEWS = ["loading", "create", "unlock", "wallet", "skills", "detail", "import", "settings"];
+const OPEN_VIEWS = ["wallet", "skills", "detail", "import", "settings"];
 
-/** The catalogue's text for an error from a command (or a `{ code }` the page raised itself). */
+/** A key marked with a leading `@` → the key: a catalogue key chosen at run time. */
+const k = (marked) => marked.slice(1);
+
+const CHIP = {
+  verified: { key: "@chip.verified", icon: "✓" },
+  invalid: { key: "@chip.invalid", icon: "✗" },
+  unverifiable: { key: "@chip.unverifiable", icon: "?" },
+  expired: { key: "@chip.expired", icon: "⌛" },
+  revoked: { key: "@chip.revoked", icon: "⊘" },
+  unchecked: { key: "@chip.unchecked", icon: "–" },
+};
+const VERDICT = { verified: "@verdict.verified", invalid: "@verdict.invalid", unverifiable: "@verdict.unverifiable" };
+const CHECK = {
+  format: "@check.format", proof: "@check.proof", key: "@check.key", "issuer-binding": "@check.issuer-binding",
+  dates: "@check.dates", status: "@check.status", recipient: "@check.recipient", hosted: "@check.hosted", schema: "@check.schema",
+};
+const OUTCOME = { passed: "@outcome.passed", failed: "@outcome.failed", unverifiable: "@outcome.unverifiable", skipped: "@outcome.skipped" };
+const FORMAT = {
+  "ob2-hosted": "@format.ob2-hosted", "ob2-signed": "@format.ob2-signed", "vc-jsonld": "@format.vc-jsonld",
+  "vc-jwt": "@format.vc-jwt", "vc-jose": "@format.vc-jose",
+};
+const STRENGTH = ["@strength.weak", "@strength.fair", "@strength.strong"];
+/** The codes the page explains in its own words; any other shows the core's message. */
+const ERRORS = [
+  "@error.passphrase_too_short", "@error.passphrases_differ", "@error.passphrase_missing", "@error.wrong_passphrase",
+  "@error.wallet_exists", "@error.wallet_missing", "@error.keychain_unavailable", "@error.keychain_key_missing",
+  "@error.needs_passphrase", "@error.needs_keychain", "@error.no_wallet_path", "@error.locked", "@error.not_a_wallet",
+  "@error.newer_schema", "@error.unknown_credential", "@error.no_original", "@error.invalid_identity",
+  "@error.backup_does_not_open", "@error.not_a_backup", "@error.backup_version", "@error.backup_over_wallet",
+  "@error.not_a_credential", "@error.empty_file", "@error.too_large", "@error.web_page", "@error.unreadable_file",
+  "@error.not_https", "@error.bad_url", "@error.private_address", "@error.unreachable", "@error.offline",
+  "@error.fetch_failed", "@error.url_missing", "@error.io",
+];
+const GROUP = { none: "@skills.no_framework", tags: "@skills.tags" };
+
+const state = {
+  status: null,
+  settings: { language: null, lockAfterMinutes: 10 },
+  query: { search: "", issuer: "", achievementType: "", level: "", format: "", skill: "", tag: "", sort: "date", offset: 0 },
+  skillLabel: "",
+  listSeq: 0,
+  images: new Map(),
+  detailId: null,
+  detail: null,
+  lastInput: Date.now(),
+  importing: false,
+};
+
+// ---------------------------------------------------------------- small helpers
+
 function errorText(err) {
   const code = err && typeof err === "object" ? err.code : undefined;
-  const key = `error.${code}`;
-  if (code && t(key) !== key) return t(key);
+  if (code && ERRORS.includes(`@error.${code}`)) return t(`error.${code}`);
   const message = err && typeof err === "object" ? err.message : String(err);
   return t("error.unexpected", { message: message || String(code || err) });
 }
@@ -30,11 +84,17 @@ function hideError(id) {
   $(id).textContent = "";
 }
 
-/** Shows exactly one of the page's views: "loading", "create", "unlock" or "wallet". */
-function show(view) {
-  for (const id of ["loading", "create", "unlock", "wallet"]) $(id).hidden = id !== view;
-  $("lock").hidden = view !== "wallet";
-  document.body.dataset.view = view;
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
 }
 
 async function busy(button, work) {
@@ -50,65 +110,686 @@ function formatDate(value) {
   if (!value) return "";
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return new Intl.DateTimeFormat(lang, { dateStyle: "long" }).format(date);
+  return new Intl.DateTimeFormat(window.i18n.lang, { dateStyle: "long" }).format(date);
 }
 
-/** Only images carried inside the wallet (data: URLs) are shown; the page loads nothing remote. */
-function imageFor(summary) {
-  const src = typeof summary.image === "string" ? summary.image : "";
-  if (src.startsWith("data:image/")) {
-    const img = document.createElement("img");
-    img.className = "image";
-    img.alt = "";
-    img.src = src;
-    return img;
+function formatNumber(n) {
+  return new Intl.NumberFormat(window.i18n.lang, { maximumFractionDigits: 2 }).format(n);
+}
+
+function shortId(id) {
+  return String(id).slice(0, 12);
+}
+
+/** A rough strength hint: length and variety. Not a gate beyond the minimum length. */
+function strength(passphrase) {
+  if (!passphrase) return "";
+  let score = 0;
+  if (passphrase.length >= 12) score++;
+  if (passphrase.length >= 20) score++;
+  const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(passphrase)).length;
+  if (kinds >= 3) score++;
+  if (passphrase.trim().split(/\s+/).length >= 4) score++;
+  if (passphrase.length < MIN_PASSPHRASE) return t("strength.too_short");
+  return t(k(STRENGTH[Math.min(2, Math.floor(score * 0.75))]));
+}
+
+function chipNode(chip, checkedAt) {
+  const c = CHIP[chip] || CHIP.unchecked;
+  const title = checkedAt ? t("chip.checked_at", { date: formatDate(checkedAt) }) : undefined;
+  return el("span", { class: `chip chip-${chip}`, title },
+    el("span", { class: "chip-icon", "aria-hidden": "true", text: c.icon }), " ", el("span", { text: t(k(c.key)) }));
+}
+
+function creditsText(ects, assumed) {
+  if (ects === null || ects === undefined) return "";
+  return assumed ? t("list.credits_assumed", { n: formatNumber(ects) }) : t("list.credits", { n: formatNumber(ects) });
+}
+
+// ---------------------------------------------------------------- views
+
+/** Shows exactly one view: "loading", "create", "unlock", "wallet", "skills", "detail", "import" or "settings". */
+function show(view) {
+  for (const id of VIEWS) $(id).hidden = id !== view;
+  const open = OPEN_VIEWS.includes(view);
+  $("lock").hidden = !open;
+  $("nav").hidden = !open;
+  for (const b of document.querySelectorAll("#nav .nav")) {
+    const current = b.dataset.target === view || (view === "detail" && b.dataset.target === "wallet");
+    if (current) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
-  const box = document.createElement("div");
-  box.className = "image placeholder";
-  box.setAttribute("aria-hidden", "true");
-  box.textContent = (summary.title || "?").trim().charAt(0).toUpperCase();
-  return box;
+  document.body.dataset.view = view;
 }
 
-function renderList(summaries) {
-  const list = $("credentials");
-  list.replaceChildren();
-  $("list-empty").hidden = summaries.length !== 0;
-  $("wallet-heading").textContent =
-    summaries.length === 0 ? t("list.title")
-      : `${t("list.title")} (${summaries.length === 1 ? t("list.count_one") : t("list.count_other", { n: summaries.length })})`;
-  for (const s of summaries) {
-    const item = document.createElement("li");
-    item.className = "credential";
-    item.dataset.id = s.id;
-    const text = document.createElement("div");
-    const title = document.createElement("p");
-    title.className = "title";
-    title.textContent = s.title;
-    const meta = document.createElement("p");
-    meta.className = "meta";
-    const issuer = s.issuer || t("list.unknown_issuer");
-    meta.textContent = [t("list.issued_by", { issuer }), s.issued ? t("list.issued_on", { date: formatDate(s.issued) }) : ""]
-      .filter(Boolean).join(" ");
-    text.append(title, meta);
-    item.append(imageFor(s), text);
-    list.append(item);
+async function go(view) {
+  if (view === "wallet") { show("wallet"); await loadFacets(); await loadList(); }
+  else if (view === "skills") { show("skills"); await loadSkills(); }
+  else if (view === "import") { show("import"); }
+  else if (view === "settings") { show("settings"); await loadSettingsScreen(); }
+  $("main").focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------- wallet list
+
+function queryArgs() {
+  const q = state.query;
+  const opt = (v) => (v ? v : null);
+  return {
+    search: opt(q.search.trim()), issuer: opt(q.issuer), achievementType: opt(q.achievementType), level: opt(q.level),
+    format: opt(q.format), skill: opt(q.skill), tag: opt(q.tag), sort: q.sort, offset: q.offset, limit: PAGE_SIZE,
+  };
+}
+
+function fillSelect(select, values, label) {
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "", text: t("list.any") }));
+  for (const [value, count] of values) {
+    select.append(el("option", { value, text: `${label ? label(value) : value} (${count})` }));
   }
+  select.value = values.some(([v]) => v === chosen) ? chosen : "";
 }
 
-async function openWallet() {
-  show("wallet");
-  hideError("list-error");
+async function loadFacets() {
   try {
-    renderList(await invoke("list_credentials"));
+    const f = await invoke("list_facets");
+    fillSelect($("filter-issuer"), f.issuers);
+    fillSelect($("filter-type"), f.achievement_types);
+    fillSelect($("filter-level"), f.levels);
+    fillSelect($("filter-format"), f.formats, (v) => (FORMAT[v] ? t(k(FORMAT[v])) : v));
   } catch (err) {
     showError("list-error", err);
   }
 }
 
-function render(status) {
+function anyFilter() {
+  const q = state.query;
+  return Boolean(q.search.trim() || q.issuer || q.achievementType || q.level || q.format || q.skill || q.tag);
+}
+
+async function loadList() {
+  hideError("list-error");
+  const seq = ++state.listSeq;
+  try {
+    const page = await invoke("list_page", { query: queryArgs() });
+    if (seq !== state.listSeq) return; // a newer query is on its way
+    renderList(page);
+  } catch (err) {
+    if (seq === state.listSeq) showError("list-error", err);
+  }
+}
+
+const imageObserver = "IntersectionObserver" in window
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      imageObserver.unobserve(entry.target);
+      loadImage(entry.target);
+    }
+  }, { rootMargin: "200px" })
+  : null;
+
+async function loadImage(box) {
+  const id = box.dataset.id;
+  let src = state.images.get(id);
+  if (src === undefined) {
+    try {
+      src = await invoke("badge_image", { id });
+    } catch {
+      src = null;
+    }
+    state.images.set(id, src);
+  }
+  if (src && box.isConnected) {
+    const img = el("img", { class: box.className.replace("placeholder", "").trim(), alt: "", src, id: box.id || undefined });
+    img.dataset.id = id;
+    box.replaceWith(img);
+  }
+}
+
+function imageBox(card, extra = "") {
+  const box = el("div", { class: `image placeholder ${extra}`.trim(), "aria-hidden": "true", text: (card.title || "?").trim().charAt(0).toUpperCase() });
+  box.dataset.id = card.id;
+  if (card.hasImage) {
+    if (imageObserver) imageObserver.observe(box); else loadImage(box);
+  }
+  return box;
+}
+
+function renderList(page) {
+  const list = $("credentials");
+  if (imageObserver) imageObserver.disconnect();
+  list.replaceChildren();
+  const total = page.total;
+  const empty = total === 0 && !anyFilter();
+  $("list-empty").hidden = !empty;
+  $("list-none").hidden = !(total === 0 && anyFilter());
+  $("wallet-heading").textContent =
+    total === 0 && !anyFilter() ? t("list.title")
+      : `${t("list.title")} (${total === 1 ? t("list.count_one") : t("list.count_other", { n: total })})`;
+  for (const c of page.items) {
+    const open = el("button", { type: "button", class: "link", id: `card-${shortId(c.id)}`, text: c.title });
+    open.addEventListener("click", () => openDetail(c.id));
+    const title = el("p", { class: "title" }, open);
+    const issuer = c.issuer || t("list.unknown_issuer");
+    const meta = el("p", { class: "meta", text: [t("list.issued_by", { issuer }), c.issued ? t("list.issued_on", { date: formatDate(c.issued) }) : ""].filter(Boolean).join(" ") });
+    const extra = [c.achievementType, creditsText(c.ects, c.creditsUnitAssumed)].filter(Boolean).join(" · ");
+    const text = el("div", { class: "text" }, title, meta, extra ? el("p", { class: "meta", text: extra }) : null);
+    const item = el("li", { class: "credential" }, imageBox(c), text, chipNode(c.chip, c.checkedAt));
+    item.dataset.id = c.id;
+    list.append(item);
+  }
+  const q = state.query;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.floor(q.offset / PAGE_SIZE) + 1;
+  $("pager").hidden = total <= PAGE_SIZE;
+  $("page-info").textContent = t("list.page", { page: current, pages });
+  $("page-prev").disabled = q.offset === 0;
+  $("page-next").disabled = q.offset + PAGE_SIZE >= total;
+  $("skill-filter").hidden = !(q.skill || q.tag);
+  $("skill-filter-text").textContent = t("list.with_skill", { skill: state.skillLabel });
+}
+
+let searchTimer = 0;
+function wireList() {
+  $("list-tools").addEventListener("submit", (e) => e.preventDefault());
+  $("search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.query.search = $("search").value;
+      state.query.offset = 0;
+      loadList();
+    }, 150);
+  });
+  const bind = (id, field) => $(id).addEventListener("change", () => {
+    state.query[field] = $(id).value;
+    state.query.offset = 0;
+    loadList();
+  });
+  bind("filter-issuer", "issuer");
+  bind("filter-type", "achievementType");
+  bind("filter-level", "level");
+  bind("filter-format", "format");
+  bind("sort", "sort");
+  $("page-prev").addEventListener("click", () => { state.query.offset = Math.max(0, state.query.offset - PAGE_SIZE); loadList().then(() => $("wallet-heading").scrollIntoView()); });
+  $("page-next").addEventListener("click", () => { state.query.offset += PAGE_SIZE; loadList().then(() => $("wallet-heading").scrollIntoView()); });
+  $("skill-filter-clear").addEventListener("click", () => {
+    state.query.skill = "";
+    state.query.tag = "";
+    state.query.offset = 0;
+    loadList();
+    $("search").focus();
+  });
+}
+
+// ---------------------------------------------------------------- skills
+
+async function loadSkills() {
+  hideError("skills-error");
+  const box = $("skill-groups");
+  try {
+    const groups = await invoke("list_skills");
+    box.replaceChildren();
+    $("skills-empty").hidden = groups.length !== 0;
+    groups.forEach((g, gi) => {
+      const name = g.kind === "framework" ? g.name : t(k(GROUP[g.kind] || GROUP.none));
+      const headingId = `skill-group-${gi}`;
+      const list = el("ul", { class: "skill-list" });
+      g.skills.forEach((s, si) => {
+        const label = s.otherLabels.length ? `${s.label} (${t("skills.also", { labels: s.otherLabels.join(", ") })})` : s.label;
+        const button = el("button", { type: "button", class: "skill", id: `skill-${gi}-${si}`, title: s.url || s.code || undefined },
+          el("span", { text: label }), " ", el("span", { class: "count", text: t("skills.count", { n: s.count }) }));
+        button.addEventListener("click", () => chooseSkill(g.kind, s));
+        list.append(el("li", {}, button));
+      });
+      box.append(el("section", { class: "card skill-group", "aria-labelledby": headingId },
+        el("h3", { id: headingId, text: `${name} (${g.skills.length})` }), list));
+    });
+  } catch (err) {
+    showError("skills-error", err);
+  }
+}
+
+function chooseSkill(kind, skill) {
+  const q = state.query;
+  Object.assign(q, { search: "", issuer: "", achievementType: "", level: "", format: "", skill: "", tag: "", offset: 0 });
+  if (kind === "tags") q.tag = skill.key; else q.skill = skill.key;
+  state.skillLabel = skill.label;
+  $("search").value = "";
+  go("wallet");
+}
+
+// ---------------------------------------------------------------- detail
+
+function row(dl, key, value) {
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) return;
+  dl.append(el("dt", { text: t(k(key)) }));
+  const dd = el("dd");
+  if (Array.isArray(value)) {
+    const ul = el("ul", { class: "plain" });
+    for (const v of value) ul.append(el("li", { text: String(v) }));
+    dd.append(ul);
+  } else {
+    dd.textContent = String(value);
+  }
+  dl.append(dd);
+}
+
+function hours(n) {
+  return n === null || n === undefined ? null : t("detail.hours", { n: formatNumber(n) });
+}
+
+function renderDetail(d) {
+  const c = d.credential;
+  const s = d.summary;
+  $("detail-title").textContent = c.title || s.title;
+  $("detail-issuer").textContent = t("list.issued_by", { issuer: s.issuer || t("list.unknown_issuer") });
+  $("detail-chip").replaceChildren(chipNode(d.chip, d.verification && d.verification.checked_at));
+  const oldImage = document.querySelector("#detail .detail-head .image");
+  const box = imageBox({ id: s.id, title: s.title, hasImage: true }, "big");
+  box.id = "detail-image";
+  oldImage.replaceWith(box);
+  if (!imageObserver) loadImage(box);
+
+  // The report: one plain line per check, the technical message folded away.
+  const report = $("detail-report");
+  report.replaceChildren();
+  if (!d.verification) {
+    $("detail-verdict").textContent = t("verdict.never");
+  } else {
+    const v = d.verification;
+    $("detail-verdict").textContent = `${t(k(VERDICT[v.report.result]))} ${t(k(v.offline ? "@verdict.checked_offline" : "@verdict.checked"), { date: formatDate(v.checked_at) })}`;
+    v.report.checks.forEach((check, i) => {
+      const name = CHECK[check.id] ? t(k(CHECK[check.id])) : check.id;
+      const outcome = OUTCOME[check.outcome] ? t(k(OUTCOME[check.outcome])) : check.outcome;
+      report.append(el("li", { class: `check outcome-${check.outcome}`, id: `check-${i}` },
+        el("span", { class: "check-line", text: `${name}: ${outcome}` }),
+        el("details", {}, el("summary", { text: t("detail.technical") }), el("p", { class: "technical", text: check.message }))));
+    });
+  }
+
+  const dl = $("detail-fields");
+  dl.replaceChildren();
+  const credit = d.credit;
+  row(dl, "@field.issuer", [s.issuer, c.issuer.url, c.issuer.country].filter(Boolean).join(" · "));
+  row(dl, "@field.issued", formatDate(s.issued));
+  row(dl, "@field.valid_from", formatDate(c.valid_from));
+  row(dl, "@field.valid_until", formatDate(c.valid_until));
+  row(dl, "@field.type", [s.achievement_type, ...(c.types || [])].filter(Boolean).join(", "));
+  row(dl, "@field.format", FORMAT[s.format] ? t(k(FORMAT[s.format])) : s.format);
+  row(dl, "@field.description", c.description);
+  row(dl, "@field.criteria", c.criteria);
+  row(dl, "@field.levels", (c.levels || []).map((l) => `${l.framework} ${l.level}`));
+  if (credit) {
+    const unit = { ects: "ECTS", hours: t("detail.unit_hours"), sbu: "SBU", other: "" }[credit.unit] ?? credit.unit;
+    let text = `${formatNumber(credit.amount)} ${unit} (${credit.source})`;
+    if (credit.unit_assumed) text += ` — ${t("detail.unit_assumed")}`;
+    if (credit.unit !== "ects") text += ` — ${t("list.credits", { n: formatNumber(credit.hours / credit.hours_per_ects) })}`;
+    row(dl, "@field.credits", text);
+  }
+  row(dl, "@field.languages", c.languages);
+  row(dl, "@field.learning_outcomes", c.learning_outcomes);
+  row(dl, "@field.skills", (c.skills || []).map((x) => [x.framework, x.code, x.label].filter(Boolean).join(" · ")));
+  row(dl, "@field.tags", c.tags);
+  const r = c.recipient;
+  row(dl, "@field.recipient", r ? (r.name || (r.hashed ? t("detail.hashed_recipient") : r.identity) || r.subject_id || "") : "");
+  row(dl, "@field.field_of_study", [c.achievement.field_of_study, c.achievement.specialization].filter(Boolean).join(" · "));
+  row(dl, "@field.evidence", (c.evidence || []).map((e) => e.name || e.narrative || e.id || "").filter(Boolean));
+  row(dl, "@field.results", (c.results || []).map((x) => [x.description, x.value, x.status].filter(Boolean).join(": ")).filter(Boolean));
+  row(dl, "@field.endorsements", c.endorsements);
+  const e = c.edubadges;
+  if (e) {
+    row(dl, "@edu.ects", e.ects === null || e.ects === undefined ? null : formatNumber(e.ects));
+    row(dl, "@edu.eqf", e.eqf);
+    row(dl, "@edu.study_load", hours(e.study_load_hours));
+    row(dl, "@edu.time_investment", hours(e.time_investment_hours));
+    row(dl, "@edu.learning_outcome", e.learning_outcome);
+    row(dl, "@edu.language", e.language);
+    row(dl, "@edu.institution", [e.institution_name, e.institution_identifier, e.institution_country].filter(Boolean).join(" · "));
+    row(dl, "@edu.grading_table", e.grading_table);
+    row(dl, "@edu.programme", e.education_program_identifier);
+    row(dl, "@edu.kind", e.badge_kind);
+  }
+  const eu = c.eu || {};
+  row(dl, "@eu.workload", eu.workload);
+  row(dl, "@eu.assessment_type", eu.assessment_type);
+  row(dl, "@eu.participation_form", eu.participation_form);
+  row(dl, "@eu.quality_assurance", eu.quality_assurance);
+  row(dl, "@eu.identity_checked", eu.identity_checked === null || eu.identity_checked === undefined ? null : t(k(eu.identity_checked ? "@detail.yes" : "@detail.no")));
+  row(dl, "@eu.supervision", eu.supervision);
+  row(dl, "@eu.prerequisites", eu.prerequisites);
+  row(dl, "@eu.grade", eu.grade);
+  row(dl, "@eu.integration", eu.integration);
+  row(dl, "@eu.further_information", eu.further_information);
+  row(dl, "@field.contains", (d.children || []).map((x) => x.title));
+  row(dl, "@field.id", s.id);
+  row(dl, "@field.imported", formatDate(d.imported_at));
+
+  const originals = $("detail-originals");
+  originals.replaceChildren();
+  for (const o of d.originals) {
+    const save = el("button", { type: "button", class: "secondary small", id: `detail-export-${o.n}`, text: t("detail.export_n") });
+    save.addEventListener("click", () => exportOriginal(o));
+    originals.append(el("li", {},
+      el("span", { text: t("detail.original_line", { n: o.n, media: o.media_type, source: o.source, size: formatNumber(o.size) }) }), " ", save));
+  }
+  $("detail-json-box").open = false;
+  $("detail-json").textContent = "";
+}
+
+async function openDetail(id) {
+  state.detailId = id;
+  hideError("detail-error");
+  $("detail-status").textContent = "";
+  show("detail");
+  try {
+    state.detail = await invoke("credential_detail", { id });
+    renderDetail(state.detail);
+    $("detail-title").setAttribute("tabindex", "-1");
+    $("detail-title").focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  } catch (err) {
+    showError("detail-error", err);
+  }
+}
+
+async function verify(offline, button) {
+  hideError("detail-error");
+  $("detail-status").textContent = t("detail.verifying");
+  await busy(button, async () => {
+    try {
+      await invoke("verify_credential", { id: state.detailId, offline });
+      state.detail = await invoke("credential_detail", { id: state.detailId });
+      renderDetail(state.detail);
+      $("detail-status").textContent = t("detail.verified_again");
+    } catch (err) {
+      $("detail-status").textContent = "";
+      showError("detail-error", err);
+    }
+  });
+}
+
+function extensionFor(media) {
+  if (media === "image/png") return "png";
+  if (media === "image/svg+xml") return "svg";
+  if (media.includes("json")) return "json";
+  return "txt";
+}
+
+async function exportOriginal(o) {
+  hideError("detail-error");
+  try {
+    const defaultPath = `${shortId(state.detailId)}-${o.n}.${extensionFor(o.media_type)}`;
+    const path = await invoke("plugin:dialog|save", { options: { defaultPath, title: t("detail.export") } });
+    if (!path) return;
+    await invoke("export_original", { id: state.detailId, n: o.n, path });
+    $("detail-status").textContent = t("detail.exported", { path });
+  } catch (err) {
+    showError("detail-error", err);
+  }
+}
+
+function wireDetail() {
+  $("detail-back").addEventListener("click", () => go("wallet"));
+  $("detail-verify").addEventListener("click", () => verify(false, $("detail-verify")));
+  $("detail-verify-offline").addEventListener("click", () => verify(true, $("detail-verify-offline")));
+  $("detail-export").addEventListener("click", () => {
+    const first = state.detail && state.detail.originals[0];
+    if (first) exportOriginal(first);
+  });
+  $("detail-json-box").addEventListener("toggle", async () => {
+    if (!$("detail-json-box").open || $("detail-json").textContent) return;
+    try {
+      $("detail-json").textContent = await invoke("original_text", { id: state.detailId, n: 1 });
+    } catch (err) {
+      showError("detail-error", err);
+    }
+  });
+  const dialog = $("remove-dialog");
+  $("detail-remove").addEventListener("click", () => {
+    $("remove-dialog-text").textContent = t("detail.remove_text", { title: state.detail ? state.detail.summary.title : "" });
+    dialog.showModal();
+    $("remove-cancel").focus();
+  });
+  $("remove-cancel").addEventListener("click", () => dialog.close());
+  $("remove-confirm").addEventListener("click", async () => {
+    dialog.close();
+    try {
+      await invoke("remove_credential", { id: state.detailId });
+      state.images.delete(state.detailId);
+      await go("wallet");
+    } catch (err) {
+      showError("detail-error", err);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- import
+
+async function runImport(inputs) {
+  if (!inputs.length || state.importing) return;
+  state.importing = true;
+  hideError("import-error");
+  if (document.body.dataset.view !== "import") show("import");
+  $("import-summary").hidden = true;
+  $("import-running").hidden = false;
+  $("import-progress").value = 0;
+  $("import-progress").max = 1;
+  $("import-progress-text").textContent = t("import.starting");
+  const channel = new tauri.core.Channel();
+  channel.onmessage = (p) => {
+    $("import-progress").max = Math.max(1, p.total);
+    $("import-progress").value = p.done;
+    $("import-progress-text").textContent = t("import.progress_text", { done: p.done, total: p.total });
+  };
+  for (const id of ["import-files", "import-folder", "import-url-submit"]) $(id).disabled = true;
+  try {
+    const summary = await invoke("import_inputs", { inputs, onProgress: channel });
+    renderImportSummary(summary);
+  } catch (err) {
+    showError("import-error", err);
+  } finally {
+    state.importing = false;
+    $("import-running").hidden = true;
+    for (const id of ["import-files", "import-folder", "import-url-submit"]) $(id).disabled = false;
+  }
+}
+
+function renderImportSummary(s) {
+  $("import-summary-text").textContent = t("import.summary", { imported: s.imported, present: s.alreadyPresent, failed: s.failures.length });
+  const list = $("import-failures");
+  list.replaceChildren();
+  s.failures.forEach((f, i) => {
+    const reason = ERRORS.includes(`@error.${f.code}`) ? `${t(`error.${f.code}`)} (${f.reason})` : f.reason;
+    list.append(el("li", { id: `import-failure-${i}` }, el("strong", { text: f.input }), `: ${reason}`));
+  });
+  $("import-summary").hidden = false;
+}
+
+async function chooseAndImport(directory) {
+  try {
+    const chosen = await invoke("plugin:dialog|open", { options: { multiple: true, directory, title: t(directory ? "import.choose_folder" : "import.choose_files") } });
+    if (!chosen) return;
+    await runImport(Array.isArray(chosen) ? chosen : [chosen]);
+  } catch (err) {
+    showError("import-error", err);
+  }
+}
+
+function wireImport() {
+  $("import-files").addEventListener("click", () => chooseAndImport(false));
+  $("import-folder").addEventListener("click", () => chooseAndImport(true));
+  $("import-url-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const url = $("import-url").value.trim();
+    if (!url) return showError("import-error", { code: "url_missing" });
+    runImport([url]).then(() => { $("import-url").value = ""; });
+  });
+  // Files and folders dropped anywhere on the window (Tauri's webview drag-drop events give
+  // their paths; the page itself never reads the files).
+  if (tauri.event) {
+    const open = () => OPEN_VIEWS.includes(document.body.dataset.view);
+    tauri.event.listen("tauri://drag-enter", () => { if (open()) document.body.classList.add("dragging"); });
+    tauri.event.listen("tauri://drag-leave", () => document.body.classList.remove("dragging"));
+    tauri.event.listen("tauri://drag-drop", (event) => {
+      document.body.classList.remove("dragging");
+      const paths = (event.payload && event.payload.paths) || [];
+      if (open() && paths.length) runImport(paths);
+    });
+  }
+}
+
+// ---------------------------------------------------------------- settings
+
+async function loadSettings() {
+  try {
+    const loaded = await invoke("get_settings");
+    state.settings = loaded.settings;
+    window.i18n.setLanguage(state.settings.language);
+    $("settings-notice").hidden = !loaded.notice;
+    $("settings-notice").textContent = loaded.notice ? t("settings.damaged", { message: loaded.notice }) : "";
+  } catch (err) {
+    window.i18n.setLanguage(null);
+  }
+}
+
+async function loadSettingsScreen() {
+  hideError("settings-error");
+  $("settings-status").textContent = "";
+  $("settings-language").value = state.settings.language || "";
+  $("settings-lock-minutes").value = String(state.settings.lockAfterMinutes);
+  $("change-current-field").hidden = !(state.status && state.status.keyMode === "passphrase");
+  await loadIdentities();
+}
+
+async function loadIdentities(list) {
+  try {
+    const ids = list || await invoke("list_identities");
+    const ul = $("identity-list");
+    ul.replaceChildren();
+    $("identity-empty").hidden = ids.length !== 0;
+    ids.forEach((i, n) => {
+      const remove = el("button", { type: "button", class: "secondary small", id: `identity-remove-${n}`, text: t("identities.remove"), "aria-label": t("identities.remove_one", { value: i.value }) });
+      remove.addEventListener("click", async () => {
+        try { await loadIdentities(await invoke("remove_identity", { kind: i.kind, value: i.value })); } catch (err) { showError("settings-error", err); }
+      });
+      ul.append(el("li", { class: "identity" }, el("span", { text: `${i.value} (${i.kind})` }), " ", remove));
+    });
+  } catch (err) {
+    showError("settings-error", err);
+  }
+}
+
+function wireSettings() {
+  $("settings-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("settings-error");
+    const minutes = Number.parseInt($("settings-lock-minutes").value, 10);
+    const settings = { language: $("settings-language").value || null, lockAfterMinutes: Number.isFinite(minutes) && minutes >= 0 ? minutes : 10 };
+    await busy($("settings-save"), async () => {
+      try {
+        state.settings = await invoke("save_settings", { settings });
+        window.i18n.setLanguage(state.settings.language);
+        $("settings-notice").hidden = true;
+        await loadSettingsScreen();
+        $("settings-status").textContent = t("settings.saved");
+      } catch (err) {
+        showError("settings-error", err);
+      }
+    });
+  });
+  $("identity-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("settings-error");
+    const value = $("identity-value").value.trim();
+    if (!value) return;
+    try {
+      await loadIdentities(await invoke("add_identity", { kind: $("identity-kind").value, value }));
+      $("identity-value").value = "";
+    } catch (err) {
+      showError("settings-error", err);
+    }
+  });
+  $("backup-submit").addEventListener("click", async () => {
+    hideError("settings-error");
+    const backupPassphrase = $("backup-passphrase").value;
+    if (backupPassphrase.length < MIN_PASSPHRASE) return showError("settings-error", { code: "passphrase_too_short" });
+    try {
+      const path = await invoke("plugin:dialog|save", { options: { defaultPath: "stapel.backup", title: t("backup.submit") } });
+      if (!path) return;
+      await busy($("backup-submit"), () => invoke("backup_wallet", { path, backupPassphrase }));
+      $("backup-passphrase").value = "";
+      $("settings-status").textContent = t("backup.done", { path });
+    } catch (err) {
+      showError("settings-error", err);
+    }
+  });
+  $("restore-submit").addEventListener("click", async () => {
+    hideError("settings-error");
+    const backupPassphrase = $("restore-passphrase").value;
+    if (!backupPassphrase) return showError("settings-error", { code: "passphrase_missing" });
+    try {
+      const path = await invoke("plugin:dialog|open", { options: { multiple: false, directory: false, title: t("backup.restore") } });
+      if (!path) return;
+      const report = await busy($("restore-submit"), () => invoke("restore_wallet", { path, backupPassphrase, protection: null, passphrase: null }));
+      $("restore-passphrase").value = "";
+      $("settings-status").textContent = t("backup.restored", { added: report.credentials_added, present: report.credentials_present });
+    } catch (err) {
+      showError("settings-error", err);
+    }
+  });
+  $("change-new").addEventListener("input", () => { $("change-strength").textContent = strength($("change-new").value); });
+  $("change-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("settings-error");
+    const next = $("change-new").value;
+    if (next.length < MIN_PASSPHRASE) return showError("settings-error", { code: "passphrase_too_short" });
+    if (next !== $("change-confirm").value) return showError("settings-error", { code: "passphrases_differ" });
+    await busy($("change-submit"), async () => {
+      try {
+        state.status = await invoke("change_passphrase", { currentPassphrase: $("change-current").value || null, protection: "passphrase", newPassphrase: next });
+        for (const id of ["change-current", "change-new", "change-confirm"]) $(id).value = "";
+        $("change-strength").textContent = "";
+        $("settings-status").textContent = t("change.done");
+        $("change-current-field").hidden = false;
+      } catch (err) {
+        showError("settings-error", err);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------- lock after inactivity
+
+function wireInactivity() {
+  const touch = () => { state.lastInput = Date.now(); };
+  for (const type of ["keydown", "pointerdown", "pointermove", "wheel", "touchstart"]) {
+    document.addEventListener(type, touch, { passive: true, capture: true });
+  }
+  setInterval(async () => {
+    const minutes = state.settings.lockAfterMinutes;
+    if (!minutes || state.importing || !OPEN_VIEWS.includes(document.body.dataset.view)) return;
+    if (Date.now() - state.lastInput < minutes * 60_000) return;
+    try {
+      await render(await invoke("lock_wallet"));
+      $("unlock-notice").textContent = t("unlock.locked_idle", { n: minutes });
+      $("unlock-notice").hidden = false;
+    } catch (err) {
+      showError("list-error", err);
+    }
+  }, 15_000);
+}
+
+// ---------------------------------------------------------------- first run, unlock, lock
+
+async function render(status) {
+  state.status = status;
   $("wallet-path").textContent = status.path || "—";
-  if (status.open) return openWallet();
+  if (status.open) {
+    $("unlock-notice").hidden = true;
+    state.lastInput = Date.now();
+    return go("wallet");
+  }
+  state.images.clear();
   if (!status.exists) {
     show("create");
     $("create-passphrase").focus();
@@ -122,12 +803,13 @@ function render(status) {
   if (!keychain) $("unlock-passphrase").focus();
 }
 
-function wire() {
+function wireEntry() {
   const form = $("create-form");
   const syncProtection = () => {
     $("create-passphrase-fields").hidden = form.elements.protection.value !== "passphrase";
   };
   for (const radio of form.elements.protection) radio.addEventListener("change", syncProtection);
+  $("create-passphrase").addEventListener("input", () => { $("create-strength").textContent = strength($("create-passphrase").value); });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -143,6 +825,7 @@ function wire() {
         const status = await invoke("create_wallet", { protection, passphrase: protection === "passphrase" ? passphrase : null });
         $("create-passphrase").value = "";
         $("create-confirm").value = "";
+        $("create-strength").textContent = "";
         await render(status);
       } catch (err) {
         showError("create-error", err);
@@ -177,11 +860,18 @@ function wire() {
       showError("list-error", err);
     }
   });
+  for (const b of document.querySelectorAll("#nav .nav")) b.addEventListener("click", () => go(b.dataset.target));
 }
 
 async function start() {
+  await loadSettings();
   translatePage();
-  wire();
+  wireEntry();
+  wireList();
+  wireDetail();
+  wireImport();
+  wireSettings();
+  wireInactivity();
   show("loading");
   try {
     await render(await invoke("wallet_status"));

@@ -3,6 +3,10 @@
 //! plain-words sentence, shown when the page has no text of its own for the code.
 
 use serde::Serialize;
+use stapel_core::check::CheckError;
+use stapel_core::formats::FormatError;
+use stapel_core::import::ImportError;
+use stapel_core::net::FetchError;
 use stapel_core::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -36,7 +40,76 @@ fn store_code(e: &StoreError) -> &'static str {
         StoreError::NewerSchema { .. } => "newer_schema",
         StoreError::Io { .. } => "io",
         StoreError::Database { .. } => "database",
+        StoreError::EmptyWallet { .. } => "empty_wallet",
+        StoreError::UnknownId(_) => "unknown_credential",
+        StoreError::AmbiguousId { .. } => "ambiguous_id",
+        StoreError::NoOriginal { .. } => "no_original",
+        StoreError::InvalidCredential(_) => "invalid_credential",
+        StoreError::InvalidIdentity(_) => "invalid_identity",
+        StoreError::BackupOverWallet { .. } => "backup_over_wallet",
+        StoreError::NotABackup { .. } => "not_a_backup",
+        StoreError::BackupVersion { .. } => "backup_version",
+        StoreError::BackupDoesNotOpen { .. } => "backup_does_not_open",
         _ => "store",
+    }
+}
+
+/// The code for a document that could not be fetched.
+fn fetch_code(e: &FetchError) -> &'static str {
+    match e {
+        FetchError::BadUrl { .. } => "bad_url",
+        FetchError::NotHttps { .. } => "not_https",
+        FetchError::PrivateAddress { .. } => "private_address",
+        FetchError::Offline { .. } => "offline",
+        FetchError::Timeout { .. } | FetchError::Network { .. } => "unreachable",
+        FetchError::Status { .. } | FetchError::TooLarge { .. } | FetchError::TooManyRedirects { .. } => "fetch_failed",
+        _ => "fetch_failed",
+    }
+}
+
+/// The code for an input that is not a credential Stapel can read.
+fn format_code(e: &FormatError) -> &'static str {
+    match e {
+        FormatError::Empty => "empty_file",
+        FormatError::TooLarge { .. } => "too_large",
+        FormatError::Html => "web_page",
+        FormatError::Fetch { source, .. } => fetch_code(source),
+        _ => "not_a_credential",
+    }
+}
+
+/// The code for one input that was not imported (also used per failure in the import summary).
+pub fn import_code(e: &ImportError) -> &'static str {
+    match e {
+        ImportError::Read(_) => "unreadable_file",
+        ImportError::TooLarge => "too_large",
+        ImportError::Fetch(f) => fetch_code(f),
+        ImportError::Format(f) => format_code(f),
+        ImportError::Store(s) => store_code(s),
+    }
+}
+
+impl From<ImportError> for CommandError {
+    fn from(e: ImportError) -> CommandError {
+        CommandError::new(import_code(&e), e.to_string())
+    }
+}
+
+impl From<FetchError> for CommandError {
+    fn from(e: FetchError) -> CommandError {
+        CommandError::new(fetch_code(&e), e.to_string())
+    }
+}
+
+impl From<CheckError> for CommandError {
+    fn from(e: CheckError) -> CommandError {
+        let code = match &e {
+            CheckError::Unreadable(f) => format_code(f),
+            CheckError::TooLarge => "too_large",
+            CheckError::NoOriginal { .. } => "no_original",
+            CheckError::Store(s) => store_code(s),
+        };
+        CommandError::new(code, e.to_string())
     }
 }
 

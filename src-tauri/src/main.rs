@@ -1,29 +1,62 @@
-//! Stapel's desktop shell: one window showing the page in `ui/`, and a few thin commands over
-//! `stapel_core`. The shell owns no domain logic: it decides where the wallet lives
-//! (`STAPEL_WALLET`, else the platform's place), keeps the open wallet in managed state, runs
-//! the blocking core off the async runtime and turns core errors into `{ code, message }`.
+//! Stapel's desktop shell: one window showing the page in `ui/`, and thin commands over
+//! `stapel_core`, one module per screen. The shell owns no domain logic: it decides where the
+//! wallet lives (`STAPEL_WALLET`, else the platform's place) and where the app's settings are,
+//! keeps the open wallet in managed state, runs the blocking core off the async runtime and
+//! turns core errors into `{ code, message }`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 mod error;
+mod importing;
+mod listing;
+mod settings;
 mod wallet;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
 use stapel_core::store::KdfParams;
+use tauri::Manager;
 
 fn main() {
-    let path = wallet::wallet_path(std::env::var_os("STAPEL_WALLET"));
-    let held: commands::Shared = Arc::new(wallet::Held::new(path, KdfParams::default()));
+    let wallet_env = std::env::var_os("STAPEL_WALLET").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    let path = wallet::wallet_path(wallet_env.clone().map(Into::into));
     tauri::Builder::default()
-        .manage(held)
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let config_dir = app.path().app_config_dir().ok();
+            let settings = settings::settings_path(wallet_env.as_deref(), config_dir);
+            let held: commands::Shared =
+                Arc::new(wallet::Held::new(path, KdfParams::default()).with_settings_path(settings));
+            app.manage(held);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
-            commands::wallet_status,
-            commands::create_wallet,
-            commands::unlock_wallet,
-            commands::lock_wallet,
-            commands::list_credentials,
+            commands::wallet::wallet_status,
+            commands::wallet::create_wallet,
+            commands::wallet::unlock_wallet,
+            commands::wallet::lock_wallet,
+            commands::wallet::change_passphrase,
+            commands::wallet::backup_wallet,
+            commands::wallet::restore_wallet,
+            commands::credentials::list_page,
+            commands::credentials::list_facets,
+            commands::credentials::list_skills,
+            commands::credentials::badge_image,
+            commands::credentials::credential_detail,
+            commands::credentials::verify_credential,
+            commands::credentials::export_original,
+            commands::credentials::original_text,
+            commands::credentials::remove_credential,
+            commands::import::import_inputs,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
+            commands::settings::list_identities,
+            commands::settings::add_identity,
+            commands::settings::remove_identity,
         ])
         .run(tauri::generate_context!())
         .expect("the Stapel window could not be started");

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
-use stapel_core::store::{KdfParams, KeyMode, ListQuery, Protection, Secret, Summary, Unlock, Wallet};
+use std::path::Path;
+
+use stapel_core::store::{Backup, KdfParams, KeyMode, Protection, RestoreReport, Secret, Unlock, Wallet};
+#[cfg(test)]
+use stapel_core::store::{ListQuery, Summary};
 
 use crate::error::CommandError;
 
@@ -28,13 +32,24 @@ pub struct WalletStatus {
 pub struct Held {
     path: Option<PathBuf>,
     kdf: KdfParams,
+    settings: Option<PathBuf>,
     open: Mutex<Option<Wallet>>,
 }
 
 impl Held {
     /// `path`: from `STAPEL_WALLET`, else the platform's default place (see [`wallet_path`]).
     pub fn new(path: Option<PathBuf>, kdf: KdfParams) -> Held {
-        Held { path, kdf, open: Mutex::new(None) }
+        Held { path, kdf, settings: None, open: Mutex::new(None) }
+    }
+
+    /// Where the app's settings file is (see `settings::settings_path`).
+    pub fn with_settings_path(mut self, settings: Option<PathBuf>) -> Held {
+        self.settings = settings;
+        self
+    }
+
+    pub fn settings_path(&self) -> Option<&Path> {
+        self.settings.as_deref()
     }
 
     fn path(&self) -> Result<&PathBuf, CommandError> {
@@ -80,11 +95,57 @@ impl Held {
         self.status()
     }
 
-    /// The credentials in the open wallet, newest first.
+    /// The credentials in the open wallet, newest first (the tests' quick look; the page asks
+    /// for pages through `listing::page`).
+    #[cfg(test)]
     pub fn list(&self) -> Result<Vec<Summary>, CommandError> {
-        let slot = self.slot();
-        let wallet = slot.as_ref().ok_or_else(|| CommandError::new("locked", "the wallet is locked: unlock it first"))?;
-        Ok(wallet.list(&ListQuery::default())?)
+        self.with(|w| Ok(w.list(&ListQuery::default())?))
+    }
+
+    /// Runs `work` on the open wallet; `locked` when there is none.
+    pub fn with<T>(&self, work: impl FnOnce(&mut Wallet) -> Result<T, CommandError>) -> Result<T, CommandError> {
+        let mut slot = self.slot();
+        let wallet = slot.as_mut().ok_or_else(|| CommandError::new("locked", "the wallet is locked: unlock it first"))?;
+        work(wallet)
+    }
+
+    /// Re-keys the open wallet with a new passphrase, or moves its key into the keychain. A
+    /// wallet protected by a passphrase asks for the current one first: an unlocked window
+    /// left alone must not be enough to take the wallet over.
+    pub fn change_protection(&self, current: Option<Secret>, protection: Protection) -> Result<WalletStatus, CommandError> {
+        let path = self.path()?.clone();
+        self.with(|w| {
+            if w.info_now().key_mode == KeyMode::Passphrase {
+                let current = current.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
+                // Opening a second connection with it proves the passphrase, and changes nothing.
+                drop(Wallet::open(&path, Unlock::Passphrase(current))?);
+            }
+            Ok(w.change_protection(protection, self.kdf)?)
+        })?;
+        Ok(self.status())
+    }
+
+    /// Writes an encrypted backup of the open wallet to `out`, under its own passphrase.
+    pub fn backup(&self, out: &Path, passphrase: &Secret) -> Result<(), CommandError> {
+        self.with(|w| Ok(w.backup(out, passphrase, self.kdf, &mut |_, _| {})?))
+    }
+
+    /// Brings a backup back: merged into the open wallet, or as a new wallet (protected by
+    /// `protection`) where there is none yet. A wrong passphrase or a damaged file changes
+    /// nothing: the whole backup is read and checked before anything is written.
+    pub fn restore(&self, file: &Path, passphrase: &Secret, protection: Option<Protection>) -> Result<RestoreReport, CommandError> {
+        let backup = Backup::read(file, passphrase)?;
+        if self.slot().is_some() {
+            return self.with(|w| Ok(w.restore(&backup, &mut |_, _| {})?));
+        }
+        let path = self.path()?.clone();
+        if path.exists() {
+            return Err(CommandError::new("locked", "the wallet is locked: unlock it first"));
+        }
+        let protection = protection.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
+        let (wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |_, _| {})?;
+        *self.slot() = Some(wallet);
+        Ok(report)
     }
 }
 

@@ -70,9 +70,18 @@ enum Command {
         tag: Option<String>,
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// The achievement type or edubadges kind, as stated
+        #[arg(long = "type", value_name = "TEXT")]
+        achievement_type: Option<String>,
+        /// A level as FRAMEWORK LEVEL (`EQF 6`)
+        #[arg(long, value_name = "LEVEL")]
+        level: Option<String>,
         /// Sort by title instead of newest first
-        #[arg(long)]
+        #[arg(long, conflicts_with = "by_credits")]
         by_title: bool,
+        /// Sort by credit value (most first; those without one last)
+        #[arg(long)]
+        by_credits: bool,
         /// Also list the credentials nested in others (the achievements inside a CLR)
         #[arg(long)]
         nested: bool,
@@ -191,15 +200,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { passphrase } => init(&g, passphrase),
         Command::Import { inputs } => import(&g, &inputs),
-        Command::List { issuer, skill, tag, format, search, by_title, nested, limit, offset } => {
+        Command::List { issuer, skill, tag, format, search, achievement_type, level, by_title, by_credits, nested, limit, offset } => {
             let format = match format {
                 Some(f) => Some(Format::parse(&f).with_context(|| {
                     format!("unknown format {f:?} (one of: ob2-hosted, ob2-signed, vc-jsonld, vc-jwt, vc-jose)")
                 })?),
                 None => None,
             };
-            let sort = if by_title { store::Sort::Title } else { store::Sort::Date };
-            list(&g, ListQuery { issuer, skill, tag, format, search, sort, limit, offset, include_children: nested })
+            let sort = match (by_title, by_credits) {
+                (true, _) => store::Sort::Title,
+                (_, true) => store::Sort::Credits,
+                _ => store::Sort::Date,
+            };
+            list(&g, ListQuery { issuer, skill, tag, format, search, achievement_type, level, sort, limit, offset, include_children: nested })
         }
         Command::Show { id } => show(&g, &id),
         Command::Export { id, original, output } => export(&g, &id, original, &output),

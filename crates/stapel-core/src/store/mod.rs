@@ -210,6 +210,9 @@ pub enum Sort {
     Date,
     /// By title, case-insensitively.
     Title,
+    /// Most credits first (the credit value in ECTS as `stacking::credit_value` reads it);
+    /// credentials without a credit value last; then newest first.
+    Credits,
 }
 
 /// Filters for [`Wallet::list`] and [`Wallet::count`]; all given filters must match.
@@ -222,6 +225,10 @@ pub struct ListQuery {
     /// A tag (case-insensitive).
     pub tag: Option<String>,
     pub format: Option<Format>,
+    /// The achievement type (OB3 `achievementType`) or edubadges kind, as stated.
+    pub achievement_type: Option<String>,
+    /// A level as `FRAMEWORK LEVEL` (`EQF 6`, `NLQF 4`), as in [`Facets::levels`].
+    pub level: Option<String>,
     /// Words searched in title, issuer, description, skills and tags (prefix match).
     pub search: Option<String>,
     pub sort: Sort,
@@ -291,6 +298,17 @@ pub struct SkillCount {
     pub url: Option<String>,
     pub label: String,
     pub count: u64,
+}
+
+/// The values the list can be filtered on, each with how many top-level credentials have it
+/// (most common first): what a filter menu offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    pub issuers: Vec<(String, u64)>,
+    pub achievement_types: Vec<(String, u64)>,
+    /// `FRAMEWORK LEVEL`, e.g. `EQF 6`.
+    pub levels: Vec<(String, u64)>,
+    pub formats: Vec<(String, u64)>,
 }
 
 /// The id of a credential key: lowercase hex SHA-256.
@@ -707,6 +725,9 @@ impl Wallet {
 
     /// Credentials matching the query.
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Summary>, StoreError> {
+        if q.sort == Sort::Credits {
+            return self.list_by_credits(q);
+        }
         let skill_probe = match &q.skill {
             Some(s) if q.limit.is_some() && q.issuer.is_none() && q.tag.is_none() && q.search.is_none() && q.format.is_none() => {
                 if skill_is_common(&self.conn, s)? { SkillShape::Probe } else { SkillShape::Set }
@@ -716,7 +737,7 @@ impl Wallet {
         let (from_sql, where_sql, args) = build_where(q, skill_probe);
         let order = match q.sort {
             Sort::Date => "c.issued IS NULL, c.issued DESC, c.title COLLATE NOCASE, c.id",
-            Sort::Title => "c.title COLLATE NOCASE, c.issued DESC, c.id",
+            Sort::Title | Sort::Credits => "c.title COLLATE NOCASE, c.issued DESC, c.id",
         };
         // A page is chosen on the ids and sort keys alone, and only its rows get their summary
         // columns (JSON fields, image, child count): a sort would otherwise compute those for
@@ -744,6 +765,68 @@ impl Wallet {
             .map_err(|e| StoreError::db("listing", e))?;
         rows.map(|r| r.map_err(|e| StoreError::db("listing", e)).and_then(|s| s))
             .collect()
+    }
+
+    /// [`Wallet::list`] by credits: the credit value comes from each match's view (the rules
+    /// live in `stacking::credits`, not in SQL), so the matches are ordered here and only the
+    /// page's rows get their summary.
+    fn list_by_credits(&self, q: &ListQuery) -> Result<Vec<Summary>, StoreError> {
+        let (from_sql, where_sql, args) = build_where(q, SkillShape::Set);
+        let sql = format!(
+            "SELECT c.id, c.view_json FROM {from_sql} WHERE {where_sql} \
+             ORDER BY c.issued IS NULL, c.issued DESC, c.title COLLATE NOCASE, c.id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| StoreError::db("listing", e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| StoreError::db("listing", e))?;
+        let mut keyed = Vec::new();
+        for row in rows {
+            let (id, view) = row.map_err(|e| StoreError::db("listing", e))?;
+            let ects = serde_json::from_str::<Credential>(&view)
+                .ok()
+                .and_then(|c| crate::stacking::credit_value(&c, crate::stacking::DEFAULT_HOURS_PER_ECTS))
+                .map(|v| v.ects());
+            keyed.push((id, ects));
+        }
+        // Stable: equal credits keep the date order of the query.
+        keyed.sort_by(|a, b| match (a.1, b.1) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        let page = keyed.into_iter().skip(q.offset as usize).take(q.limit.map_or(usize::MAX, |l| l as usize));
+        page.map(|(id, _)| self.summary(&id)).collect()
+    }
+
+    /// The issuers, achievement types, levels and formats of the top-level credentials, with
+    /// their counts.
+    pub fn facets(&self) -> Result<Facets, StoreError> {
+        let counts = |sql: &str| -> Result<Vec<(String, u64)>, StoreError> {
+            let mut stmt = self.conn.prepare(sql).map_err(|e| StoreError::db("counting filter values", e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+                .map_err(|e| StoreError::db("counting filter values", e))?;
+            rows.map(|r| r.map_err(|e| StoreError::db("counting filter values", e))).collect()
+        };
+        Ok(Facets {
+            issuers: counts(
+                "SELECT issuer_name, count(*) AS n FROM credentials WHERE parent_id IS NULL AND issuer_name IS NOT NULL \
+                 GROUP BY issuer_name COLLATE NOCASE ORDER BY n DESC, issuer_name COLLATE NOCASE",
+            )?,
+            achievement_types: counts(&format!(
+                "SELECT t, count(*) AS n FROM (SELECT {KIND_SQL} AS t FROM credentials AS c WHERE c.parent_id IS NULL) \
+                 WHERE t IS NOT NULL GROUP BY t ORDER BY n DESC, t"
+            ))?,
+            levels: counts(&format!(
+                "SELECT {LEVEL_SQL} AS lv, count(DISTINCT c.id) AS n FROM credentials AS c, json_each(c.view_json, '$.levels') AS l \
+                 WHERE c.parent_id IS NULL GROUP BY lv ORDER BY n DESC, lv"
+            ))?,
+            formats: counts(
+                "SELECT format, count(*) AS n FROM credentials WHERE parent_id IS NULL GROUP BY format ORDER BY n DESC, format",
+            )?,
+        })
     }
 
     /// How many credentials match the query (ignoring limit and offset).
@@ -1026,6 +1109,11 @@ fn collect_strings(conn: &Connection, sql: &str) -> Result<Vec<String>, StoreErr
         .collect()
 }
 
+/// A credential's achievement type or edubadges kind (the card's label; a list filter).
+const KIND_SQL: &str = "coalesce(json_extract(c.view_json, '$.achievement.achievement_type'), json_extract(c.view_json, '$.edubadges.badge_kind'))";
+/// One stated level (`l` from `json_each(view_json, '$.levels')`) as `FRAMEWORK LEVEL`.
+const LEVEL_SQL: &str = "json_extract(l.value, '$.framework') || ' ' || json_extract(l.value, '$.level')";
+
 const SUMMARY_COLS: &str = "c.id, c.format, c.title, c.issuer_name, c.issuer_id, c.issued, \
     json_extract(c.view_json, '$.valid_until'), c.image, \
     coalesce(json_extract(c.view_json, '$.achievement.achievement_type'), json_extract(c.view_json, '$.edubadges.badge_kind')), \
@@ -1144,6 +1232,14 @@ fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, String, Vec<r
     if let Some(f) = q.format {
         clauses.push("c.format = ?".into());
         args.push(Value::Text(f.as_str().into()));
+    }
+    if let Some(t) = &q.achievement_type {
+        clauses.push(format!("{KIND_SQL} = ?"));
+        args.push(Value::Text(t.clone()));
+    }
+    if let Some(l) = &q.level {
+        clauses.push(format!("EXISTS (SELECT 1 FROM json_each(c.view_json, '$.levels') AS l WHERE {LEVEL_SQL} = ? COLLATE NOCASE)"));
+        args.push(Value::Text(l.clone()));
     }
     if let Some(s) = &q.search {
         match fts_query(s) {

@@ -1,0 +1,113 @@
+//! Import from the app: the files and folders the learner dropped or chose, or a URL they
+//! pasted, each input its own transaction (`stapel_core::import`), with progress reported after
+//! each input and a summary that names every failure with its reason. Also the verifying and
+//! exporting the detail screen does, since both need the network's policy or a path.
+
+use std::path::Path;
+
+use chrono::Utc;
+use serde::Serialize;
+use stapel_core::check::{Run, verify_stored};
+use stapel_core::import::{self, Input};
+use stapel_core::net::{Fetcher, HttpFetcher, HttpPolicy, Offline};
+use stapel_core::store::Wallet;
+use stapel_core::verify::Report;
+
+use crate::error::{CommandError, import_code};
+
+/// Sent to the page after each input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub input: String,
+}
+
+/// One input that was not imported, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub input: String,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    pub imported: usize,
+    pub already_present: usize,
+    /// The ids of the credentials imported or found already present, in input order.
+    pub ids: Vec<String>,
+    pub failures: Vec<Failure>,
+}
+
+/// The network as the CLI uses it: https only, the user's limits; plain http to loopback
+/// only when `STAPEL_ALLOW_LOOPBACK_HTTP` is set (tests).
+pub fn http_fetcher() -> Result<Box<dyn Fetcher>, CommandError> {
+    let mut policy = HttpPolicy::default();
+    policy.allow_loopback_http = std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some();
+    Ok(Box::new(HttpFetcher::new(policy)?))
+}
+
+/// Expands the learner's paths and URLs into inputs (a folder into its files), one at a time,
+/// so a path that does not exist is one failure in the summary rather than the end of all.
+pub fn expand(args: &[String]) -> (Vec<Input>, Vec<Failure>) {
+    let mut inputs = Vec::new();
+    let mut failures = Vec::new();
+    for arg in args.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        if arg == "-" {
+            failures.push(Failure { input: arg.into(), code: "unreadable_file", reason: "not a file or URL".into() });
+            continue;
+        }
+        match import::expand(&[arg.to_string()], &mut std::io::empty()) {
+            Ok(found) => inputs.extend(found),
+            Err((name, e)) => failures.push(Failure { input: name, code: import_code(&e), reason: e.to_string() }),
+        }
+    }
+    (inputs, failures)
+}
+
+/// Imports every input, calling `progress` after each one.
+pub fn import(
+    wallet: &mut Wallet,
+    args: &[String],
+    fetcher: &dyn Fetcher,
+    progress: &mut dyn FnMut(Progress),
+) -> ImportSummary {
+    let (inputs, failures) = expand(args);
+    let mut summary = ImportSummary { failures, ..ImportSummary::default() };
+    let outcomes = import::import_all(wallet, &inputs, fetcher, Utc::now(), &mut |done, total, input| {
+        progress(Progress { done, total, input: input.to_string() })
+    });
+    for outcome in outcomes {
+        match outcome.result {
+            Ok(inserted) => {
+                if inserted.already_present {
+                    summary.already_present += 1;
+                } else {
+                    summary.imported += 1;
+                }
+                summary.ids.push(inserted.id);
+            }
+            Err(e) => summary.failures.push(Failure { input: outcome.input, code: import_code(&e), reason: e.to_string() }),
+        }
+    }
+    summary
+}
+
+/// Verifies a stored credential again and records the report, online (the real network) or
+/// offline (kept status lists only).
+pub fn reverify(wallet: &mut Wallet, id: &str, offline: bool) -> Result<Report, CommandError> {
+    let fetcher: Box<dyn Fetcher> = if offline { Box::new(Offline) } else { http_fetcher()? };
+    let now = Utc::now();
+    let run = Run { now, fetched_at: now, fetcher: fetcher.as_ref(), offline };
+    Ok(verify_stored(wallet, id, &run)?)
+}
+
+/// Writes the `n`th original, byte for byte, to `path`.
+pub fn export_original(wallet: &Wallet, id: &str, n: usize, path: &Path) -> Result<(), CommandError> {
+    let original = wallet.original(id, n)?;
+    std::fs::write(path, &original.bytes)
+        .map_err(|e| CommandError::new("io", format!("could not write {}: {e}", path.display())))
+}

@@ -1,0 +1,459 @@
+//! The shell's own logic on real credentials from `../shared/vectors`: listing with a query,
+//! paging totals, filters and their counts, skills, badge images, the status chip, import
+//! summaries with failures, re-verifying, the wallet's protection and backups, the settings
+//! file, and the page's two string catalogues.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use stapel_core::net::Offline;
+use stapel_core::store::{KdfParams, Protection, Secret, StoredVerification, Unlock};
+use stapel_core::verify::{Check, CheckId, Report};
+
+use crate::importing::{self, Progress};
+use crate::listing::{self, Chip, PageQuery};
+use crate::settings::{self, Settings};
+use crate::wallet::Held;
+
+const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+const EDU: &str = "4-ob2/educredentials-obv3-examples/_data/credentials";
+const COMPLETE: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509/example-36-complete-openbadgecredential.signed.json";
+const BAKED: &str = "4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg";
+
+fn secret(s: &str) -> Secret {
+    Secret::new(s.to_string())
+}
+
+fn vector(rel: &str) -> String {
+    stapel_testkit::vector(rel).display().to_string()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// An open wallet in `dir` holding the 30 educredentials examples, the OB3 specification's
+/// complete example (skills, tags) and the OB2 specification's baked SVG badge: 32 in all.
+fn filled(dir: &tempfile::TempDir) -> Held {
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
+    let summary = held.with(|w| Ok(importing::import(w, &[vector(EDU), vector(COMPLETE), vector(BAKED)], &Offline, &mut |_| {}))).unwrap();
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    held
+}
+
+fn query(f: impl FnOnce(&mut PageQuery)) -> PageQuery {
+    let mut q = PageQuery::default();
+    f(&mut q);
+    q
+}
+
+#[test]
+fn importing_a_folder_a_stray_file_and_a_missing_path_names_each_failure_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
+    let not_a_credential = vector("SOURCES.md");
+    let missing = dir.path().join("no-such-badge.json").display().to_string();
+    let mut seen: Vec<Progress> = Vec::new();
+    let summary = held
+        .with(|w| Ok(importing::import(w, &[vector(EDU), not_a_credential.clone(), missing.clone()], &Offline, &mut |p| seen.push(p))))
+        .unwrap();
+    assert_eq!(summary.imported, 30);
+    assert_eq!(summary.already_present, 0);
+    assert_eq!(summary.ids.len(), 30);
+    let failed: Vec<&str> = summary.failures.iter().map(|f| f.input.as_str()).collect();
+    assert_eq!(failed.len(), 2, "{:?}", summary.failures);
+    assert!(failed.iter().any(|i| i.ends_with("SOURCES.md")));
+    assert!(failed.iter().any(|i| i.ends_with("no-such-badge.json")));
+    let stray = summary.failures.iter().find(|f| f.input.ends_with("SOURCES.md")).unwrap();
+    assert_eq!(stray.code, "not_a_credential");
+    assert!(!stray.reason.is_empty());
+    // Progress after each input: the 30 files, the stray one and the missing one.
+    assert_eq!(seen.len(), 32);
+    assert!(seen.iter().all(|p| p.total == 32));
+    assert_eq!(seen.last().map(|p| p.done), Some(32));
+    let missing_failure = summary.failures.iter().find(|f| f.input.ends_with("no-such-badge.json")).unwrap();
+    assert_eq!(missing_failure.code, "unreadable_file");
+    // Nothing half-imported: exactly the good ones are in the wallet.
+    let total = held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total;
+    assert_eq!(total, 30);
+    // Again: everything is already there and counted so.
+    let again = held.with(|w| Ok(importing::import(w, &[vector(EDU)], &Offline, &mut |_| {}))).unwrap();
+    assert_eq!((again.imported, again.already_present), (0, 30));
+}
+
+#[test]
+fn pages_add_up_to_the_total_without_repeats_and_a_page_past_the_end_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let total = held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total;
+    assert_eq!(total, 32);
+    let mut ids = BTreeSet::new();
+    let mut offset = 0;
+    while offset < total as u32 {
+        let page = held.with(|w| listing::page(w, &query(|q| { q.offset = offset; q.limit = 7; }), now())).unwrap();
+        assert_eq!(page.total, total);
+        assert!(page.items.len() <= 7 && !page.items.is_empty());
+        for card in page.items {
+            assert!(ids.insert(card.id), "a card came twice");
+        }
+        offset += 7;
+    }
+    assert_eq!(ids.len() as u64, total);
+    let past = held.with(|w| listing::page(w, &query(|q| q.offset = 100), now())).unwrap();
+    assert_eq!((past.total, past.items.len()), (32, 0));
+    let too_many = held.with(|w| listing::page(w, &query(|q| q.limit = 100_000), now())).unwrap();
+    assert_eq!(too_many.items.len(), 32);
+}
+
+#[test]
+fn every_filter_value_offered_lists_exactly_as_many_credentials_as_its_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let facets = held.with(|w| listing::facets(w)).unwrap();
+    assert!(!facets.issuers.is_empty() && !facets.levels.is_empty() && !facets.formats.is_empty());
+    assert!(!facets.achievement_types.is_empty());
+    for (issuer, n) in &facets.issuers {
+        let page = held.with(|w| listing::page(w, &query(|q| q.issuer = Some(issuer.clone())), now())).unwrap();
+        assert_eq!(page.total, *n, "issuer {issuer}");
+        assert!(page.items.iter().all(|c| c.issuer.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(issuer))));
+    }
+    for (level, n) in &facets.levels {
+        let page = held.with(|w| listing::page(w, &query(|q| q.level = Some(level.clone())), now())).unwrap();
+        assert_eq!(page.total, *n, "level {level}");
+    }
+    for (kind, n) in &facets.achievement_types {
+        let page = held.with(|w| listing::page(w, &query(|q| q.achievement_type = Some(kind.clone())), now())).unwrap();
+        assert_eq!(page.total, *n, "type {kind}");
+        assert!(page.items.iter().all(|c| c.achievement_type.as_deref() == Some(kind.as_str())));
+    }
+    for (format, n) in &facets.formats {
+        let page = held.with(|w| listing::page(w, &query(|q| q.format = Some(format.clone())), now())).unwrap();
+        assert_eq!(page.total, *n, "format {format}");
+    }
+    let sum: u64 = facets.formats.iter().map(|(_, n)| n).sum();
+    assert_eq!(sum, 32);
+}
+
+#[test]
+fn a_search_narrows_the_list_and_words_that_match_nothing_give_an_empty_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let first = held.with(|w| listing::page(w, &query(|q| q.limit = 1), now())).unwrap().items.remove(0);
+    let word = first.title.split_whitespace().find(|w| w.chars().all(char::is_alphanumeric) && w.len() > 3).unwrap().to_string();
+    let page = held.with(|w| listing::page(w, &query(|q| q.search = Some(word.clone())), now())).unwrap();
+    assert!(page.total >= 1 && page.total <= 32);
+    assert!(page.items.iter().any(|c| c.id == first.id));
+    let none = held.with(|w| listing::page(w, &query(|q| q.search = Some("zzqxjkvw".into())), now())).unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    let bad = held.with(|w| listing::page(w, &query(|q| q.sort = Some("colour".into())), now())).unwrap_err();
+    assert_eq!(bad.code, "invalid_argument");
+}
+
+#[test]
+fn sorting_by_credits_puts_the_most_credits_first_and_those_without_a_value_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let page = held.with(|w| listing::page(w, &query(|q| q.sort = Some("credits".into())), now())).unwrap();
+    assert_eq!(page.items.len(), 32);
+    let values: Vec<Option<f64>> = page.items.iter().map(|c| c.ects).collect();
+    assert!(values.iter().any(Option::is_some), "the educredentials examples state credits");
+    let first_none = values.iter().position(Option::is_none).unwrap_or(values.len());
+    assert!(values[first_none..].iter().all(Option::is_none), "{values:?}");
+    let stated: Vec<f64> = values[..first_none].iter().flatten().copied().collect();
+    assert!(stated.windows(2).all(|w| w[0] >= w[1]), "{stated:?}");
+    // Paging by credits keeps the order.
+    let second = held.with(|w| listing::page(w, &query(|q| { q.sort = Some("credits".into()); q.offset = 5; q.limit = 5; }), now())).unwrap();
+    let ids: Vec<&str> = second.items.iter().map(|c| c.id.as_str()).collect();
+    let expected: Vec<&str> = page.items[5..10].iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn skills_are_grouped_by_framework_and_choosing_one_lists_its_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let groups = held.with(|w| listing::skill_groups(w)).unwrap();
+    assert!(!groups.is_empty());
+    let mut seen_keys = BTreeSet::new();
+    for group in &groups {
+        assert!(!group.skills.is_empty());
+        for skill in &group.skills {
+            let q = if group.kind == "tags" {
+                query(|q| q.tag = Some(skill.key.clone()))
+            } else {
+                query(|q| q.skill = Some(skill.key.clone()))
+            };
+            let page = held.with(|w| listing::page(w, &q, now())).unwrap();
+            assert_eq!(page.total, skill.count, "{} in {:?}", skill.label, group.name);
+            if group.kind != "tags" {
+                assert!(seen_keys.insert((group.name.clone(), skill.key.clone())), "a merged skill is listed once");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_baked_badge_shows_its_own_image_and_an_image_only_on_a_server_is_never_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let cards = held.with(|w| listing::page(w, &query(|q| q.limit = 200), now())).unwrap().items;
+    let mut data_urls = 0;
+    for card in &cards {
+        let image = held.with(|w| listing::badge_image(w, &card.id)).unwrap();
+        if let Some(url) = &image {
+            assert!(url.starts_with("data:image/"), "{url}");
+            data_urls += 1;
+        }
+        if image.is_some() {
+            assert!(card.has_image);
+        }
+    }
+    let baked = cards.iter().find(|c| held.with(|w| Ok(w.get(&c.id)?.originals.iter().any(|o| o.media_type == "image/svg+xml"))).unwrap());
+    let baked = baked.expect("the baked badge is in the wallet");
+    let url = held.with(|w| listing::badge_image(w, &baked.id)).unwrap().unwrap();
+    let svg = std::fs::read(stapel_testkit::vector(BAKED)).unwrap();
+    use base64::Engine as _;
+    assert_eq!(url, format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)));
+    assert!(data_urls >= 1);
+}
+
+fn stored(checks: Vec<Check>) -> StoredVerification {
+    StoredVerification {
+        credential_id: "0".repeat(64),
+        report: Report::from_checks(checks),
+        checked_at: "2026-01-01T00:00:00Z".into(),
+        offline: false,
+    }
+}
+
+#[test]
+fn the_chip_tells_revoked_and_expired_apart_from_other_failures_and_never_checked_from_unverifiable() {
+    let t = DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap().with_timezone(&Utc);
+    let ok = || Check::passed(CheckId::Proof, "the signature matches");
+    assert_eq!(listing::chip(None, None, t), Chip::Unchecked);
+    assert_eq!(listing::chip(None, Some("2020-01-01T00:00:00Z"), t), Chip::Expired);
+    assert_eq!(listing::chip(Some(&stored(vec![ok()])), None, t), Chip::Verified);
+    assert_eq!(listing::chip(Some(&stored(vec![ok()])), Some("2026-05-31T23:59:59Z"), t), Chip::Expired);
+    assert_eq!(listing::chip(Some(&stored(vec![ok()])), Some("2027-01-01T00:00:00Z"), t), Chip::Verified);
+    assert_eq!(listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Status, "revoked")])), None, t), Chip::Revoked);
+    assert_eq!(listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Dates, "expired")])), None, t), Chip::Expired);
+    assert_eq!(
+        listing::chip(Some(&stored(vec![Check::failed(CheckId::Proof, "bad"), Check::failed(CheckId::Dates, "expired")])), None, t),
+        Chip::Invalid
+    );
+    assert_eq!(
+        listing::chip(Some(&stored(vec![ok(), Check::new(CheckId::Key, stapel_core::verify::Outcome::Unverifiable, "offline")])), None, t),
+        Chip::Unverifiable
+    );
+}
+
+#[test]
+fn verifying_offline_is_recorded_and_the_card_and_detail_show_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let id = held.with(|w| listing::page(w, &query(|q| q.limit = 1), now())).unwrap().items.remove(0).id;
+    let before = held.with(|w| listing::detail(w, &id, now())).unwrap();
+    assert_eq!(before.chip, Chip::Unchecked);
+    assert!(before.verification.is_none());
+    let report = held.with(|w| importing::reverify(w, &id, true)).unwrap();
+    let after = held.with(|w| listing::detail(w, &id, now())).unwrap();
+    let recorded = after.verification.expect("the report is kept");
+    assert_eq!(recorded.report, report);
+    assert!(recorded.offline);
+    assert_ne!(after.chip, Chip::Unchecked);
+    assert_ne!(after.chip, Chip::Verified, "offline, an educredentials example cannot have every check run");
+    let card = held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().items.into_iter().find(|c| c.id == id).unwrap();
+    assert_eq!(card.chip, after.chip);
+    assert!(card.checked_at.is_some());
+}
+
+#[test]
+fn the_original_is_exported_byte_for_byte_shown_as_json_and_a_removed_credential_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let file = format!("{}/{}", vector(EDU), "mbob_eo_eov_regular_full.json");
+    let bytes = std::fs::read(&file).unwrap();
+    let id = held.with(|w| Ok(importing::import(w, &[file.clone()], &Offline, &mut |_| {}))).unwrap().ids.remove(0);
+    let out = dir.path().join("exported.json");
+    held.with(|w| importing::export_original(w, &id, 1, &out)).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+    let text = held.with(|w| listing::original_text(w, &id, 1)).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(shown, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap());
+    assert_eq!(held.with(|w| listing::original_text(w, &id, 9)).unwrap_err().code, "no_original");
+    let detail = held.with(|w| listing::detail(w, &id, now())).unwrap();
+    assert!(!detail.stored.credential.title.is_empty());
+    assert!(detail.credit.is_some(), "the example states its credits");
+    held.with(|w| Ok(w.remove(&id)?)).unwrap();
+    assert_eq!(held.with(|w| listing::detail(w, &id, now())).unwrap_err().code, "unknown_credential");
+    assert_eq!(held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total, 31);
+}
+
+#[test]
+fn a_baked_image_shows_the_json_baked_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let id = held.with(|w| Ok(importing::import(w, &[vector(BAKED)], &Offline, &mut |_| {}))).unwrap().ids.remove(0);
+    let text = held.with(|w| listing::original_text(w, &id, 1)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(json.is_object());
+}
+
+#[test]
+fn changing_the_passphrase_needs_the_current_one_and_then_only_the_new_one_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("the first passphrase"))).unwrap();
+    let err = held.change_protection(Some(secret("not the first one")), Protection::Passphrase(secret("the second passphrase"))).unwrap_err();
+    assert_eq!(err.code, "wrong_passphrase");
+    assert_eq!(held.change_protection(None, Protection::Passphrase(secret("the second passphrase"))).unwrap_err().code, "passphrase_missing");
+    held.change_protection(Some(secret("the first passphrase")), Protection::Passphrase(secret("the second passphrase"))).unwrap();
+    held.lock();
+    assert_eq!(held.unlock(Unlock::Passphrase(secret("the first passphrase"))).unwrap_err().code, "wrong_passphrase");
+    assert!(held.unlock(Unlock::Passphrase(secret("the second passphrase"))).unwrap().open);
+}
+
+#[test]
+fn a_backup_restores_into_a_new_wallet_and_a_wrong_backup_passphrase_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let file = dir.path().join("wallet.backup");
+    held.backup(&file, &secret("backup passphrase")).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let fresh = Held::new(Some(other.path().join("wallet.db")), FAST);
+    let err = fresh.restore(&file, &secret("wrong backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass")))).unwrap_err();
+    assert_eq!(err.code, "backup_does_not_open");
+    assert!(!fresh.status().exists);
+    let report = fresh.restore(&file, &secret("backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass")))).unwrap();
+    assert_eq!(report.credentials_added, 32);
+    assert_eq!(fresh.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total, 32);
+    // Into the open wallet it came from: everything is already there.
+    let merged = held.restore(&file, &secret("backup passphrase"), None).unwrap();
+    assert_eq!((merged.credentials_added, merged.credentials_present), (0, 32));
+}
+
+#[test]
+fn settings_survive_a_round_trip_and_a_damaged_file_gives_the_defaults_with_a_plain_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conf").join(settings::FILE_NAME);
+    let missing = settings::load(Some(&path));
+    assert_eq!(missing.settings, Settings::default());
+    assert_eq!(missing.notice, None);
+    let chosen = Settings { language: Some("nl".into()), lock_after_minutes: 3 };
+    settings::save(Some(&path), &chosen).unwrap();
+    let loaded = settings::load(Some(&path));
+    assert_eq!((loaded.settings, loaded.notice), (chosen, None));
+
+    std::fs::write(&path, "{\"language\": \"nl\", \"lockAfterMinutes\": ").unwrap();
+    let damaged = settings::load(Some(&path));
+    assert_eq!(damaged.settings, Settings::default());
+    let notice = damaged.notice.expect("a damaged file is told");
+    assert!(notice.contains("settings file") && notice.contains("defaults"), "{notice}");
+    assert!(notice.contains(&path.display().to_string()));
+
+    std::fs::write(&path, "{\"language\": \"fr\"}").unwrap();
+    assert!(settings::load(Some(&path)).notice.unwrap().contains("\"fr\""));
+    let refused = settings::save(Some(&path), &Settings { language: Some("fr".into()), lock_after_minutes: 5 }).unwrap_err();
+    assert_eq!(refused.code, "invalid_argument");
+}
+
+#[test]
+fn the_settings_live_beside_a_wallet_named_by_stapel_wallet_else_in_the_config_folder() {
+    assert_eq!(
+        settings::settings_path(Some(Path::new("/tmp/x/w.db")), Some(PathBuf::from("/cfg"))),
+        Some(PathBuf::from("/tmp/x").join(settings::FILE_NAME))
+    );
+    assert_eq!(settings::settings_path(None, Some(PathBuf::from("/cfg"))), Some(PathBuf::from("/cfg").join(settings::FILE_NAME)));
+    assert_eq!(settings::settings_path(None, None), None);
+}
+
+/// The page's files, found from this crate's folder.
+fn ui(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui").join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A catalogue file is a line of JavaScript registering one JSON object that starts on a line
+/// of its own (`{`) and ends at the file's last `}`.
+fn catalogue(lang: &str) -> serde_json::Map<String, serde_json::Value> {
+    let text = ui(&format!("i18n/{lang}.js"));
+    let start = text.find("\n{").map(|i| i + 1).expect("the object starts on a line of its own");
+    let end = text.rfind('}').map(|i| i + 1).expect("the object ends with }");
+    match serde_json::from_str(&text[start..end]).unwrap() {
+        serde_json::Value::Object(m) => m,
+        other => panic!("the {lang} catalogue is not one JSON object: {other}"),
+    }
+}
+
+/// Every `"key"` in `text` that follows `marker` (e.g. `data-i18n="` or `t("`), where the marker
+/// starts a word (`t("` but not `split("`).
+fn keys_after(text: &str, marker: &str, close: char) -> BTreeSet<String> {
+    text.match_indices(marker)
+        .filter(|(at, _)| {
+            text[..*at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '.' || c == '_' || c == '$'))
+        })
+        .filter_map(|(at, _)| {
+            let rest = &text[at + marker.len()..];
+            rest.find(close).map(|end| rest[..end].to_string())
+        })
+        .filter(|k| !k.is_empty() && !k.contains('$') && !k.contains('{'))
+        .collect()
+}
+
+#[test]
+fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
+    let en = catalogue("en");
+    let nl = catalogue("nl");
+    let en_keys: BTreeSet<&String> = en.keys().collect();
+    let nl_keys: BTreeSet<&String> = nl.keys().collect();
+    assert_eq!(en_keys.difference(&nl_keys).collect::<Vec<_>>(), Vec::<&&String>::new(), "missing in nl");
+    assert_eq!(nl_keys.difference(&en_keys).collect::<Vec<_>>(), Vec::<&&String>::new(), "missing in en");
+    for (k, v) in en.iter().chain(nl.iter()) {
+        assert!(v.as_str().is_some_and(|s| !s.trim().is_empty()), "{k} is empty");
+    }
+    let html = ui("index.html");
+    let js = ui("app.js") + &ui("i18n.js");
+    assert!(js.contains("\"@chip.verified\""), "keys chosen at run time are marked with @");
+    let mut used = keys_after(&html, "data-i18n=\"", '"');
+    used.extend(keys_after(&html, "data-i18n-label=\"", '"'));
+    used.extend(keys_after(&html, "data-i18n-placeholder=\"", '"'));
+    used.extend(keys_after(&js, "t(\"", '"'));
+    assert!(used.len() > 100, "the scan found the page's keys ({})", used.len());
+    let missing: Vec<&String> = used.iter().filter(|k| !en.contains_key(k.as_str())).collect();
+    assert!(missing.is_empty(), "keys the page uses but the catalogue lacks: {missing:?}");
+    // Keys chosen at run time are written out with a leading `@` (`"@chip.verified"`).
+    let built = keys_after(&js, "\"@", '"');
+    let missing: Vec<&String> = built.iter().filter(|k| !en.contains_key(k.as_str())).collect();
+    assert!(missing.is_empty(), "keys built at run time that the catalogue lacks: {missing:?}");
+}
+
+#[test]
+fn the_page_is_allowed_exactly_the_commands_it_invokes() {
+    let capability: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/main.json")).unwrap())
+            .unwrap();
+    let allowed: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .map(|p| match p.strip_prefix("allow-") {
+            Some(command) => command.replace('-', "_"),
+            None => p.to_string(),
+        })
+        .collect();
+    let js = ui("app.js");
+    let mut invoked: BTreeSet<String> = keys_after(&js, "invoke(\"", '"')
+        .into_iter()
+        .map(|c| match c.strip_prefix("plugin:dialog|") {
+            Some(what) => format!("dialog:allow-{what}"),
+            None => c,
+        })
+        .collect();
+    assert!(js.contains("tauri.event.listen("), "the page listens to drag-and-drop events");
+    invoked.insert("core:event:allow-listen".into());
+    assert_eq!(allowed, invoked);
+}
