@@ -8,10 +8,14 @@
 //! `stapel-bench verify`: Stapel's verifier on published credentials beside the Digital
 //! Credentials Consortium's JavaScript verifier (Node.js, `dcc/`), per credential, with the
 //! ratio and whether they agree; the bare Ed25519 check; the time to refuse poison graphs.
+//!
+//! `stapel-bench wallet PATH N PASSPHRASE-FILE`: a new passphrase wallet holding the first N
+//! generated credentials, for `scripts/bench app` (which measures the desktop app on it).
 
 mod generate;
 mod store;
 mod verify;
+mod wallet;
 
 use std::time::{Duration, Instant};
 
@@ -24,8 +28,20 @@ fn main() {
             store::run(n);
         }
         "verify" => verify::run(),
+        "wallet" => {
+            let (Some(path), Some(n), Some(passphrase)) =
+                (args.get(1), args.get(2).and_then(|s| s.parse().ok()), args.get(3))
+            else {
+                eprintln!("stapel-bench: usage: stapel-bench wallet PATH N PASSPHRASE-FILE");
+                std::process::exit(2);
+            };
+            if let Err(e) = wallet::run(std::path::Path::new(path), n, std::path::Path::new(passphrase)) {
+                eprintln!("stapel-bench: {e}");
+                std::process::exit(1);
+            }
+        }
         other => {
-            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify)");
+            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify, wallet)");
             std::process::exit(2);
         }
     }
