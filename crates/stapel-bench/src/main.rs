@@ -15,12 +15,16 @@
 //!
 //! `stapel-bench present [ROUNDS]`: presentations of 1, 5 and 20 typical Open Badges 3.0 badges: JSON
 //! size, QR payload size and ratio, number of codes, encode and decode times.
+//!
+//! `stapel-bench wallet PATH N PASSPHRASE-FILE`: a new passphrase wallet holding the first N
+//! generated credentials, for `scripts/bench app` (which measures the desktop app on it).
 
 mod generate;
 mod present;
 mod stacking;
 mod store;
 mod verify;
+mod wallet;
 
 use std::time::{Duration, Instant};
 
@@ -42,8 +46,20 @@ fn main() {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(9);
             present::run(rounds);
         }
+        "wallet" => {
+            let (Some(path), Some(n), Some(passphrase)) =
+                (args.get(1), args.get(2).and_then(|s| s.parse().ok()), args.get(3))
+            else {
+                eprintln!("stapel-bench: usage: stapel-bench wallet PATH N PASSPHRASE-FILE");
+                std::process::exit(2);
+            };
+            if let Err(e) = wallet::run(std::path::Path::new(path), n, std::path::Path::new(passphrase)) {
+                eprintln!("stapel-bench: {e}");
+                std::process::exit(1);
+            }
+        }
         other => {
-            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify, stacking, present)");
+            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify, stacking, present, wallet)");
             std::process::exit(2);
         }
     }

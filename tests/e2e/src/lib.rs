@@ -1,6 +1,7 @@
 //! The harness the end-to-end journeys share: it starts the real, built `stapel-app` under
 //! `tauri-driver` (which drives WebKitGTK's `WebKitWebDriver`), hands the app its wallet path
-//! through `STAPEL_WALLET`, connects a WebDriver client (fantoccini) and saves screenshots.
+//! through `STAPEL_WALLET`, connects a WebDriver client (fantoccini) and saves screenshots
+//! of the app's window, taken from the X server (see [`App::screenshot`]).
 //!
 //! Each journey gets its own tauri-driver on free local ports, in its own process group, so
 //! the driver, WebKitWebDriver and the app are all ended when the journey's [`App`] drops,
@@ -35,6 +36,35 @@ pub fn workspace_root() -> PathBuf {
 /// scheduled, the second starts after it was presented).
 const PAINTED: &str = "const done = arguments[arguments.length - 1]; \
     requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+
+/// Saves the rectangle `(x, y, width, height)` of the X display in `DISPLAY` as the PNG file
+/// `path`, with ImageMagick's `import` (Debian package `imagemagick`), within [`STEP`].
+pub async fn grab_window(rect: (u64, u64, u64, u64), path: &Path) -> Result<()> {
+    let (x, y, w, h) = rect;
+    if w == 0 || h == 0 {
+        return Err(format!("the window has no area ({w}x{h})").into());
+    }
+    let crop = format!("{w}x{h}+{x}+{y}");
+    let mut import = tokio::process::Command::new("import");
+    import
+        .args(["-silent", "-window", "root", "-crop", &crop, "+repage"])
+        .arg(format!("png:{}", path.display()))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let out = match tokio::time::timeout(STEP, import.output()).await {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Err(format!("ImageMagick's import could not be started (package imagemagick): {e}").into()),
+        Err(_) => return Err(format!("import did not return within {STEP:?}").into()),
+    };
+    if !out.status.success() {
+        return Err(format!("import failed: {}", String::from_utf8_lossy(&out.stderr).trim()).into());
+    }
+    let png = std::fs::read(path)?;
+    if !png.starts_with(b"\x89PNG") {
+        return Err(format!("{} is not a PNG", path.display()).into());
+    }
+    Ok(())
+}
 
 /// The built app: `STAPEL_APP` if set, else `stapel-app` in the cargo target dir's debug profile.
 pub fn app_binary() -> PathBuf {
@@ -138,7 +168,13 @@ pub struct App {
 impl App {
     /// Starts the app with `STAPEL_WALLET=wallet` and waits until its window is driven.
     pub async fn launch(journey: &str, wallet: &Path) -> Result<App> {
-        let app = app_binary();
+        Self::launch_binary(journey, &app_binary(), Some(wallet)).await
+    }
+
+    /// Starts the Tauri program `app` (the Stapel app, or another one such as the benchmark's
+    /// blank window, or a script that starts one), with `STAPEL_WALLET=wallet` when given, and
+    /// waits until its window is driven.
+    pub async fn launch_binary(journey: &str, app: &Path, wallet: Option<&Path>) -> Result<App> {
         if !app.is_file() {
             return Err(format!("the app is not built at {} (run scripts/test-e2e)", app.display()).into());
         }
@@ -151,11 +187,14 @@ impl App {
         let mut command = Command::new(&driver_bin);
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("STAPEL_WALLET", wallet)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
             .process_group(0);
+        match wallet {
+            Some(wallet) => command.env("STAPEL_WALLET", wallet),
+            None => command.env_remove("STAPEL_WALLET"),
+        };
         if let Some(native) = std::env::var_os("WEBKIT_WEBDRIVER") {
             command.arg("--native-driver").arg(native);
         }
@@ -281,19 +320,18 @@ impl App {
     }
 
     /// Saves the window as `target/e2e/<journey>-<step>.png` and returns the path.
+    ///
+    /// The picture is taken from the X server (ImageMagick's `import` on the display the
+    /// journeys run in), cropped to the app window's rectangle, not with WebDriver's Take
+    /// Screenshot: WebKitGTK answers that only after the page paints a new frame, and a page
+    /// with nothing to repaint never answers it (docs/decisions/0023). The page is first asked
+    /// for a painted frame, so what the X server holds is what the page last drew.
     pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {
-        // WebKitGTK's Take Screenshot waits for the page's next painted frame, and a page
-        // with nothing to repaint (no caret blinking, no animation) for a few seconds sends
-        // none, so the call would never return (docs/decisions/0023). Asking for an animation
-        // frame first makes the page paint one.
         self.step(&format!("waiting for a painted frame before the screenshot {step}"), self.client.execute_async(PAINTED, vec![]))
             .await?;
-        let png = self.step(&format!("taking the screenshot {step}"), self.client.screenshot()).await?;
-        if !png.starts_with(b"\x89PNG") {
-            return Err("the screenshot is not a PNG".into());
-        }
+        let rect = self.step(&format!("reading the window's place for the screenshot {step}"), self.client.get_window_rect()).await?;
         let path = screenshot_dir().join(format!("{}-{step}.png", self.journey));
-        std::fs::write(&path, png)?;
+        grab_window(rect, &path).await.map_err(|e| format!("{}: the screenshot {step}: {e}", self.journey))?;
         Ok(path)
     }
 
