@@ -308,6 +308,38 @@ impl App {
         }
     }
 
+    /// The visible texts of every element matching `css`, in page order (none: empty).
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for el in self.step(&format!("finding every {css}"), self.client.find_all(Locator::Css(css))).await? {
+            out.push(self.step(&format!("reading the text of a {css}"), el.text()).await?);
+        }
+        Ok(out)
+    }
+
+    /// Waits until the elements matching `css` show exactly the texts `expected`, in page
+    /// order (the page redraws a list after a command answers), and fails with the last seen.
+    pub async fn wait_texts(&self, css: &str, expected: &[&str]) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let seen = self.texts(css).await?;
+            if seen == expected {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = self.screenshot("timeout").await;
+                return Err(format!("{}: {css} show {seen:?}, not {expected:?}", self.journey).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The attribute `name` of the element `css`, once it shows.
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let el = self.visible(css).await?;
+        self.step(&format!("reading {name} of {css}"), el.attr(name)).await
+    }
+
     /// Types `text` into the field `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let el = self.visible(css).await?;
