@@ -156,7 +156,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     app.click("#create-submit").await?;
     app.wait_view("wallet").await?;
     assert_eq!(app.text("#list-empty").await?, "No credentials yet.");
-    app.screenshot("1-created").await?;
+    app.screenshot("01-created").await?;
 
     // 2. Import the OB 3.0 badge by typing its path on the import screen.
     app.click("#nav-import").await?;
@@ -166,7 +166,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     app.click("#import-url-submit").await?;
     app.wait_text("#import-summary-text", "1 imported, 0 already in your wallet, 0 not imported.").await?;
     assert!(app.texts("#import-failures li").await?.is_empty(), "nothing failed");
-    app.screenshot("2-imported-ob3").await?;
+    app.screenshot("02-imported-ob3").await?;
 
     // 3. Import the folder: two new, one already there, the broken file named with its reason.
     let field = app.visible("#import-url").await?;
@@ -179,7 +179,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let failure = app.text("#import-failure-0").await?;
     assert!(failure.starts_with(&format!("{}:", inbox.join("broken.json").display())), "the failure names its file: {failure}");
     assert!(failure.contains("the JSON ends too early"), "the failure says why: {failure}");
-    app.screenshot("3-imported-folder-with-a-failure").await?;
+    app.screenshot("03-imported-folder-with-a-failure").await?;
 
     // 4. The wallet lists the three as cards; the baked badge shows its image, the edubadge
     // its credits; every chip says in words that nothing is checked yet.
@@ -196,13 +196,13 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     for card in &all {
         assert!(card.chip.ends_with("Not checked yet"), "the chip of {} is words, not only colour: {:?}", card.title, card.chip);
     }
-    app.screenshot("4-listed-with-images").await?;
+    app.screenshot("04-listed-with-images").await?;
 
     // 5. Search as you type narrows the list: by a word of a title, then by a skill's name.
     search(&app, "Jedi").await?;
     app.wait_text("#wallet-heading", "Your credentials (1 credential)").await?;
     assert_eq!(titles(&cards(&app).await?), [JEDI]);
-    app.screenshot("5-search-jedi").await?;
+    app.screenshot("05-search-jedi").await?;
     search(&app, "requirements").await?;
     app.wait_text("#wallet-heading", "Your credentials (1 credential)").await?;
     app.wait_texts("#credentials li.credential .title", &[DEGREE]).await?;
@@ -225,7 +225,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     }
     let skill_id = skill_id.ok_or("the Skills screen does not offer Requirements Analysis")?;
     assert!(skill_id.starts_with("skill-"), "{skill_id}");
-    app.screenshot("6-skills").await?;
+    app.screenshot("06-skills").await?;
     app.click(&format!("#{skill_id}")).await?;
     app.wait_view("wallet").await?;
     app.wait_text("#skill-filter-text", "Showing credentials with: Requirements Analysis").await?;
@@ -233,7 +233,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let filtered = cards(&app).await?;
     assert_eq!(titles(&filtered), [DEGREE]);
     let degree_id = filtered[0].id.clone();
-    app.screenshot("7-filtered-by-skill").await?;
+    app.screenshot("07-filtered-by-skill").await?;
     // The skill stays chosen until the learner lets it go.
     app.click("#skill-filter-clear").await?;
     app.wait_text("#wallet-heading", "Your credentials (3 credentials)").await?;
@@ -271,7 +271,29 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     assert!(verdict.starts_with("Verified: every check that applies passed. Checked on "), "{verdict}");
     assert!(verdict.ends_with(", without the internet."), "{verdict}");
     assert_eq!(app.text("#detail-chip").await?, "✓ Verified");
-    app.screenshot("8-verification-report").await?;
+    let image = app.visible("img#detail-image").await?;
+    let src = app.step("reading the detail image's src", image.attr("src")).await?.unwrap_or_default();
+    assert!(src.starts_with("data:image/png;base64,"), "the baked PNG shows on the detail screen");
+    app.screenshot("08-verification-report").await?;
+
+    // The edubadge's own fields: its credits, level and institution, as the issuer wrote them.
+    app.click("#detail-back").await?;
+    app.wait_view("wallet").await?;
+    app.wait_text("#wallet-heading", "Your credentials (3 credentials)").await?;
+    let jedi_id = cards(&app).await?.into_iter().find(|c| c.title == JEDI).ok_or("no edubadge card")?.id;
+    app.click(&format!("#card-{}", jedi_id.get(..12).ok_or("a card id shorter than 12")?)).await?;
+    app.wait_view("detail").await?;
+    app.wait_text("#detail-title", JEDI).await?;
+    let terms = app.texts("#detail-fields > dt").await?;
+    let values = app.texts("#detail-fields > dd").await?;
+    let field = |name: &str| terms.iter().position(|t| t == name).and_then(|i| values.get(i)).cloned();
+    assert_eq!(field("ECTS").as_deref(), Some("3"), "the edubadge's ECTS: {terms:?} {values:?}");
+    assert_eq!(field("EQF level").as_deref(), Some("4"));
+    assert_eq!(field("Kind of badge").as_deref(), Some("microcredential"));
+    assert!(field("Institution").is_some_and(|v| v.starts_with("Naboo Theed University")), "{terms:?} {values:?}");
+    assert_eq!(app.text("#detail-verdict").await?, "This credential has not been checked yet. Choose “Check again”.");
+    assert_eq!(app.text("#detail-chip").await?, "– Not checked yet");
+    app.screenshot("09-edubadge-fields").await?;
 
     // 8. Dutch, chosen in Settings: the wallet screen speaks Dutch, also after lock and unlock.
     app.click("#nav-settings").await?;
@@ -280,7 +302,7 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     app.step("choosing Nederlands", language.select_by_value("nl")).await?;
     app.click("#settings-save").await?;
     app.wait_text("#settings-status", "Instellingen opgeslagen.").await?;
-    app.screenshot("9-settings-dutch").await?;
+    app.screenshot("10-settings-dutch").await?;
     app.click("#nav-wallet").await?;
     app.wait_view("wallet").await?;
     app.wait_text("#wallet-heading", "Je credentials (3 credentials)").await?;
@@ -289,17 +311,17 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let dutch = cards(&app).await?;
     let degree = dutch.iter().find(|c| c.title == DEGREE).ok_or("no degree card")?;
     assert_eq!(degree.chip, "✓ Geverifieerd", "the chip follows the last check, in Dutch");
-    app.screenshot("10-wallet-dutch").await?;
+    app.screenshot("11-wallet-dutch").await?;
 
     app.click("#lock").await?;
     app.wait_view("unlock").await?;
     assert_eq!(app.text("#unlock h2").await?, "Ontgrendel je wallet");
-    app.screenshot("11-locked-dutch").await?;
+    app.screenshot("12-locked-dutch").await?;
     app.type_into("#unlock-passphrase", PASSPHRASE).await?;
     app.click("#unlock-submit").await?;
     app.wait_view("wallet").await?;
     app.wait_text("#wallet-heading", "Je credentials (3 credentials)").await?;
     assert_eq!(app.text("#nav-settings").await?, "Instellingen");
-    app.screenshot("12-unlocked-dutch").await?;
+    app.screenshot("13-unlocked-dutch").await?;
     app.close().await
 }
