@@ -318,17 +318,19 @@ impl App {
     }
 
     /// Waits until the elements matching `css` show exactly the texts `expected`, in page
-    /// order (the page redraws a list after a command answers), and fails with the last seen.
+    /// order, and fails with the last seen. The page redraws a list after a command answers,
+    /// so an element found may be gone when read: that is a reading to take again.
     pub async fn wait_texts(&self, css: &str, expected: &[&str]) -> Result<()> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let seen = self.texts(css).await?;
-            if seen == expected {
-                return Ok(());
-            }
+            let seen = match self.texts(css).await {
+                Ok(seen) if seen == expected => return Ok(()),
+                Ok(seen) => format!("{seen:?}"),
+                Err(e) => e.to_string(),
+            };
             if Instant::now() > deadline {
                 let _ = self.screenshot("timeout").await;
-                return Err(format!("{}: {css} show {seen:?}, not {expected:?}", self.journey).into());
+                return Err(format!("{}: {css} show {seen}, not {expected:?}", self.journey).into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

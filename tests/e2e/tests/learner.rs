@@ -68,7 +68,21 @@ struct Card {
     image: Option<String>,
 }
 
+/// The cards the page shows. The page redraws the list after each query and swaps a card's
+/// placeholder for its image once loaded, so a card found may be gone when read: then the
+/// cards are read again (within [`stapel_e2e::PATIENCE`]).
 async fn cards(app: &App) -> Result<Vec<Card>> {
+    let deadline = std::time::Instant::now() + stapel_e2e::PATIENCE;
+    loop {
+        match cards_once(app).await {
+            Ok(cards) => return Ok(cards),
+            Err(e) if std::time::Instant::now() > deadline => return Err(e),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
+async fn cards_once(app: &App) -> Result<Vec<Card>> {
     let mut out = Vec::new();
     for li in app.step("finding the cards", app.client.find_all(Locator::Css("#credentials li.credential"))).await? {
         let id = app.step("reading a card's id", li.attr("data-id")).await?.unwrap_or_default();
@@ -311,6 +325,10 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let dutch = cards(&app).await?;
     let degree = dutch.iter().find(|c| c.title == DEGREE).ok_or("no degree card")?;
     assert_eq!(degree.chip, "✓ Geverifieerd", "the chip follows the last check, in Dutch");
+    let jedi = dutch.iter().find(|c| c.title == JEDI).ok_or("no edubadge card")?;
+    assert!(jedi.text.contains("Uitgegeven door Naboo Theed University op 30 augustus 2024"), "dates in Dutch: {}", jedi.text);
+    assert!(jedi.text.contains("3 EC"), "credits in Dutch: {}", jedi.text);
+    assert_eq!(jedi.chip, "– Nog niet gecontroleerd");
     app.screenshot("11-wallet-dutch").await?;
 
     app.click("#lock").await?;
