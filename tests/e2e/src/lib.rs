@@ -308,6 +308,40 @@ impl App {
         }
     }
 
+    /// The visible texts of every element matching `css`, in page order (none: empty).
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for el in self.step(&format!("finding every {css}"), self.client.find_all(Locator::Css(css))).await? {
+            out.push(self.step(&format!("reading the text of a {css}"), el.text()).await?);
+        }
+        Ok(out)
+    }
+
+    /// Waits until the elements matching `css` show exactly the texts `expected`, in page
+    /// order, and fails with the last seen. The page redraws a list after a command answers,
+    /// so an element found may be gone when read: that is a reading to take again.
+    pub async fn wait_texts(&self, css: &str, expected: &[&str]) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let seen = match self.texts(css).await {
+                Ok(seen) if seen == expected => return Ok(()),
+                Ok(seen) => format!("{seen:?}"),
+                Err(e) => e.to_string(),
+            };
+            if Instant::now() > deadline {
+                let _ = self.screenshot("timeout").await;
+                return Err(format!("{}: {css} show {seen}, not {expected:?}", self.journey).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The attribute `name` of the element `css`, once it shows.
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let el = self.visible(css).await?;
+        self.step(&format!("reading {name} of {css}"), el.attr(name)).await
+    }
+
     /// Types `text` into the field `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let el = self.visible(css).await?;
