@@ -223,8 +223,15 @@ pub struct SkillGroup {
 pub fn skill_groups(wallet: &Wallet) -> Result<Vec<SkillGroup>, CommandError> {
     // (framework, identity) → entry; identity is the URI, else the code, else the label.
     let mut merged: BTreeMap<(Option<String>, String), (SkillEntry, bool)> = BTreeMap::new();
-    for s in wallet.skills()? {
-        let framework = s.framework.as_ref().map(|f| f.trim().to_string()).filter(|f| !f.is_empty());
+    let skills = wallet.skills()?;
+    let named = |f: &Option<String>| f.as_ref().map(|f| f.trim().to_string()).filter(|f| !f.is_empty());
+    // An alignment that names no framework but points at the same URI as one that does is the
+    // same skill: it joins that framework's entry instead of being listed again apart.
+    let framework_of_url: std::collections::HashMap<String, String> =
+        skills.iter().filter_map(|s| Some((s.url.clone()?, named(&s.framework)?))).collect();
+    for s in skills {
+        let framework =
+            named(&s.framework).or_else(|| s.url.as_ref().and_then(|u| framework_of_url.get(u).cloned()));
         let identity = s.url.clone().or_else(|| s.code.clone()).unwrap_or_else(|| s.label.to_lowercase());
         match merged.get_mut(&(framework.clone(), identity.clone())) {
             Some((entry, merged_rows)) => {

@@ -196,6 +196,25 @@ fn skills_are_grouped_by_framework_and_choosing_one_lists_its_credentials() {
 }
 
 #[test]
+fn an_alignment_without_a_framework_joins_the_same_uri_named_in_a_framework() {
+    // The DCC fixture aligns to "Requirements Analysis" twice, with the same URL: once naming
+    // its framework, once not. The Skills screen lists it once, under the framework.
+    let dir = tempfile::tempdir().unwrap();
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
+    let alignments = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json";
+    let summary = held.with(|w| Ok(importing::import(w, &[vector(alignments)], &Offline, &mut |_| {}))).unwrap();
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    let groups = held.with(|w| listing::skill_groups(w)).unwrap();
+    let listed: Vec<(Option<String>, String, u64)> = groups
+        .iter()
+        .flat_map(|g| g.skills.iter().map(|s| (g.name.clone(), s.label.clone(), s.count)))
+        .filter(|(_, label, _)| label == "Requirements Analysis")
+        .collect();
+    assert_eq!(listed, vec![(Some("Edmonds College Course Catalog".to_string()), "Requirements Analysis".to_string(), 1)]);
+}
+
+#[test]
 fn a_baked_badge_shows_its_own_image_and_an_image_only_on_a_server_is_never_fetched() {
     let dir = tempfile::tempdir().unwrap();
     let held = filled(&dir);
