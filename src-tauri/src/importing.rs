@@ -42,12 +42,10 @@ pub struct ImportSummary {
     pub failures: Vec<Failure>,
 }
 
-/// The network as the CLI uses it: https only, the user's limits; plain http to loopback
-/// only when `STAPEL_ALLOW_LOOPBACK_HTTP` is set (tests).
+/// The network as the CLI uses it: https only, the user's limits, with the environment's test
+/// overrides ([`HttpPolicy::from_environment`]).
 pub fn http_fetcher() -> Result<Box<dyn Fetcher>, CommandError> {
-    let mut policy = HttpPolicy::default();
-    policy.allow_loopback_http = std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some();
-    Ok(Box::new(HttpFetcher::new(policy)?))
+    Ok(Box::new(HttpFetcher::new(HttpPolicy::from_environment())?))
 }
 
 /// Expands the learner's paths and URLs into inputs (a folder into its files), one at a time,

@@ -295,14 +295,8 @@ fn init(g: &Global, passphrase: bool) -> Result<ExitCode> {
 }
 
 fn fetcher() -> Result<Box<dyn Fetcher>> {
-    let mut policy = HttpPolicy::default();
     // Local development and the tests serve badges from loopback over plain HTTP.
-    policy.allow_loopback_http = std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some();
-    if let Some(secs) = std::env::var("STAPEL_HTTP_TIMEOUT").ok().and_then(|s| s.parse::<u64>().ok()) {
-        policy.timeout = std::time::Duration::from_secs(secs.max(1));
-        policy.connect_timeout = policy.connect_timeout.min(policy.timeout);
-    }
-    Ok(Box::new(HttpFetcher::new(policy)?))
+    Ok(Box::new(HttpFetcher::new(HttpPolicy::from_environment())?))
 }
 
 fn progress_bar(total: usize) -> ProgressBar {

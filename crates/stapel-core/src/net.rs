@@ -91,6 +91,22 @@ impl Default for HttpPolicy {
     }
 }
 
+impl HttpPolicy {
+    /// The policy the CLI and the app use: the defaults, with the two overrides that tests and
+    /// local development set in the environment. `STAPEL_ALLOW_LOOPBACK_HTTP` (any value)
+    /// allows plain http to loopback; `STAPEL_HTTP_TIMEOUT` (seconds, at least 1) shortens the
+    /// time limit. The core's functions still take a fetcher: only the fronts call this.
+    pub fn from_environment() -> HttpPolicy {
+        let mut policy = HttpPolicy::default();
+        policy.allow_loopback_http = std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some();
+        if let Some(secs) = std::env::var("STAPEL_HTTP_TIMEOUT").ok().and_then(|s| s.parse::<u64>().ok()) {
+            policy.timeout = Duration::from_secs(secs.max(1));
+            policy.connect_timeout = policy.connect_timeout.min(policy.timeout);
+        }
+        policy
+    }
+}
+
 /// The real fetcher: reqwest's blocking client under an [`HttpPolicy`].
 ///
 /// Blocking on purpose: the core has no async runtime. Callers inside an async runtime (the

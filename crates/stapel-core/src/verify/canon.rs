@@ -62,7 +62,7 @@ fn canon_error(e: CanonicalizationError) -> VerifyError {
 /// A library's error message in our style: lowercase start, no trailing period, term names
 /// left as they are.
 fn plain(message: &str) -> String {
-    let message = message.trim().trim_end_matches('.').replace("Expansion failed: Expansion failed: ", "Expansion failed: ");
+    let message = message.trim().trim_end_matches('.');
     let mut chars = message.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
@@ -99,7 +99,7 @@ fn to_dataset_with(doc: &serde_json::Value, loader: &PinnedLoader, memo: bool) -
     unwrap_nested_contexts(&mut doc);
     let options = safe_options().unordered();
     let urls = if memo { context_urls(&doc) } else { None };
-    let expanded = match urls {
+    let mut expanded = match urls {
         Some(urls) => {
             let context = processed_context(&urls, loader, &options)?;
             if let serde_json::Value::Object(map) = &mut doc {
@@ -122,7 +122,6 @@ fn to_dataset_with(doc: &serde_json::Value, loader: &PinnedLoader, memo: bool) -
             })?
         }
     };
-    let mut expanded = expanded;
     let mut generator = json_ld::rdf_types::generator::Blank::new_with_prefix("b".to_string());
     expanded.relabel_and_canonicalize_with(&mut (), &mut generator);
     let mut dataset = Dataset::new();
