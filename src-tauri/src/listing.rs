@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stapel_core::formats::Format;
 use stapel_core::stacking::{CreditValue, DEFAULT_HOURS_PER_ECTS, credit_value};
-use stapel_core::store::{Facets, ListQuery, Sort, Stored, StoredVerification, Summary, Wallet};
+use stapel_core::store::{Facets, ListQuery, OriginalInfo, Sort, Stored, StoredVerification, Summary, Wallet};
 use stapel_core::verify::{CheckId, Outcome, Verdict};
 
 use crate::error::CommandError;
@@ -150,7 +150,7 @@ fn card(wallet: &Wallet, s: Summary, now: DateTime<Utc>) -> Result<Card, Command
         checked_at: verification.map(|v| v.checked_at),
         ects: credits.as_ref().map(CreditValue::ects),
         credits_unit_assumed: credits.is_some_and(|c| c.unit_assumed),
-        has_image: s.image.is_some() || stored.originals.iter().any(|o| o.media_type.starts_with("image/")),
+        has_image: carried_image(&stored).is_some() || baked_original(&stored).is_some(),
         id: s.id,
         format: s.format,
         title: s.title,
@@ -175,16 +175,26 @@ pub fn facets(wallet: &Wallet) -> Result<Facets, CommandError> {
     Ok(wallet.facets()?)
 }
 
+/// The image the credential carries as a `data:` URI, if any.
+fn carried_image(stored: &Stored) -> Option<&str> {
+    stored.credential.image.as_ref().map(|i| i.url.as_str()).filter(|u| u.starts_with("data:image/"))
+}
+
+/// The baked image (PNG or SVG) the credential arrived as, if any.
+fn baked_original(stored: &Stored) -> Option<&OriginalInfo> {
+    stored.originals.iter().find(|o| o.media_type == "image/png" || o.media_type == "image/svg+xml")
+}
+
 /// The badge image of a credential as a `data:` URL the page can show without a request: the
 /// image the credential carries as a `data:` URI, else the baked image it arrived as. `None`
 /// when it has neither (an image only on the issuer's server is never fetched: opening the
 /// wallet must not tell the issuer the learner is looking).
 pub fn badge_image(wallet: &Wallet, id: &str) -> Result<Option<String>, CommandError> {
     let stored = wallet.get(id)?;
-    if let Some(image) = stored.credential.image.as_ref().map(|i| i.url.as_str()).filter(|u| u.starts_with("data:image/")) {
+    if let Some(image) = carried_image(&stored) {
         return Ok(Some(image.to_string()));
     }
-    let Some(info) = stored.originals.iter().find(|o| o.media_type == "image/png" || o.media_type == "image/svg+xml") else {
+    let Some(info) = baked_original(&stored) else {
         return Ok(None);
     };
     let original = wallet.original(&stored.summary.id, info.n)?;
