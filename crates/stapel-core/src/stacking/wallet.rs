@@ -72,31 +72,12 @@ pub struct WalletCredential {
     pub verification: Option<StoredVerification>,
 }
 
-/// The normalized view of every credential in the wallet, by id, in one query (instead of one
-/// [`Wallet::get`] per credential). A view that does not parse is the same error `get` gives.
-fn all_views(wallet: &Wallet) -> Result<HashMap<String, Credential>, StoreError> {
-    let e = |e| StoreError::db("reading credentials for stacking", e);
-    let mut stmt = wallet.conn().prepare("SELECT id, view_json FROM credentials").map_err(e)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(e)?;
-    let mut out = HashMap::new();
-    for row in rows {
-        let (id, view) = row.map_err(e)?;
-        let credential: Credential = serde_json::from_str(&view).map_err(|e| {
-            StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}"))
-        })?;
-        out.insert(id, credential);
-    }
-    Ok(out)
-}
-
 /// Every listed credential with its view, in the order of `summaries`.
 fn with_views(
     wallet: &Wallet,
     summaries: Vec<Summary>,
 ) -> Result<Vec<(Summary, Credential)>, StoreError> {
-    let mut views = all_views(wallet)?;
+    let mut views = wallet.views()?;
     summaries
         .into_iter()
         .map(|summary| {

@@ -15,7 +15,7 @@ pub mod key;
 pub mod records;
 pub mod schema;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -333,6 +333,12 @@ impl std::fmt::Debug for Wallet {
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
+}
+
+/// A stored normalized view read back; one that does not parse is a damaged wallet.
+fn parse_view(id: &str, view: &str) -> Result<Credential, StoreError> {
+    serde_json::from_str(view)
+        .map_err(|e| StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}")))
 }
 
 /// Runs a statement that may return rows (SQLCipher's pragmas do) and drops the rows.
@@ -845,6 +851,23 @@ impl Wallet {
         resolve_id(&self.conn, id_or_prefix)
     }
 
+    /// The normalized view of every credential (those nested in a CLR too), by id, in one
+    /// query: for work over the whole wallet, where one [`Wallet::get`] per credential would
+    /// also read originals and children it does not need. A view that does not parse is the
+    /// error `get` gives.
+    pub fn views(&self) -> Result<HashMap<String, Credential>, StoreError> {
+        let e = |e| StoreError::db("reading the credentials' views", e);
+        let mut stmt = self.conn.prepare("SELECT id, view_json FROM credentials").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(e)?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, view) = row.map_err(e)?;
+            let credential = parse_view(&id, &view)?;
+            out.insert(id, credential);
+        }
+        Ok(out)
+    }
+
     /// A credential with its view, originals (without bytes) and children.
     pub fn get(&self, id_or_prefix: &str) -> Result<Stored, StoreError> {
         let id = self.resolve(id_or_prefix)?;
@@ -857,9 +880,7 @@ impl Wallet {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| StoreError::db("reading a credential", e))?;
-        let credential: Credential = serde_json::from_str(&view).map_err(|e| {
-            StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}"))
-        })?;
+        let credential = parse_view(&id, &view)?;
         let originals = self.original_infos(&id)?;
         let children = {
             let sql = format!(
