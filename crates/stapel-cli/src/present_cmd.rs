@@ -2,7 +2,7 @@
 //! DID, signed presentations (JSON, QR codes, LinkedIn links) and checking a presentation
 //! someone shows. The work is in `stapel_core::present`; this file reads arguments and prints.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -72,32 +72,6 @@ pub fn holder(g: &Global) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `NAME.png` → `NAME-2of3.png`.
-fn part_path(path: &Path, i: usize, n: usize) -> PathBuf {
-    if n == 1 {
-        return path.to_path_buf();
-    }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    path.with_file_name(format!("{stem}-{i}of{n}{ext}"))
-}
-
-fn write_codes(path: &Path, texts: &[String]) -> Result<Vec<PathBuf>> {
-    let svg = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("svg") => true,
-        Some("png") => false,
-        _ => bail!("{}: the QR file must end in .png or .svg", path.display()),
-    };
-    let mut written = Vec::new();
-    for (i, text) in texts.iter().enumerate() {
-        let file = part_path(path, i + 1, texts.len());
-        let bytes = if svg { qr::svg(text)?.into_bytes() } else { qr::png(text)? };
-        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-        written.push(file);
-    }
-    Ok(written)
-}
-
 pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
     if a.output.is_none() && a.qr.is_none() && !a.linkedin {
         bail!("say what to make: -o FILE.json, --qr FILE.png|FILE.svg, or --linkedin");
@@ -123,7 +97,7 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
         }
         if let (Some(path), false) = (&a.qr, a.qr_link) {
             let encoded = qr::encode(&vp)?;
-            let files = write_codes(path, &encoded.parts)?;
+            let files = qr::write_files(path, &encoded.parts)?;
             if !g.json {
                 let versions: Vec<String> = encoded.versions.iter().map(|v| v.to_string()).collect();
                 println!(
@@ -147,7 +121,7 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
             Ok(url) => url,
             Err(why) => bail!("credential {id} has no public web address: {why}"),
         };
-        let files = write_codes(path, std::slice::from_ref(&url))?;
+        let files = qr::write_files(path, std::slice::from_ref(&url))?;
         if !g.json {
             println!("wrote a QR code of {url} to {}", files[0].display());
         }
@@ -181,34 +155,14 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
 
 /// What the inputs hold: presentations as JSON, and the texts of QR codes (pooled into one).
 fn read_inputs(inputs: &[PathBuf]) -> Result<Vec<(String, serde_json::Value)>> {
-    let mut presentations = Vec::new();
-    let mut codes = Vec::new();
-    let mut code_files = Vec::new();
-    for path in inputs {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let is_image = bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
-        if is_image {
-            codes.extend(qr::read_image(&bytes).with_context(|| format!("{}", path.display()))?);
-            code_files.push(path.display().to_string());
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let trimmed = text.trim();
-        if trimmed.starts_with("SVP") {
-            // The texts of scanned codes, one a line.
-            codes.extend(trimmed.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
-            code_files.push(path.display().to_string());
-            continue;
-        }
-        let vp: serde_json::Value = serde_json::from_str(trimmed)
-            .with_context(|| format!("{}: neither a presentation (JSON) nor a QR image (PNG, JPEG)", path.display()))?;
-        presentations.push((path.display().to_string(), vp));
-    }
-    if !codes.is_empty() {
-        let vp = qr::decode(&codes).with_context(|| code_files.join(", "))?;
-        presentations.push((code_files.join(" + "), vp));
-    }
-    Ok(presentations)
+    let files = inputs
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((path.display().to_string(), bytes))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(present::read_inputs(&files)?)
 }
 
 fn fetcher(a: &VerifyPresentationArgs) -> Result<Box<dyn Fetcher>> {

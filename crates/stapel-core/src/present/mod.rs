@@ -10,6 +10,7 @@
 //! `data:application/jose,<the signed JWS>`. The holder signs with `eddsa-jcs-2022`
 //! (decision 0060), proof purpose `authentication`, with the verifier's challenge and domain.
 
+mod inputs;
 pub mod qr;
 mod sign;
 mod verify;
@@ -21,6 +22,7 @@ use crate::formats::{self, Format};
 use crate::net::Offline;
 use crate::store::{HolderKey, StoreError, Wallet};
 
+pub use inputs::read_inputs;
 pub use sign::{Cryptosuite, sign_data_integrity};
 pub use verify::{
     CredentialReport, EntryKind, Expectations, PresentationCheck, PresentationCheckId, PresentationReport,
@@ -48,6 +50,12 @@ pub enum PresentError {
     Qr(String),
     #[error("not a presentation: {0}")]
     NotAPresentation(String),
+    #[error("{0}: the QR file must end in .png or .svg")]
+    QrFileType(String),
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+    #[error("{name}: {reason}")]
+    Input { name: String, reason: String },
 }
 
 impl From<crate::verify::VerifyError> for PresentError {

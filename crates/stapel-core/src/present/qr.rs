@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
 
 use qrcode::{EcLevel, QrCode};
 use serde_json::Value;
@@ -234,4 +235,37 @@ pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, PresentError> {
         }));
     }
     Ok(out)
+}
+
+/// `NAME.png` → `NAME-2of3.png`: where part `i` of `n` is written (one code keeps the name).
+pub fn part_path(path: &Path, i: usize, n: usize) -> PathBuf {
+    if n == 1 {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    path.with_file_name(format!("{stem}-{i}of{n}{ext}"))
+}
+
+/// Writes one image per code text, PNG or SVG by `path`'s extension; several parts go to
+/// `NAME-1of3.png`, `NAME-2of3.png`, ... Returns the files written. Nothing is written when
+/// the extension is neither, or when a code cannot be drawn.
+pub fn write_files(path: &Path, texts: &[String]) -> Result<Vec<PathBuf>, PresentError> {
+    let svg_file = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("svg") => true,
+        Some("png") => false,
+        _ => return Err(PresentError::QrFileType(path.display().to_string())),
+    };
+    let images = texts
+        .iter()
+        .map(|text| Ok(if svg_file { svg(text)?.into_bytes() } else { png(text)? }))
+        .collect::<Result<Vec<_>, PresentError>>()?;
+    let mut written = Vec::new();
+    for (i, bytes) in images.iter().enumerate() {
+        let file = part_path(path, i + 1, texts.len());
+        std::fs::write(&file, bytes)
+            .map_err(|e| PresentError::Write { path: file.display().to_string(), reason: e.to_string() })?;
+        written.push(file);
+    }
+    Ok(written)
 }

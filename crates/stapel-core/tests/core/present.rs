@@ -926,3 +926,68 @@ fn qr_codes_stapel_draws_are_read_back_exactly_by_zbarimg_an_independent_decoder
         eprintln!("{what}: {} code(s), zbarimg read every one exactly", parts.len());
     }
 }
+
+#[test]
+fn inputs_to_check_may_be_json_files_code_images_and_code_texts_in_any_mix_and_bad_ones_are_named() {
+    let (tmp, _w, vp) = typical_presentation(Some("c"), None);
+    let big = big_presentation();
+    let parts = qr::encode(&big).unwrap().parts;
+    assert!(parts.len() > 1, "the big presentation needs several codes");
+    // Part 1 as an image, the rest as the text a scanner gives, one a line; the typical
+    // presentation as its JSON file (with a byte-order mark, as some editors save it).
+    let png = dir_file(&tmp, "part1.png", &qr::png(&parts[0]).unwrap());
+    let rest = parts[1..].join("\n");
+    let mut json = b"\xEF\xBB\xBF".to_vec();
+    json.extend(serde_json::to_vec_pretty(&vp).unwrap());
+    let inputs = vec![
+        ("typical.json".to_string(), json),
+        ("part1.png".to_string(), std::fs::read(&png).unwrap()),
+        ("scanned.txt".to_string(), rest.into_bytes()),
+    ];
+    let read = present::read_inputs(&inputs).unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(read[0], ("typical.json".to_string(), vp.clone()));
+    assert_eq!(read[1], ("part1.png + scanned.txt".to_string(), big));
+
+    let err = |inputs: Vec<(String, Vec<u8>)>| present::read_inputs(&inputs).unwrap_err().to_string();
+    let e = err(vec![("notes.txt".into(), b"hello".to_vec())]);
+    assert!(e.starts_with("notes.txt: neither a presentation"), "{e}");
+    let e = err(vec![("blank.png".into(), blank_png())]);
+    assert!(e.starts_with("blank.png: ") && e.contains("no QR code was found"), "{e}");
+    let e = err(vec![("only-part-2.txt".into(), parts[1].clone().into_bytes())]);
+    assert!(e.starts_with("only-part-2.txt: ") && e.contains("missing"), "{e}");
+    assert!(err(Vec::new()).contains("nothing was given"));
+}
+
+fn dir_file(tmp: &Tmp, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = tmp.dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// A white PNG without any code in it.
+fn blank_png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(64, 64, image::Luma([255u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn codes_are_written_as_png_or_svg_files_named_by_part_and_another_extension_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = qr::encode(&big_presentation()).unwrap().parts;
+    let n = parts.len();
+    let files = qr::write_files(&tmp.path().join("code.png"), &parts).unwrap();
+    let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, (1..=n).map(|i| format!("code-{i}of{n}.png")).collect::<Vec<_>>());
+    for (file, part) in files.iter().zip(&parts) {
+        assert_eq!(qr::read_image(&std::fs::read(file).unwrap()).unwrap(), vec![part.clone()]);
+    }
+    let one = qr::write_files(&tmp.path().join("one.SVG"), &parts[..1]).unwrap();
+    assert_eq!(one, vec![tmp.path().join("one.SVG")], "one code keeps the name");
+    assert!(std::fs::read_to_string(&one[0]).unwrap().contains("<svg"));
+    let e = qr::write_files(&tmp.path().join("code.jpg"), &parts).unwrap_err();
+    assert!(e.to_string().ends_with("code.jpg: the QR file must end in .png or .svg"), "{e}");
+    assert!(!tmp.path().join("code-1of2.jpg").exists() && !tmp.path().join("code.jpg").exists());
+}
