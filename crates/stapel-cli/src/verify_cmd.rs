@@ -56,6 +56,8 @@ struct Done {
     file: Option<String>,
     title: String,
     result: Result<Report, String>,
+    /// The input this credential is nested in (a loose CLR's parts), if any.
+    part_of: Option<String>,
 }
 
 /// Usage errors exit 2 like clap's own.
@@ -138,14 +140,14 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
     for (i, target) in targets.iter().enumerate() {
         let outcome = match target {
             Target::File(p) => verify_file(p, wallet.as_ref(), &run),
-            Target::Id(id) => match wallet.as_mut() {
+            Target::Id(id) => vec![match wallet.as_mut() {
                 Some(w) => verify_id(w, id, &run),
                 None => no_wallet(id),
-            },
+            }],
         };
         bar.set_position(i as u64 + 1);
-        bar.set_message(outcome.title.clone());
-        outcomes.push(outcome);
+        bar.set_message(outcome[0].title.clone());
+        outcomes.extend(outcome);
     }
     bar.finish_and_clear();
 
@@ -165,27 +167,53 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
 
 fn no_wallet(id: &str) -> Done {
     // The wallet is opened whenever an id is given; kept total for the type's sake.
-    Done { input: id.into(), id: None, file: None, title: id.into(), result: Err("no wallet is open".into()) }
+    Done { input: id.into(), id: None, file: None, title: id.into(), result: Err("no wallet is open".into()), part_of: None }
 }
 
-fn verify_file(path: &Path, wallet: Option<&Wallet>, run: &Run<'_>) -> Done {
+/// A loose file's report, then (for a CLR) one report per credential nested in it, depth
+/// first, each named `FILE › credential N` (`› credential N.M` deeper down).
+fn verify_file(path: &Path, wallet: Option<&Wallet>, run: &Run<'_>) -> Vec<Done> {
     let input = path.display().to_string();
     let bytes = match read_capped(path) {
         Ok(b) => b,
-        Err(e) => return Done { input: input.clone(), id: None, file: Some(input.clone()), title: input, result: Err(e) },
+        Err(e) => {
+            return vec![Done { input: input.clone(), id: None, file: Some(input.clone()), title: input, result: Err(e), part_of: None }];
+        }
     };
     let title = title_of(&bytes).unwrap_or_else(|| file_name(path));
-    let result = check::verify_loose(&bytes, wallet, run).map_err(|e| e.to_string());
-    Done { input: input.clone(), id: None, file: Some(input), title, result }
+    let mut out = Vec::new();
+    verify_form(&bytes, title, &Place { file: &input, position: String::new(), part_of: None }, wallet, run, &mut out);
+    out
+}
+
+/// Where a verified form sits: its file, its position among the nested credentials ("" for
+/// the file itself, `2`, `2.1`, ...), and what it is nested in.
+struct Place<'a> {
+    file: &'a str,
+    position: String,
+    part_of: Option<String>,
+}
+
+fn verify_form(bytes: &[u8], title: String, at: &Place<'_>, wallet: Option<&Wallet>, run: &Run<'_>, out: &mut Vec<Done>) {
+    let input = if at.position.is_empty() { at.file.to_string() } else { format!("{} › credential {}", at.file, at.position) };
+    let result = check::verify_loose(bytes, wallet, run).map_err(|e| e.to_string());
+    out.push(Done { input: input.clone(), id: None, file: Some(at.file.to_string()), title, result, part_of: at.part_of.clone() });
+    for nested in check::nested_credentials(bytes) {
+        let position =
+            if at.position.is_empty() { nested.position.to_string() } else { format!("{}.{}", at.position, nested.position) };
+        let title = if nested.title.trim().is_empty() { format!("credential {position}") } else { nested.title };
+        let place = Place { file: at.file, position, part_of: Some(input.clone()) };
+        verify_form(&nested.form, title, &place, wallet, run, out);
+    }
 }
 
 fn verify_id(wallet: &mut Wallet, id: &str, run: &Run<'_>) -> Done {
     let (full, title) = match wallet.get(id) {
         Ok(stored) => (stored.summary.id, stored.summary.title),
-        Err(e) => return Done { input: id.into(), id: None, file: None, title: id.into(), result: Err(e.to_string()) },
+        Err(e) => return Done { input: id.into(), id: None, file: None, title: id.into(), result: Err(e.to_string()), part_of: None },
     };
     let result = check::verify_stored(wallet, &full, run).map_err(|e| e.to_string());
-    Done { input: id.into(), id: Some(full), file: None, title, result }
+    Done { input: id.into(), id: Some(full), file: None, title, result, part_of: None }
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
@@ -240,10 +268,9 @@ fn print_human(outcomes: &[Done], checked_at: &str) {
         if i > 0 {
             let _ = writeln!(out);
         }
-        let what = match (&o.id, &o.file) {
-            (Some(id), _) => crate::short(id).to_string(),
-            (None, Some(file)) => file.clone(),
-            (None, None) => o.input.clone(),
+        let what = match &o.id {
+            Some(id) => crate::short(id).to_string(),
+            None => o.input.clone(),
         };
         match &o.result {
             Ok(report) => {
@@ -271,8 +298,9 @@ fn to_json(o: &Done, checked_at: &str, offline: bool) -> Value {
             "checked_at": checked_at,
             "offline": offline,
             "checks": report.checks,
+            "part_of": o.part_of,
         }),
-        Err(e) => json!({"input": o.input, "id": o.id, "file": o.file, "error": e}),
+        Err(e) => json!({"input": o.input, "id": o.id, "file": o.file, "error": e, "part_of": o.part_of}),
     }
 }
 

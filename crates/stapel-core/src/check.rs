@@ -344,6 +344,61 @@ pub fn verify_loose(bytes: &[u8], wallet: Option<&Wallet>, run: &Run<'_>) -> Res
     Ok(verify_with_copies(bytes, wallet, &ids, run)?.0)
 }
 
+/// A credential nested in another (an achievement credential a CLR carries), in the form it is
+/// carried in: a JSON object, or a compact JWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nested {
+    /// 1-based position in the container's `verifiableCredential`.
+    pub position: usize,
+    /// Its title as the wallet would show it ("" when it cannot be read).
+    pub title: String,
+    /// The bytes to verify it from ([`verify_loose`] takes them like a file).
+    pub form: Vec<u8>,
+}
+
+/// The credentials nested directly in `bytes` when they are a CLR 2.0 (`ClrCredential`),
+/// in their order; empty for anything else or anything unreadable. Each is verified on its own,
+/// so a CLR's report and its parts' reports stand side by side (issue 4: "the outer proof and
+/// every nested credential, each with its own report").
+pub fn nested_credentials(bytes: &[u8]) -> Vec<Nested> {
+    let Ok(parsed) = formats::read(bytes, &crate::net::Offline) else { return Vec::new() };
+    let doc = &parsed.document;
+    let is_clr = doc.get("type").is_some_and(|t| match t {
+        Value::String(s) => s == "ClrCredential",
+        Value::Array(a) => a.iter().any(|v| v == "ClrCredential"),
+        _ => false,
+    });
+    if !is_clr {
+        return Vec::new();
+    }
+    let subjects: Vec<&Value> = match doc.get("credentialSubject") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let entries: Vec<&Value> = subjects
+        .iter()
+        .flat_map(|s| match s.get("verifiableCredential") {
+            Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+            Some(one) => vec![one],
+            None => Vec::new(),
+        })
+        .collect();
+    entries
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, entry)| {
+            let form = match entry {
+                Value::String(jws) => jws.clone().into_bytes(),
+                Value::Object(_) => serde_json::to_vec(entry).ok()?,
+                _ => return None,
+            };
+            let title = formats::read(&form, &crate::net::Offline).map(|p| p.credential.title).unwrap_or_default();
+            Some(Nested { position: i + 1, title, form })
+        })
+        .collect()
+}
+
 /// Verifies a wallet credential's stored original, keeps the documents fetched on the way
 /// with `run.fetched_at`, and records the report as the credential's latest verification,
 /// checked at `run.now`. When the original cannot be read as a credential, nothing is written.

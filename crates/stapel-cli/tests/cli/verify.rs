@@ -518,3 +518,38 @@ fn a_credential_kept_as_a_broken_and_a_sound_copy_is_as_sound_as_its_best_proof(
     let out = w.run(&["verify", &id]);
     assert_eq!(out.status.code(), Some(0), "the sound copy proves the content: {}", text(&out.stdout));
 }
+
+/// A loose CLR 2.0 gets its own report and one for each credential it carries, each named
+/// after its place; a nested credential's report is what verifying it alone gives.
+#[test]
+fn a_loose_clr_is_reported_with_each_credential_it_carries_beside_it() {
+    let clr = vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json");
+    let out = stapel_without_wallet(&["verify", "--json", "--offline", "--now", "2026-11-22T12:00:00Z", path(&clr)]);
+    let v = json_of(&out);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{v}");
+    let (outer, part) = (&results[0], &results[1]);
+    assert_eq!(outer["input"], path(&clr));
+    assert!(outer["part_of"].is_null());
+    // The CLR's own proof needs the CLR context, which no package carries (CONFORMANCE.md).
+    assert_eq!(outer["result"], "unverifiable");
+    assert!(check(outer, "proof")["message"].as_str().unwrap().contains("clr/v2p0"), "{outer}");
+    assert_eq!(part["input"], format!("{} › credential 1", path(&clr)));
+    assert_eq!(part["part_of"], path(&clr));
+    assert_eq!(part["file"], path(&clr));
+
+    // The same credential cut out into a file of its own gets the same checks.
+    let doc: Value = serde_json::from_slice(&std::fs::read(&clr).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("part.json");
+    std::fs::write(&alone, serde_json::to_vec(&doc["credentialSubject"]["verifiableCredential"][0]).unwrap()).unwrap();
+    let single = json_of(&stapel_without_wallet(&["verify", "--json", "--offline", "--now", "2026-11-22T12:00:00Z", path(&alone)]));
+    let single = &single["results"][0];
+    assert_eq!(part["result"], single["result"]);
+    assert_eq!(part["checks"], single["checks"]);
+    assert_eq!(part["title"], single["title"]);
+    // The exit code weighs every report: nothing invalid, something unverifiable.
+    assert_eq!(out.status.code(), Some(3));
+    let human = stapel_without_wallet(&["verify", "--offline", "--now", "2026-11-22T12:00:00Z", path(&clr)]);
+    assert!(text(&human.stdout).contains(&format!("({} › credential 1)", path(&clr))), "{}", text(&human.stdout));
+}
