@@ -13,7 +13,7 @@ use clap::Subcommand;
 use serde_json::json;
 use stapel_core::report;
 use stapel_core::stacking::{
-    self, DEFAULT_HOURS_PER_ECTS, GroupKind, MatchOptions, NotCountedReason, Pathway,
+    self, DEFAULT_HOURS_PER_ECTS, GoalRequest, GoalSkill, GroupKind, MatchOptions, NotCountedReason, Pathway,
     WalletProgress, credits::unit_name, parse_pathway,
 };
 use stapel_core::store::{StoreError, Wallet};
@@ -30,6 +30,21 @@ pub enum PathwayAction {
     Show { id: String },
     /// Remove a stored pathway
     Remove { id: String },
+    /// Make a personal goal from skills: one group per skill, each asking for the same hours
+    Goal {
+        /// The goal's name
+        #[arg(long)]
+        name: String,
+        /// A skill: its URL, code or label, as `stapel list --skill` takes it (repeat for more)
+        #[arg(long = "skill", value_name = "SKILL")]
+        skills: Vec<String>,
+        /// A tag (repeat for more)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Study hours each skill asks for (1 ECTS = 28 hours)
+        #[arg(long, value_name = "HOURS", default_value_t = 28.0)]
+        hours_per_skill: f64,
+    },
 }
 
 /// The options of `stapel progress`.
@@ -241,6 +256,36 @@ pub fn pathway(g: &Global, action: PathwayAction) -> Result<ExitCode> {
             wallet.remove_pathway(&id)?;
             println!("removed pathway {id}");
         }
+        PathwayAction::Goal { name, skills, tags, hours_per_skill } => {
+            let mut wallet = open(g)?;
+            // A skill named by its URL or code is shown by the label the wallet knows it by.
+            let known = wallet.skills()?;
+            let label = |key: &str| {
+                known
+                    .iter()
+                    .find(|s| s.url.as_deref() == Some(key) || s.code.as_deref() == Some(key) || s.label == key)
+                    .map(|s| s.label.clone())
+                    .unwrap_or_else(|| key.to_string())
+            };
+            let chosen = skills
+                .iter()
+                .map(|k| GoalSkill { key: k.clone(), label: label(k), tag: false })
+                .chain(tags.iter().map(|t| GoalSkill { key: t.clone(), label: t.clone(), tag: true }))
+                .collect();
+            let request = GoalRequest { name, awarding_body: "Myself".into(), skills: chosen, hours_per_skill };
+            let pathway = stacking::add_personal_goal(&mut wallet, &request, Utc::now())?;
+            if g.json {
+                println!("{}", json!({"id": pathway.id, "name": pathway.target.name, "groups": pathway.groups.len()}));
+            } else {
+                println!(
+                    "added the personal goal {}: {} ({} skills, {} hours)",
+                    pathway.id,
+                    pathway.target.name,
+                    pathway.groups.len(),
+                    num(pathway.target.total_credits)
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -299,6 +344,15 @@ pub fn progress(g: &Global, args: ProgressArgs) -> Result<ExitCode> {
                 written.originals.len(),
                 written.originals_dir.display()
             );
+            if let Some(vp) = &written.presentation {
+                println!(
+                    "and the counted credentials signed by you in {} (check it with `stapel verify-presentation`)",
+                    vp.display()
+                );
+            }
+            for (id, why) in &written.not_presented {
+                println!("not in the presentation: {}: {why}", short(id));
+            }
             if learner.is_empty() {
                 println!(
                     "the learner is not named in it: give --learner NAME, or add an identity to the wallet"

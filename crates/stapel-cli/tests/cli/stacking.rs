@@ -512,6 +512,7 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
         force_name.clone(),
         minor_name.clone(),
         "SHA256SUMS".to_string(),
+        "presentation.json".to_string(),
     ];
     expected.sort();
     assert_eq!(names, expected);
@@ -535,6 +536,27 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
         !t.contains(&uvh[..12]),
         "the never-verified credential has no original bundled"
     );
+
+    // The counted credentials, signed by the learner, in one presentation the committee can
+    // check; its hash is in SHA256SUMS and the PDF says how to check it.
+    let vp_file = dir.join("presentation.json");
+    let vp_bytes = std::fs::read(&vp_file).unwrap();
+    assert!(sums.contains(&format!("{}  presentation.json", hex(&Sha256::digest(&vp_bytes)))), "{sums}");
+    let holder = json_of(&w, &["holder", "--json"])["did"].as_str().unwrap().to_string();
+    assert!(t.contains(&squeeze(&holder)), "the report names the holder DID");
+    assert!(t.contains(&squeeze("stapel verify-presentation presentation.json")), "{extracted}");
+    let checked = w.run(&["verify-presentation", "--offline", "--json", vp_file.to_str().unwrap()]);
+    assert_ne!(checked.status.code(), Some(1), "{}", text(&checked.stdout));
+    assert_ne!(checked.status.code(), Some(2), "{}", text(&checked.stderr));
+    let report: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let p = &report["presentations"][0];
+    assert_eq!(p["holder"], holder.as_str());
+    let proof = p["checks"].as_array().unwrap().iter().find(|c| c["id"] == "proof").unwrap();
+    assert_eq!(proof["outcome"], "passed", "{p}");
+    let names: Vec<&str> = p["credentials"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names.len(), 2, "{p}");
+    assert!(names.contains(&"The Force and Its Applications"), "{names:?}");
+    assert!(text(&out.stdout).contains("signed by you in"), "{}", text(&out.stdout));
 
     // A second report replaces the folder it wrote; a foreign folder in the way is refused.
     let again = w.run(&[
@@ -601,4 +623,59 @@ fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_i
         t.contains("total: 60 ECTS from 1 credentials (0 without a credit value, 1 counted in the credential they are part of"),
         "{t}"
     );
+}
+
+/// `stapel pathway goal`: a personal goal from skills the wallet knows, one group per skill in
+/// hours; it never replaces a pathway (a second goal of the same name gets its own id); bad
+/// requests store nothing.
+#[test]
+fn a_personal_goal_from_skills_is_a_pathway_in_hours_with_one_group_per_skill() {
+    let w = TestWallet::new();
+    let complete = vector(
+        "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509/example-36-complete-openbadgecredential.signed.json",
+    );
+    let id = import(&w, &complete);
+    record(&w, &id, verified(), "2026-11-20T10:00:00Z");
+    let shown = json_of(&w, &["show", "--json", &id]);
+    let skill = shown["credential"]["skills"][0].clone();
+    let key = skill["url"].as_str().or(skill["code"].as_str()).or(skill["label"].as_str()).unwrap().to_string();
+    let label = skill["label"].as_str().unwrap().to_string();
+
+    let made = json_of(&w, &[
+        "pathway", "goal", "--json", "--name", "Become a Data Steward", "--skill", &key, "--tag", "no-such-tag",
+        "--hours-per-skill", "40",
+    ]);
+    assert_eq!(made["id"], "goal-become-a-data-steward");
+    assert_eq!(made["groups"], 2);
+    let again = json_of(&w, &["pathway", "goal", "--json", "--name", "Become a data steward", "--skill", &key]);
+    assert_eq!(again["id"], "goal-become-a-data-steward-2", "a goal never replaces another");
+
+    let file = json_of(&w, &["pathway", "show", "--json", "goal-become-a-data-steward"]);
+    assert_eq!(file["unit"], "hours");
+    assert_eq!(file["target"]["total_credits"].as_f64(), Some(80.0));
+    assert_eq!(file["target"]["awarding_body"], "Myself");
+    assert_eq!(file["groups"][0]["name"], label.as_str(), "a skill named by its URL or code shows its label");
+    assert_eq!(file["groups"][0]["skills"][0], key.as_str());
+    assert_eq!(file["groups"][1]["tags"][0], "no-such-tag");
+
+    // The verified credential is aligned to the skill, so it fills that group; the tag's group
+    // is missing all its hours.
+    let progress = json_of(&w, &["progress", "--json", "goal-become-a-data-steward"]);
+    let groups = progress["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["counted"][0]["id"], id.as_str(), "{progress}");
+    assert_eq!(groups[1]["missing"].as_f64(), Some(40.0));
+
+    for (args, why) in [
+        (vec!["--name", "Nothing"], "choose at least one skill"),
+        (vec!["--name", "  ", "--skill", "x"], "give the goal a name"),
+        (vec!["--name", "Zero", "--skill", "x", "--hours-per-skill", "0"], "must be a positive number of hours"),
+    ] {
+        let mut all = vec!["pathway", "goal"];
+        all.extend(args);
+        let out = w.run(&all);
+        assert_eq!(out.status.code(), Some(1), "{all:?}");
+        assert!(text(&out.stderr).contains(why), "{all:?}: {}", text(&out.stderr));
+    }
+    let list = json_of(&w, &["pathway", "list", "--json"]);
+    assert_eq!(list["pathways"].as_array().unwrap().len(), 2, "a refused goal stores nothing");
 }

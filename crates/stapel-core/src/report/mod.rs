@@ -3,8 +3,10 @@
 //! folder beside it (`NAME-originals/`, each file named after the report line it belongs to,
 //! its SHA-256 printed in the report and listed in `SHA256SUMS`). The CLI (`stapel progress
 //! PATHWAY --report FILE.pdf`) and the desktop app both call [`write_exemption_request`]; the
-//! PDF alone comes from [`render_exemption_request`]. The time is handed in, like everywhere in
-//! the core.
+//! PDF alone comes from [`render_exemption_request`]. Beside the originals goes
+//! `presentation.json`: the counted credentials in one presentation signed by the learner's
+//! holder key, so the committee can check with `stapel verify-presentation` that they are the
+//! learner's and unchanged. The time is handed in, like everywhere in the core.
 
 mod pdf;
 
@@ -19,12 +21,15 @@ use crate::stacking::{
     GroupKind, MatchOptions, NotCountedReason, Pathway, WalletProgress, WalletStackingError,
     wallet_progress,
 };
+use crate::present::{self, Cryptosuite, PresentOptions};
 use crate::store::{StoreError, StoredVerification, Wallet};
 use crate::verify::{Outcome, Verdict};
 use pdf::{Layout, Style};
 
 /// The name of the checksum list written into the originals folder (`sha256sum -c` reads it).
 pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
+/// The signed presentation of the counted credentials, in the originals folder.
+pub const PRESENTATION_FILE: &str = "presentation.json";
 
 /// What can go wrong writing an exemption request.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,8 @@ pub enum ReportError {
     NotPdf(String),
     #[error("writing the PDF failed: {0}")]
     Pdf(String),
+    #[error("the learner's presentation of the credentials could not be made: {0}")]
+    Presentation(String),
 }
 
 /// One original file of a counted credential, as written beside the report.
@@ -73,7 +80,64 @@ pub struct WrittenReport {
     pub pdf: PathBuf,
     pub originals_dir: PathBuf,
     pub originals: Vec<ReportOriginal>,
+    /// The presentation of the counted credentials (none when nothing is counted).
+    pub presentation: Option<PathBuf>,
+    /// Counted credentials left out of the presentation, each with why.
+    pub not_presented: Vec<(String, String)>,
     pub progress: WalletProgress,
+}
+
+/// The counted credentials' presentation as the report bundles it.
+#[derive(Debug, Clone)]
+pub struct BundledPresentation {
+    /// The learner's holder DID that signed it.
+    pub holder: String,
+    /// How many credentials it holds.
+    pub credentials: usize,
+    /// Counted credentials left out, each with why.
+    pub not_presented: Vec<(String, String)>,
+    pub json: Vec<u8>,
+}
+
+/// The presentation of every counted credential, signed by the holder at `now`: a credential
+/// that came inside another (a CLR's part) is presented as that container, once. A credential
+/// that cannot be presented is left out and named with the reason.
+pub fn counted_presentation(
+    wallet: &Wallet,
+    progress: &WalletProgress,
+    now: DateTime<Utc>,
+) -> Result<Option<BundledPresentation>, ReportError> {
+    let mut ids: Vec<String> = Vec::new();
+    for counted in progress.progress.groups.iter().flat_map(|g| &g.counted) {
+        let stored = wallet.get(&counted.id)?;
+        let id = match (&stored.summary.parent, stored.originals.is_empty()) {
+            (Some(parent), true) => parent.clone(),
+            _ => counted.id.clone(),
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut entries = Vec::new();
+    let mut not_presented = Vec::new();
+    for id in &ids {
+        match present::entry_for(wallet, id) {
+            Ok(entry) => entries.push(entry),
+            Err(e) => not_presented.push((id.clone(), e.to_string())),
+        }
+    }
+    if entries.is_empty() {
+        return Ok(Some(BundledPresentation { holder: String::new(), credentials: 0, not_presented, json: Vec::new() }));
+    }
+    let key = wallet.holder_key()?;
+    let opts = PresentOptions { challenge: None, domain: None, now, suite: Cryptosuite::default() };
+    let vp = present::build_presentation(&key, &entries, &opts).map_err(|e| ReportError::Presentation(e.to_string()))?;
+    let mut json = serde_json::to_vec_pretty(&vp).map_err(|e| ReportError::Presentation(e.to_string()))?;
+    json.push(b'\n');
+    Ok(Some(BundledPresentation { holder: wallet.holder_did()?, credentials: entries.len(), not_presented, json }))
 }
 
 /// The folder the originals of `pdf_path` go into: `NAME-originals` beside `NAME.pdf`.
@@ -178,11 +242,13 @@ pub fn write_exemption_request(
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let presentation = counted_presentation(wallet, &progress, options.now)?;
     let bytes = render_exemption_request(
         pathway,
         &progress,
         learner,
         &originals,
+        presentation.as_ref(),
         &dir_name,
         options.now,
     )?;
@@ -201,6 +267,17 @@ pub fn write_exemption_request(
         std::fs::write(&path, &o.bytes).map_err(io(&path))?;
         let _ = writeln!(sums, "{}  {}", o.sha256, o.file);
     }
+    let mut presentation_path = None;
+    let mut not_presented = Vec::new();
+    if let Some(bundle) = presentation {
+        not_presented = bundle.not_presented;
+        if !bundle.json.is_empty() {
+            let path = dir.join(PRESENTATION_FILE);
+            std::fs::write(&path, &bundle.json).map_err(io(&path))?;
+            let _ = writeln!(sums, "{}  {PRESENTATION_FILE}", hex::encode(Sha256::digest(&bundle.json)));
+            presentation_path = Some(path);
+        }
+    }
     let sums_path = dir.join(CHECKSUMS_FILE);
     std::fs::write(&sums_path, sums).map_err(io(&sums_path))?;
     std::fs::write(pdf_path, &bytes).map_err(io(pdf_path))?;
@@ -208,6 +285,8 @@ pub fn write_exemption_request(
         pdf: pdf_path.to_path_buf(),
         originals_dir: dir,
         originals,
+        presentation: presentation_path,
+        not_presented,
         progress,
     })
 }
@@ -276,6 +355,7 @@ pub fn render_exemption_request(
     progress: &WalletProgress,
     learner: &[String],
     originals: &[ReportOriginal],
+    presentation: Option<&BundledPresentation>,
     originals_dir_name: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, ReportError> {
@@ -334,6 +414,21 @@ pub fn render_exemption_request(
             p.groups.len()
         ),
     );
+    if let Some(b) = presentation {
+        if b.credentials > 0 {
+            l.text(
+                Style::Body,
+                0.0,
+                &format!(
+                    "The same {} credential(s) are in {originals_dir_name}/{PRESENTATION_FILE}, one presentation signed by the learner's key {}: `stapel verify-presentation {PRESENTATION_FILE}` checks that the learner holds them and that none was changed, and verifies each one again.",
+                    b.credentials, b.holder
+                ),
+            );
+        }
+        for (id, why) in &b.not_presented {
+            l.text(Style::Body, 0.0, &format!("Not in the presentation: {id}: {why}"));
+        }
+    }
 
     for (g, group) in p.groups.iter().enumerate() {
         l.gap(10.0);

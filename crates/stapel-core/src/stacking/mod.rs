@@ -6,12 +6,14 @@
 //! submodule reads the store, to hand the wallet's credentials and stored verifications in.
 
 pub mod credits;
+pub mod goal;
 pub mod matcher;
 pub mod pathway;
 pub mod progress;
 pub mod wallet;
 
 pub use credits::{CreditBasis, CreditValue, DEFAULT_HOURS_PER_ECTS, credit_value};
+pub use goal::{GoalRequest, GoalSkill, add_personal_goal, personal_goal};
 pub use pathway::{
     AchievementRef, Group, LevelRequirement, Pathway, PathwayUnit, Target, parse_pathway,
 };

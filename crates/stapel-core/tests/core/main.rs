@@ -1,6 +1,7 @@
 //! The core's integration tests: one binary, one module per area. Test names are sentences.
 
 mod formats;
+mod goal;
 mod net;
 mod present;
 mod stacking;
