@@ -24,6 +24,16 @@ const COMMANDS: &[&str] = &[
     "list_identities",
     "add_identity",
     "remove_identity",
+    "list_pathways",
+    "pathway_progress",
+    "add_pathway",
+    "create_goal",
+    "remove_pathway",
+    "write_report",
+    "make_presentation",
+    "save_presentation",
+    "save_codes",
+    "check_presentation",
 ];
 
 fn main() {

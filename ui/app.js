@@ -12,8 +12,10 @@ const invoke = (cmd, args) => tauri.core.invoke(cmd, args);
 const $ = (id) => document.getElementById(id);
 const MIN_PASSPHRASE = 8;
 const PAGE_SIZE = 50;
-const VIEWS = ["loading", "create", "unlock", "wallet", "skills", "detail", "import", "settings"];
-const OPEN_VIEWS = ["wallet", "skills", "detail", "import", "settings"];
+const VIEWS = ["loading", "create", "unlock", "wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "settings"];
+const OPEN_VIEWS = ["wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "settings"];
+/** Where each view sits in the navigation. */
+const NAV_OF = { detail: "wallet", pathway: "progress" };
 
 /** A key marked with a leading `@` → the key: a catalogue key chosen at run time. */
 const k = (marked) => marked.slice(1);
@@ -47,7 +49,12 @@ const ERRORS = [
   "@error.not_a_credential", "@error.empty_file", "@error.too_large", "@error.web_page", "@error.unreadable_file",
   "@error.not_https", "@error.bad_url", "@error.private_address", "@error.unreachable", "@error.offline",
   "@error.fetch_failed", "@error.url_missing", "@error.io",
+  "@error.unknown_pathway", "@error.pathway_invalid", "@error.no_skills_chosen", "@error.goal_name_missing",
+  "@error.not_pdf", "@error.folder_in_the_way", "@error.report_failed", "@error.nothing_chosen", "@error.not_presentable",
+  "@error.qr_unreadable", "@error.not_a_presentation", "@error.qr_file_type", "@error.nothing_to_check", "@error.sign_failed",
 ];
+/** Codes whose own message says which field, part or file: shown after the page's text. */
+const DETAILED = ["pathway_invalid", "not_presentable", "qr_unreadable", "not_a_presentation", "folder_in_the_way", "report_failed", "io", "unreadable_file"];
 const GROUP = { none: "@skills.no_framework", tags: "@skills.tags" };
 
 const state = {
@@ -61,14 +68,21 @@ const state = {
   detail: null,
   lastInput: Date.now(),
   importing: false,
+  pathways: [],
+  pathwayId: null,
+  pathway: null,
+  share: { chosen: [], seq: 0, made: null, part: 0, timer: 0, cycling: false },
+  checkFromEntry: false,
 };
 
 // ---------------------------------------------------------------- small helpers
 
 function errorText(err) {
   const code = err && typeof err === "object" ? err.code : undefined;
-  if (code && ERRORS.includes(`@error.${code}`)) return t(`error.${code}`);
   const message = err && typeof err === "object" ? err.message : String(err);
+  if (code && ERRORS.includes(`@error.${code}`)) {
+    return DETAILED.includes(code) && message ? `${t(`error.${code}`)} (${message})` : t(`error.${code}`);
+  }
   return t("error.unexpected", { message: message || String(code || err) });
 }
 
@@ -148,14 +162,15 @@ function creditsText(ects, assumed) {
 
 // ---------------------------------------------------------------- views
 
-/** Shows exactly one view: "loading", "create", "unlock", "wallet", "skills", "detail", "import" or "settings". */
+/** Shows exactly one view of VIEWS. */
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
-  const open = OPEN_VIEWS.includes(view);
+  const open = OPEN_VIEWS.includes(view) && !(view === "check" && state.checkFromEntry);
   $("lock").hidden = !open;
   $("nav").hidden = !open;
+  if (view !== "share") setCycling(false);
   for (const b of document.querySelectorAll("#nav .nav")) {
-    const current = b.dataset.target === view || (view === "detail" && b.dataset.target === "wallet");
+    const current = b.dataset.target === (NAV_OF[view] || view);
     if (current) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
   document.body.dataset.view = view;
@@ -164,6 +179,9 @@ function show(view) {
 async function go(view) {
   if (view === "wallet") { show("wallet"); await loadFacets(); await loadList(); }
   else if (view === "skills") { show("skills"); await loadSkills(); }
+  else if (view === "progress") { show("progress"); await loadPathways(); }
+  else if (view === "share") { show("share"); await loadShare(); }
+  else if (view === "check") { show("check"); }
   else if (view === "import") { show("import"); }
   else if (view === "settings") { show("settings"); await loadSettingsScreen(); }
   $("main").focus({ preventScroll: true });
@@ -330,6 +348,8 @@ async function loadSkills() {
     const groups = await invoke("list_skills");
     box.replaceChildren();
     $("skills-empty").hidden = groups.length !== 0;
+    $("goal-form").hidden = groups.length === 0;
+    syncGoal();
     groups.forEach((g, gi) => {
       const name = g.kind === "framework" ? g.name : t(k(GROUP[g.kind] || GROUP.none));
       const headingId = `skill-group-${gi}`;
@@ -339,7 +359,10 @@ async function loadSkills() {
         const button = el("button", { type: "button", class: "skill", id: `skill-${gi}-${si}`, title: s.url || s.code || undefined },
           el("span", { text: label }), " ", el("span", { class: "count", text: t("skills.count", { n: s.count }) }));
         button.addEventListener("click", () => chooseSkill(g.kind, s));
-        list.append(el("li", {}, button));
+        // Ticking a skill puts it in a goal of the learner's own (the form under the groups).
+        const pick = el("input", { type: "checkbox", class: "goal-pick", id: `goal-pick-${gi}-${si}`, "aria-label": t("goal.pick", { skill: s.label }) });
+        Object.assign(pick.dataset, { key: s.key, label: s.label, tag: g.kind === "tags" ? "1" : "0" });
+        list.append(el("li", { class: "skill-item" }, pick, button));
       });
       box.append(el("section", { class: "card skill-group", "aria-labelledby": headingId },
         el("h3", { id: headingId, text: `${name} (${g.skills.length})` }), list));
@@ -476,20 +499,31 @@ function renderDetail(d) {
   $("detail-json").textContent = "";
 }
 
+/**
+ * Shows `view` (whose elements are named `<view>-error`, `-status` and `-title`), asks for its
+ * answer with `load`, draws it with `draw` and moves the focus to its heading.
+ */
+async function openView(view, load, draw) {
+  hideError(`${view}-error`);
+  $(`${view}-status`).textContent = "";
+  show(view);
+  try {
+    const answer = await load();
+    draw(answer);
+    const heading = $(`${view}-title`);
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+    return answer;
+  } catch (err) {
+    showError(`${view}-error`, err);
+    return null;
+  }
+}
+
 async function openDetail(id) {
   state.detailId = id;
-  hideError("detail-error");
-  $("detail-status").textContent = "";
-  show("detail");
-  try {
-    state.detail = await invoke("credential_detail", { id });
-    renderDetail(state.detail);
-    $("detail-title").setAttribute("tabindex", "-1");
-    $("detail-title").focus({ preventScroll: true });
-    window.scrollTo(0, 0);
-  } catch (err) {
-    showError("detail-error", err);
-  }
+  state.detail = await openView("detail", () => invoke("credential_detail", { id }), renderDetail);
 }
 
 async function verify(offline, button) {
@@ -633,9 +667,511 @@ function wireImport() {
     tauri.event.listen("tauri://drag-drop", (event) => {
       document.body.classList.remove("dragging");
       const paths = (event.payload && event.payload.paths) || [];
-      if (open() && paths.length) runImport(paths);
+      if (!paths.length) return;
+      // On the Check screen a drop is something to check; elsewhere it is an import.
+      if (document.body.dataset.view === "check") runCheck(paths);
+      else if (open()) runImport(paths);
     });
   }
+}
+
+// ---------------------------------------------------------------- progress (pathways)
+
+const UNIT = { ects: "@unit.ects", hours: "@unit.hours", sbu: "@unit.sbu" };
+const NOT_COUNTED = {
+  unverifiable: "@pathway.reason_unverifiable", invalid: "@pathway.reason_invalid",
+  expired: "@pathway.reason_expired", "not-yet-valid": "@pathway.reason_not_yet_valid",
+};
+
+function unitText(unit) {
+  return UNIT[unit] ? t(k(UNIT[unit])) : unit;
+}
+
+/** A bar: the earned part, then the part that would count once verified, out of `required`. */
+function meter(earned, pending, required, label) {
+  const share = (n) => (required > 0 ? Math.max(0, Math.min(100, (n / required) * 100)) : 100);
+  const done = share(earned);
+  const more = Math.min(100 - done, share(pending));
+  const a = el("span", { class: "meter-earned" });
+  a.style.width = `${done}%`;
+  const b = el("span", { class: "meter-pending" });
+  b.style.width = `${more}%`;
+  return el("div", { class: "meter", role: "img", "aria-label": label }, a, b);
+}
+
+function amountText(earned, required, unit, pending) {
+  const base = t("pathway.of", { earned: formatNumber(earned), required: formatNumber(required), unit: unitText(unit) });
+  return pending > 0 ? `${base} ${t("pathway.plus_pending", { n: formatNumber(pending), unit: unitText(unit) })}` : base;
+}
+
+async function loadPathways() {
+  hideError("progress-error");
+  try {
+    const cards = await invoke("list_pathways");
+    state.pathways = cards;
+    const list = $("pathways");
+    list.replaceChildren();
+    $("progress-empty").hidden = cards.length !== 0;
+    cards.forEach((c, i) => {
+      const pending = c.earnedIfVerified === null || c.earnedIfVerified === undefined ? 0 : c.earnedIfVerified - c.earned;
+      const text = amountText(c.earned, c.required, c.unit, pending);
+      const open = el("button", { type: "button", class: "link", id: `pathway-${i}`, text: c.name });
+      open.addEventListener("click", () => openPathway(c.id));
+      const groups = t("pathway.groups_done", { done: c.groupsComplete, total: c.groups });
+      list.append(el("li", { class: "pathway-card" },
+        el("p", { class: "title" }, open, c.complete ? el("span", { class: "chip chip-verified", text: ` ✓ ${t("pathway.complete")}` }) : null),
+        el("p", { class: "meta", text: `${c.awardingBody} · ${groups}` }),
+        meter(c.earned, pending, c.required, text),
+        el("p", { class: "meta", text })));
+    });
+  } catch (err) {
+    showError("progress-error", err);
+  }
+}
+
+function credentialLink(id, title, extra) {
+  const b = el("button", { type: "button", class: "link", text: title || shortId(id) });
+  b.addEventListener("click", () => openDetail(id));
+  return el("li", {}, b, extra ? ` — ${extra}` : "");
+}
+
+function renderPathway(view) {
+  const p = view.progress;
+  const title = (id) => view.titles[id] || shortId(id);
+  $("pathway-title").textContent = p.target;
+  $("pathway-body").textContent = t("pathway.awarded_by", { body: p.awarding_body, hours: formatNumber(p.hours_per_ects) });
+  const pendingTotal = p.if_verified ? Math.max(0, Math.min(p.required, p.if_verified.earned) - p.earned) : 0;
+  const totalText = amountText(p.earned, p.required, p.unit, pendingTotal);
+  $("pathway-total").replaceChildren(
+    el("p", { class: "total-line", id: "pathway-total-text", text: p.complete ? `${totalText} — ${t("pathway.complete")}` : `${totalText} — ${t("pathway.missing", { n: formatNumber(p.missing), unit: unitText(p.unit) })}` }),
+    meter(p.earned, pendingTotal, p.required, totalText));
+
+  const box = $("pathway-groups");
+  box.replaceChildren();
+  p.groups.forEach((g, gi) => {
+    const pending = Math.max(0, (view.fulfilledIfVerified[gi] ?? g.fulfilled) - g.fulfilled);
+    const head = g.kind === "achievement"
+      ? (g.complete ? t("pathway.achievement_done", { name: g.achievement || "" }) : t("pathway.achievement_missing", { name: g.achievement || "" }))
+      : amountText(g.earned, g.required, p.unit, pending);
+    const standing = g.complete ? `✓ ${t("pathway.complete")}` : (g.kind === "achievement" ? "" : t("pathway.missing", { n: formatNumber(g.missing), unit: unitText(p.unit) }));
+    const counted = el("ul", { class: "plain counted" });
+    for (const c of g.counted) {
+      const credits = c.credits === null || c.credits === undefined ? t("pathway.no_value") : `${formatNumber(c.credits)} ${unitText(p.unit)}`;
+      const until = c.counts_until ? t("pathway.until", { date: formatDate(c.counts_until) }) : "";
+      counted.append(credentialLink(c.id, c.title, [c.issuer, credits, until].filter(Boolean).join(" · ")));
+    }
+    const section = el("section", { class: "card group", "aria-labelledby": `group-${gi}-name`, id: `group-${gi}` },
+      el("h3", { id: `group-${gi}-name`, text: g.name }),
+      el("p", { class: "group-line", text: [head, standing].filter(Boolean).join(" — ") }),
+      g.kind === "achievement" && g.required === 0 ? null : meter(g.fulfilled, pending, g.required || 1, head),
+      g.counted.length ? counted : el("p", { class: "muted small", text: t("pathway.nothing_counted") }));
+    if (g.no_credit_value.length) {
+      const ul = el("ul", { class: "plain" });
+      for (const id of g.no_credit_value) ul.append(credentialLink(id, title(id)));
+      section.append(el("p", { class: "muted small", text: t("pathway.fits_no_value") }), ul);
+    }
+    box.append(section);
+  });
+
+  const waiting = p.not_counted.filter((n) => n.reason === "unverifiable");
+  const never = p.not_counted.filter((n) => n.reason !== "unverifiable");
+  const fill = (listId, boxId, items, line) => {
+    const ul = $(listId);
+    ul.replaceChildren();
+    for (const item of items) ul.append(line(item));
+    $(boxId).hidden = items.length === 0;
+  };
+  fill("pathway-waiting", "pathway-waiting-box", waiting, (n) => credentialLink(n.id, n.title,
+    t(k(p.never_verified.includes(n.id) ? "@pathway.never_checked" : "@pathway.unverifiable_last"))));
+  fill("pathway-never", "pathway-never-box", never, (n) => credentialLink(n.id, n.title, t(k(NOT_COUNTED[n.reason] || NOT_COUNTED.invalid))));
+  fill("pathway-expiring", "pathway-expiring-box", p.expiring, (e) => credentialLink(e.id, title(e.id), t("pathway.stops_on", { date: formatDate(e.on) })));
+}
+
+async function openPathway(id) {
+  state.pathwayId = id;
+  state.pathway = await openView("pathway", () => invoke("pathway_progress", { id }), renderPathway);
+}
+
+function wireProgress() {
+  $("progress-add").addEventListener("click", async () => {
+    hideError("progress-error");
+    $("progress-status").textContent = "";
+    try {
+      const path = await invoke("plugin:dialog|open", { options: { multiple: false, directory: false, title: t("progress.add") } });
+      if (!path) return;
+      const id = await invoke("add_pathway", { path });
+      await loadPathways();
+      $("progress-status").textContent = t("progress.added", { id });
+    } catch (err) {
+      showError("progress-error", err);
+    }
+  });
+  $("progress-to-skills").addEventListener("click", () => go("skills"));
+  $("pathway-back").addEventListener("click", () => go("progress"));
+  $("pathway-share").addEventListener("click", () => {
+    const ids = state.pathway ? countedIds(state.pathway.progress) : [];
+    shareThese(ids);
+  });
+  const dialog = $("pathway-remove-dialog");
+  $("pathway-remove").addEventListener("click", () => { dialog.showModal(); $("pathway-remove-cancel").focus(); });
+  $("pathway-remove-cancel").addEventListener("click", () => dialog.close());
+  $("pathway-remove-confirm").addEventListener("click", async () => {
+    dialog.close();
+    try {
+      await invoke("remove_pathway", { id: state.pathwayId });
+      await go("progress");
+    } catch (err) {
+      showError("pathway-error", err);
+    }
+  });
+  $("report-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("pathway-error");
+    $("pathway-status").textContent = "";
+    try {
+      const path = await invoke("plugin:dialog|save", { options: { defaultPath: `${state.pathwayId}-exemption-request.pdf`, title: t("pathway.report") } });
+      if (!path) return;
+      $("pathway-status").textContent = t("pathway.writing");
+      const written = await busy($("report-submit"), () => invoke("write_report", { id: state.pathwayId, path, learner: $("report-learner").value.trim() || null }));
+      const lines = [t("pathway.report_done", { pdf: written.pdf, n: written.originals, dir: written.originalsDir })];
+      if (written.presentation) lines.push(t("pathway.report_presentation", { path: written.presentation }));
+      if (written.learnerUnnamed) lines.push(t("pathway.report_unnamed"));
+      $("pathway-status").textContent = lines.join(" ");
+    } catch (err) {
+      $("pathway-status").textContent = "";
+      showError("pathway-error", err);
+    }
+  });
+}
+
+function countedIds(p) {
+  const ids = [];
+  for (const g of p.groups) for (const c of g.counted) if (!ids.includes(c.id)) ids.push(c.id);
+  return ids;
+}
+
+// ---------------------------------------------------------------- a goal from skills
+
+function goalSkills() {
+  return [...document.querySelectorAll("#skill-groups input.goal-pick:checked")].map((box) => ({
+    key: box.dataset.key, label: box.dataset.label, tag: box.dataset.tag === "1",
+  }));
+}
+
+function syncGoal() {
+  const n = goalSkills().length;
+  $("goal-chosen").textContent = n === 0 ? t("goal.none") : (n === 1 ? t("goal.chosen_one") : t("goal.chosen_other", { n }));
+  $("goal-submit").disabled = n === 0;
+}
+
+function wireGoal() {
+  $("skill-groups").addEventListener("change", (e) => { if (e.target.classList.contains("goal-pick")) syncGoal(); });
+  $("goal-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("skills-error");
+    const skills = goalSkills();
+    const name = $("goal-name").value.trim();
+    if (!skills.length) return showError("skills-error", { code: "no_skills_chosen" });
+    if (!name) return showError("skills-error", { code: "goal_name_missing" });
+    const hoursPerSkill = Number.parseFloat($("goal-hours").value);
+    try {
+      const id = await busy($("goal-submit"), () => invoke("create_goal", {
+        request: { name, awarding_body: t("goal.myself"), skills, hours_per_skill: Number.isFinite(hoursPerSkill) ? hoursPerSkill : 0 },
+      }));
+      $("goal-name").value = "";
+      await openPathway(id);
+    } catch (err) {
+      showError("skills-error", err);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- share
+
+const CYCLE_MS = 2500;
+const SAVE_TITLE = { png: "@share.save_png", svg: "@share.save_svg", json: "@share.save_json" };
+
+function renderChosen() {
+  const ul = $("share-chosen");
+  ul.replaceChildren();
+  state.share.chosen.forEach((c, i) => {
+    const remove = el("button", { type: "button", class: "secondary small", id: `share-remove-${i}`, text: t("share.remove"), "aria-label": t("share.remove_one", { title: c.title }) });
+    remove.addEventListener("click", () => {
+      state.share.chosen.splice(i, 1);
+      renderChosen();
+      (ul.querySelector("button") || $("share-search")).focus();
+    });
+    ul.append(el("li", { class: "identity" }, el("span", { text: c.title }), " ", remove));
+  });
+  $("share-none").hidden = state.share.chosen.length !== 0;
+  $("share-make").disabled = state.share.chosen.length === 0;
+}
+
+function choose(card) {
+  if (!state.share.chosen.some((c) => c.id === card.id)) state.share.chosen.push({ id: card.id, title: card.title });
+  renderChosen();
+}
+
+async function findToShare() {
+  const search = $("share-search").value.trim();
+  const ul = $("share-results");
+  const seq = ++state.share.seq;
+  try {
+    const page = await invoke("list_page", { query: { search: search || null, sort: "date", offset: 0, limit: 10 } });
+    if (seq !== state.share.seq) return;
+    ul.replaceChildren();
+    page.items.forEach((c, i) => {
+      const add = el("button", { type: "button", class: "secondary small", id: `share-add-${i}`, text: t("share.add"), "aria-label": t("share.add_one", { title: c.title }) });
+      add.addEventListener("click", () => choose(c));
+      const issuer = c.issuer || t("list.unknown_issuer");
+      ul.append(el("li", { class: "identity" }, el("span", { text: `${c.title} — ${issuer}` }), " ", add));
+    });
+  } catch (err) {
+    showError("share-error", err);
+  }
+}
+
+async function loadShare() {
+  hideError("share-error");
+  renderChosen();
+  await findToShare();
+  try {
+    const cards = await invoke("list_pathways");
+    const select = $("share-pathway");
+    select.replaceChildren(el("option", { value: "", text: t("share.pathway_choose") }));
+    for (const c of cards) select.append(el("option", { value: c.id, text: c.name }));
+    $("share-pathway-add").disabled = cards.length === 0;
+  } catch (err) {
+    showError("share-error", err);
+  }
+}
+
+/** Opens the Share screen with `ids` chosen (from a credential or a pathway). */
+async function shareThese(ids) {
+  for (const id of ids) {
+    if (state.share.chosen.some((c) => c.id === id)) continue;
+    let title = shortId(id);
+    if (state.pathway && state.pathway.titles[id]) title = state.pathway.titles[id];
+    if (state.detail && state.detail.summary.id === id) title = state.detail.summary.title;
+    state.share.chosen.push({ id, title });
+  }
+  await go("share");
+}
+
+function showPart(i) {
+  const s = state.share.made;
+  if (!s) return;
+  const n = s.images.length;
+  state.share.part = ((i % n) + n) % n;
+  const text = n === 1 ? t("share.one_code") : t("share.part", { i: state.share.part + 1, n });
+  for (const [img, caption] of [["share-code", "share-part"], ["share-dialog-code", "share-dialog-part"]]) {
+    $(img).src = s.images[state.share.part];
+    $(img).alt = t("share.code_alt", { part: text });
+    $(caption).textContent = text;
+  }
+}
+
+function setCycling(on) {
+  clearInterval(state.share.timer);
+  state.share.timer = 0;
+  const many = state.share.made && state.share.made.images.length > 1;
+  state.share.cycling = Boolean(on && many);
+  if (state.share.cycling) state.share.timer = setInterval(() => showPart(state.share.part + 1), CYCLE_MS);
+  $("share-cycle").textContent = t(k(state.share.cycling ? "@share.pause" : "@share.play"));
+}
+
+function renderMade(s) {
+  state.share.made = s;
+  const n = s.images.length;
+  $("share-summary").textContent = t(k(n === 1 ? "@share.made_one" : "@share.made_other"), { count: state.share.chosen.length, n, holder: s.holder });
+  for (const id of ["share-prev", "share-next", "share-cycle", "share-show-all", "share-dialog-prev", "share-dialog-next"]) $(id).hidden = n === 1;
+  const all = $("share-all");
+  all.replaceChildren();
+  s.images.forEach((src, i) => all.append(el("figure", { class: "qr small" },
+    el("img", { src, alt: t("share.code_alt", { part: t("share.part", { i: i + 1, n }) }) }),
+    el("figcaption", { text: t("share.part", { i: i + 1, n }) }))));
+  all.hidden = true;
+  $("share-show-all").textContent = t("share.show_all");
+  showPart(0);
+  setCycling(true);
+  const links = $("share-linkedin");
+  links.replaceChildren();
+  s.linkedin.forEach((l, i) => {
+    if (!l.link) {
+      links.append(el("li", { class: "muted", text: `${l.title}: ${t("share.no_linkedin")} (${l.reason})` }));
+      return;
+    }
+    const field = el("input", { type: "text", readonly: "readonly", id: `share-linkedin-${i}`, value: l.link, "aria-label": t("share.linkedin_for", { title: l.title }) });
+    const copy = el("button", { type: "button", class: "secondary small", text: t("share.copy") });
+    copy.addEventListener("click", () => copyText(field));
+    links.append(el("li", { class: "identity" }, el("span", { text: l.title }), field, copy));
+  });
+  $("share-result").hidden = false;
+}
+
+async function copyText(field) {
+  try {
+    await navigator.clipboard.writeText(field.value);
+    $("share-status").textContent = t("share.copied");
+  } catch {
+    field.focus();
+    field.select();
+    $("share-status").textContent = t("share.copy_by_hand");
+  }
+}
+
+async function saveShared(kind) {
+  hideError("share-error");
+  const s = state.share.made;
+  if (!s) return;
+  const ext = kind === "json" ? "json" : kind;
+  try {
+    const path = await invoke("plugin:dialog|save", { options: { defaultPath: `stapel-presentation.${ext}`, title: t(k(SAVE_TITLE[kind])) } });
+    if (!path) return;
+    if (kind === "json") {
+      await invoke("save_presentation", { path, json: s.json });
+      $("share-status").textContent = t("share.saved", { files: path });
+    } else {
+      const files = await invoke("save_codes", { path, parts: s.parts });
+      $("share-status").textContent = t("share.saved", { files: files.join(", ") });
+    }
+  } catch (err) {
+    showError("share-error", err);
+  }
+}
+
+let shareTimer = 0;
+function wireShare() {
+  $("share-find").addEventListener("submit", (e) => e.preventDefault());
+  $("share-search").addEventListener("input", () => { clearTimeout(shareTimer); shareTimer = setTimeout(findToShare, 150); });
+  $("share-pathway-add").addEventListener("click", async () => {
+    const id = $("share-pathway").value;
+    if (!id) return;
+    try {
+      const view = await invoke("pathway_progress", { id });
+      for (const cid of countedIds(view.progress)) choose({ id: cid, title: view.titles[cid] || shortId(cid) });
+    } catch (err) {
+      showError("share-error", err);
+    }
+  });
+  $("share-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    hideError("share-error");
+    if (!state.share.chosen.length) return showError("share-error", { code: "nothing_chosen" });
+    try {
+      const made = await busy($("share-make"), () => invoke("make_presentation", {
+        ids: state.share.chosen.map((c) => c.id), challenge: $("share-challenge").value || null, domain: $("share-domain").value || null,
+      }));
+      $("share-status").textContent = "";
+      renderMade(made);
+      $("share-summary").setAttribute("tabindex", "-1");
+      $("share-summary").focus();
+    } catch (err) {
+      showError("share-error", err);
+    }
+  });
+  $("share-prev").addEventListener("click", () => { setCycling(false); showPart(state.share.part - 1); });
+  $("share-next").addEventListener("click", () => { setCycling(false); showPart(state.share.part + 1); });
+  $("share-cycle").addEventListener("click", () => setCycling(!state.share.cycling));
+  $("share-show-all").addEventListener("click", () => {
+    const all = $("share-all");
+    all.hidden = !all.hidden;
+    $("share-show-all").textContent = t(k(all.hidden ? "@share.show_all" : "@share.show_one"));
+  });
+  const dialog = $("share-dialog");
+  $("share-full").addEventListener("click", () => { dialog.showModal(); $("share-dialog-close").focus(); });
+  $("share-dialog-close").addEventListener("click", () => dialog.close());
+  $("share-dialog-prev").addEventListener("click", () => { setCycling(false); showPart(state.share.part - 1); });
+  $("share-dialog-next").addEventListener("click", () => { setCycling(false); showPart(state.share.part + 1); });
+  $("share-save-png").addEventListener("click", () => saveShared("png"));
+  $("share-save-svg").addEventListener("click", () => saveShared("svg"));
+  $("share-save-json").addEventListener("click", () => saveShared("json"));
+  $("detail-share").addEventListener("click", () => shareThese([state.detailId]));
+}
+
+// ---------------------------------------------------------------- check a presentation
+
+const PCHECK = {
+  format: "@pcheck.format", proof: "@pcheck.proof", challenge: "@pcheck.challenge", domain: "@pcheck.domain",
+  holder: "@pcheck.holder", credentials: "@pcheck.credentials",
+};
+
+function checkLine(name, check, i, prefix) {
+  const outcome = OUTCOME[check.outcome] ? t(k(OUTCOME[check.outcome])) : check.outcome;
+  return el("li", { class: `check outcome-${check.outcome}`, id: `${prefix}-${i}` },
+    el("span", { class: "check-line", text: `${name}: ${outcome}` }),
+    el("details", {}, el("summary", { text: t("detail.technical") }), el("p", { class: "technical", text: check.message })));
+}
+
+function verdictChip(result) {
+  const chip = { verified: "verified", invalid: "invalid", unverifiable: "unverifiable" }[result] || "unchecked";
+  return chipNode(chip);
+}
+
+function renderChecked(results) {
+  const box = $("check-results");
+  box.replaceChildren();
+  results.forEach((r, pi) => {
+    const rep = r.report;
+    const checks = el("ul", { class: "report" });
+    rep.checks.forEach((c, i) => checks.append(checkLine(PCHECK[c.id] ? t(k(PCHECK[c.id])) : c.id, c, i, `pcheck-${pi}`)));
+    const section = el("section", { class: "card stack presentation", "aria-labelledby": `presented-${pi}`, id: `presentation-${pi}` },
+      el("h3", { id: `presented-${pi}`, text: t(k(VERDICT[rep.result] || VERDICT.unverifiable)) }),
+      el("p", {}, verdictChip(rep.result)),
+      el("p", { class: "muted small", text: t("check.source", { source: r.source }) }),
+      rep.holder ? el("p", { class: "muted small technical", text: t("check.holder", { holder: rep.holder }) }) : null,
+      checks);
+    rep.credentials.forEach((c, ci) => {
+      const lines = el("ul", { class: "report" });
+      lines.append(checkLine(t("pcheck.holder_of"), c.holder, 0, `ccheck-${pi}-${ci}-holder`));
+      c.report.checks.forEach((check, i) => lines.append(checkLine(CHECK[check.id] ? t(k(CHECK[check.id])) : check.id, check, i, `ccheck-${pi}-${ci}`)));
+      const name = c.name || t("check.unnamed");
+      section.append(el("section", { class: "presented", id: `presented-${pi}-${ci}`, "aria-labelledby": `presented-${pi}-${ci}-name` },
+        el("h4", { id: `presented-${pi}-${ci}-name`, text: c.issuer ? `${name} — ${c.issuer}` : name }),
+        el("p", {}, verdictChip(c.result)),
+        lines));
+    });
+    box.append(section);
+  });
+}
+
+async function runCheck(paths) {
+  hideError("check-error");
+  $("check-results").replaceChildren();
+  $("check-status").textContent = t("check.checking");
+  const request = {
+    paths: paths || [], text: paths ? null : $("check-text").value,
+    challenge: $("check-challenge").value || null, domain: $("check-domain").value || null, offline: $("check-offline").checked,
+  };
+  try {
+    const results = await busy($("check-submit"), () => invoke("check_presentation", { request }));
+    $("check-status").textContent = results.length === 1 ? t("check.done_one") : t("check.done_other", { n: results.length });
+    renderChecked(results);
+  } catch (err) {
+    $("check-status").textContent = "";
+    showError("check-error", err);
+  }
+}
+
+function wireCheck() {
+  $("check-form").addEventListener("submit", (e) => { e.preventDefault(); runCheck(null); });
+  $("check-files").addEventListener("click", async () => {
+    try {
+      const chosen = await invoke("plugin:dialog|open", { options: { multiple: true, directory: false, title: t("check.open") } });
+      if (!chosen) return;
+      await runCheck(Array.isArray(chosen) ? chosen : [chosen]);
+    } catch (err) {
+      showError("check-error", err);
+    }
+  });
+  const fromEntry = () => { state.checkFromEntry = true; show("check"); $("check-back").hidden = false; $("check-heading").focus(); };
+  $("create-check").addEventListener("click", fromEntry);
+  $("unlock-check").addEventListener("click", fromEntry);
+  $("check-back").addEventListener("click", async () => {
+    state.checkFromEntry = false;
+    $("check-back").hidden = true;
+    await render(await invoke("wallet_status"));
+  });
 }
 
 // ---------------------------------------------------------------- settings
@@ -658,6 +1194,7 @@ async function loadSettingsScreen() {
   $("settings-language").value = state.settings.language || "";
   $("settings-lock-minutes").value = String(state.settings.lockAfterMinutes);
   $("change-current-field").hidden = !(state.status && state.status.keyMode === "passphrase");
+  $("to-keychain-box").hidden = !(state.status && state.status.keyMode === "passphrase");
   await loadIdentities();
 }
 
@@ -737,6 +1274,19 @@ function wireSettings() {
       showError("settings-error", err);
     }
   });
+  $("to-keychain").addEventListener("click", async () => {
+    hideError("settings-error");
+    await busy($("to-keychain"), async () => {
+      try {
+        state.status = await invoke("change_passphrase", { currentPassphrase: $("change-current").value || null, protection: "keychain", newPassphrase: null });
+        $("change-current").value = "";
+        $("settings-status").textContent = t("change.keychain_done");
+        await loadSettingsScreen();
+      } catch (err) {
+        showError("settings-error", err);
+      }
+    });
+  });
   $("change-new").addEventListener("input", () => { $("change-strength").textContent = strength($("change-new").value); });
   $("change-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -790,6 +1340,14 @@ async function render(status) {
     return go("wallet");
   }
   state.images.clear();
+  // Nothing of the closed wallet stays on the page.
+  setCycling(false);
+  Object.assign(state, { pathway: null, pathwayId: null, pathways: [], detail: null });
+  state.share.chosen = [];
+  state.share.made = null;
+  $("share-result").hidden = true;
+  $("check-results").replaceChildren();
+  if (state.checkFromEntry && document.body.dataset.view === "check") return;
   if (!status.exists) {
     show("create");
     $("create-passphrase").focus();
@@ -833,6 +1391,30 @@ function wireEntry() {
     });
   });
 
+  // At first run, a backup can become the new wallet, protected as chosen in the form.
+  $("create-restore-submit").addEventListener("click", async () => {
+    hideError("create-error");
+    const protection = form.elements.protection.value;
+    const passphrase = $("create-passphrase").value;
+    const backupPassphrase = $("create-restore-passphrase").value;
+    if (!backupPassphrase) return showError("create-error", { code: "passphrase_missing" });
+    if (protection === "passphrase") {
+      if (passphrase.length < MIN_PASSPHRASE) return showError("create-error", { code: "passphrase_too_short" });
+      if (passphrase !== $("create-confirm").value) return showError("create-error", { code: "passphrases_differ" });
+    }
+    try {
+      const path = await invoke("plugin:dialog|open", { options: { multiple: false, directory: false, title: t("backup.restore") } });
+      if (!path) return;
+      await busy($("create-restore-submit"), () => invoke("restore_wallet", {
+        path, backupPassphrase, protection, passphrase: protection === "passphrase" ? passphrase : null,
+      }));
+      for (const id of ["create-passphrase", "create-confirm", "create-restore-passphrase"]) $(id).value = "";
+      await render(await invoke("wallet_status"));
+    } catch (err) {
+      showError("create-error", err);
+    }
+  });
+
   const unlock = (method, button) => {
     hideError("unlock-error");
     const passphrase = method === "passphrase" ? $("unlock-passphrase").value : null;
@@ -871,6 +1453,10 @@ async function start() {
   wireDetail();
   wireImport();
   wireSettings();
+  wireProgress();
+  wireGoal();
+  wireShare();
+  wireCheck();
   wireInactivity();
   show("loading");
   try {

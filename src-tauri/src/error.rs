@@ -7,6 +7,9 @@ use stapel_core::check::CheckError;
 use stapel_core::formats::FormatError;
 use stapel_core::import::ImportError;
 use stapel_core::net::FetchError;
+use stapel_core::present::PresentError;
+use stapel_core::report::ReportError;
+use stapel_core::stacking::{StackingError, WalletStackingError};
 use stapel_core::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -42,6 +45,7 @@ fn store_code(e: &StoreError) -> &'static str {
         StoreError::Database { .. } => "database",
         StoreError::EmptyWallet { .. } => "empty_wallet",
         StoreError::UnknownId(_) => "unknown_credential",
+        StoreError::UnknownPathway(_) => "unknown_pathway",
         StoreError::AmbiguousId { .. } => "ambiguous_id",
         StoreError::NoOriginal { .. } => "no_original",
         StoreError::InvalidCredential(_) => "invalid_credential",
@@ -116,5 +120,56 @@ impl From<CheckError> for CommandError {
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> CommandError {
         CommandError::new(store_code(&e), e.to_string())
+    }
+}
+
+/// The code for a pathway that is not right, or progress that could not be computed.
+fn stacking_code(e: &WalletStackingError) -> &'static str {
+    match e {
+        WalletStackingError::Store(s) => store_code(s),
+        WalletStackingError::Stacking(StackingError::Syntax { .. } | StackingError::Invalid { .. }) => "pathway_invalid",
+        WalletStackingError::Stacking(_) => "stacking",
+    }
+}
+
+impl From<StackingError> for CommandError {
+    fn from(e: StackingError) -> CommandError {
+        WalletStackingError::Stacking(e).into()
+    }
+}
+
+impl From<WalletStackingError> for CommandError {
+    fn from(e: WalletStackingError) -> CommandError {
+        CommandError::new(stacking_code(&e), e.to_string())
+    }
+}
+
+impl From<ReportError> for CommandError {
+    fn from(e: ReportError) -> CommandError {
+        let code = match &e {
+            ReportError::Stacking(s) => stacking_code(s),
+            ReportError::Store(s) => store_code(s),
+            ReportError::Io { .. } => "io",
+            ReportError::FolderInTheWay(_) => "folder_in_the_way",
+            ReportError::NotPdf(_) => "not_pdf",
+            ReportError::Pdf(_) | ReportError::Presentation(_) => "report_failed",
+        };
+        CommandError::new(code, e.to_string())
+    }
+}
+
+impl From<PresentError> for CommandError {
+    fn from(e: PresentError) -> CommandError {
+        let code = match &e {
+            PresentError::Store(s) => store_code(s),
+            PresentError::NothingChosen => "nothing_chosen",
+            PresentError::NotPresentable { .. } => "not_presentable",
+            PresentError::Sign(_) => "sign_failed",
+            PresentError::Qr(_) => "qr_unreadable",
+            PresentError::NotAPresentation(_) | PresentError::Input { .. } => "not_a_presentation",
+            PresentError::QrFileType(_) => "qr_file_type",
+            PresentError::Write { .. } => "io",
+        };
+        CommandError::new(code, e.to_string())
     }
 }

@@ -10,9 +10,13 @@ mod commands;
 mod error;
 mod importing;
 mod listing;
+mod pathways;
 mod settings;
+mod sharing;
 mod wallet;
 
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 mod tests;
 
@@ -57,6 +61,16 @@ fn main() {
             commands::settings::list_identities,
             commands::settings::add_identity,
             commands::settings::remove_identity,
+            commands::progress::list_pathways,
+            commands::progress::pathway_progress,
+            commands::progress::add_pathway,
+            commands::progress::create_goal,
+            commands::progress::remove_pathway,
+            commands::progress::write_report,
+            commands::share::make_presentation,
+            commands::share::save_presentation,
+            commands::share::save_codes,
+            commands::share::check_presentation,
         ])
         .run(tauri::generate_context!())
         .expect("the Stapel window could not be started");

@@ -16,16 +16,16 @@ use crate::listing::{self, Chip, PageQuery};
 use crate::settings::{self, Settings};
 use crate::wallet::Held;
 
-const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
-const EDU: &str = "4-ob2/educredentials-obv3-examples/_data/credentials";
-const COMPLETE: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509/example-36-complete-openbadgecredential.signed.json";
+pub(crate) const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+pub(crate) const EDU: &str = "4-ob2/educredentials-obv3-examples/_data/credentials";
+pub(crate) const COMPLETE: &str = "1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509/example-36-complete-openbadgecredential.signed.json";
 const BAKED: &str = "4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg";
 
-fn secret(s: &str) -> Secret {
+pub(crate) fn secret(s: &str) -> Secret {
     Secret::new(s.to_string())
 }
 
-fn vector(rel: &str) -> String {
+pub(crate) fn vector(rel: &str) -> String {
     stapel_testkit::vector(rel).display().to_string()
 }
 
@@ -35,7 +35,7 @@ fn now() -> DateTime<Utc> {
 
 /// An open wallet in `dir` holding the 30 educredentials examples, the OB3 specification's
 /// complete example (skills, tags) and the OB2 specification's baked SVG badge: 32 in all.
-fn filled(dir: &tempfile::TempDir) -> Held {
+pub(crate) fn filled(dir: &tempfile::TempDir) -> Held {
     let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
     held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
     let summary = held.with(|w| Ok(importing::import(w, &[vector(EDU), vector(COMPLETE), vector(BAKED)], &Offline, &mut |_| {}))).unwrap();
@@ -238,7 +238,7 @@ fn a_baked_badge_shows_its_own_image_and_an_image_only_on_a_server_is_never_fetc
     assert!(data_urls >= 1);
 }
 
-fn stored(checks: Vec<Check>) -> StoredVerification {
+pub(crate) fn stored(checks: Vec<Check>) -> StoredVerification {
     StoredVerification {
         credential_id: "0".repeat(64),
         report: Report::from_checks(checks),
@@ -474,4 +474,73 @@ fn the_page_is_allowed_exactly_the_commands_it_invokes() {
     assert!(js.contains("tauri.event.listen("), "the page listens to drag-and-drop events");
     invoked.insert("core:event:allow-listen".into());
     assert_eq!(allowed, invoked);
+}
+
+/// The colours of one theme in `style.css`: `--name: #rrggbb` inside the block that starts at
+/// `start` and ends at `end`.
+fn theme(css: &str, start: &str, end: &str) -> std::collections::HashMap<String, [f64; 3]> {
+    let from = css.find(start).unwrap_or_else(|| panic!("style.css has no {start:?}"));
+    let to = from + css[from..].find(end).unwrap_or_else(|| panic!("style.css has no {end:?} after {start:?}"));
+    let mut colours = std::collections::HashMap::new();
+    for decl in css[from..to].split(';') {
+        let Some(at) = decl.find("--") else { continue };
+        let Some((name, value)) = decl[at..].split_once(':') else { continue };
+        let (name, value) = (name.trim(), value.trim());
+        if let (Some(name), Some(hex)) = (name.strip_prefix("--"), value.strip_prefix('#'))
+            && hex.len() == 6
+        {
+            let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+            colours.insert(name.to_string(), [channel(0), channel(2), channel(4)]);
+        }
+    }
+    colours
+}
+
+/// WCAG 2.1's contrast ratio of two sRGB colours.
+fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let lum = |c: [f64; 3]| {
+        let lin = |x: f64| if x <= 0.03928 { x / 12.92 } else { ((x + 0.055) / 1.055).powf(2.4) };
+        0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+    };
+    let (la, lb) = (lum(a), lum(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[test]
+fn every_colour_pair_the_page_uses_meets_wcag_aa_contrast_in_the_light_and_the_dark_theme() {
+    let css = ui("style.css");
+    // Text (4.5:1) and the non-text parts people must see: focus rings, bars, borders (3:1).
+    let pairs: &[(&str, &str, f64, &str)] = &[
+        ("ink", "paper", 4.5, "body text"),
+        ("ink", "card", 4.5, "text on cards"),
+        ("muted", "paper", 4.5, "secondary text"),
+        ("muted", "card", 4.5, "secondary text on cards"),
+        ("link", "card", 4.5, "links and secondary buttons"),
+        ("link", "paper", 4.5, "links"),
+        ("accent-ink", "accent", 4.5, "the header, primary buttons, and the header's focus ring"),
+        ("error", "card", 4.5, "errors"),
+        ("error", "paper", 4.5, "errors"),
+        ("ok-ink", "ok-bg", 4.5, "the verified chip"),
+        ("bad-ink", "bad-bg", 4.5, "the invalid and revoked chips"),
+        ("warn-ink", "warn-bg", 4.5, "the unverifiable and expired chips"),
+        ("neutral-ink", "neutral-bg", 4.5, "the not-checked chip"),
+        ("bad-ink", "card", 4.5, "danger buttons"),
+        ("focus", "paper", 3.0, "the focus ring"),
+        ("focus", "card", 3.0, "the focus ring on cards"),
+        ("ok-ink", "neutral-bg", 3.0, "the earned part of a progress bar against its track"),
+        ("warn-ink", "neutral-bg", 3.0, "the pending part of a progress bar against its track"),
+        ("muted", "card", 3.0, "field borders"),
+    ];
+    assert!(css.contains(".bar :focus-visible { outline-color: var(--accent-ink); }"), "the header's focus ring is its own colour");
+    let themes = [
+        ("light", theme(&css, ":root {", "}")),
+        ("dark", theme(&css, "@media (prefers-color-scheme: dark)", "}\n}")),
+    ];
+    for (name, colours) in &themes {
+        assert!(colours.len() >= 18, "the {name} theme's colours were read: {}", colours.len());
+        for (fg, bg, minimum, what) in pairs {
+            let ratio = contrast(colours[*fg], colours[*bg]);
+            assert!(ratio >= *minimum, "{name} theme, {what}: --{fg} on --{bg} is {ratio:.2}:1, below {minimum}:1");
+        }
+    }
 }

@@ -5,7 +5,9 @@
 
 pub mod credentials;
 pub mod import;
+pub mod progress;
 pub mod settings;
+pub mod share;
 pub mod wallet;
 
 use std::sync::Arc;
