@@ -1147,6 +1147,12 @@ async function runCheck(paths) {
     const results = await busy($("check-submit"), () => invoke("check_presentation", { request }));
     $("check-status").textContent = results.length === 1 ? t("check.done_one") : t("check.done_other", { n: results.length });
     renderChecked(results);
+    // The verdict is what the employer came for: take the focus (and the view) to it.
+    const first = $("presented-0");
+    if (first) {
+      first.setAttribute("tabindex", "-1");
+      first.focus();
+    }
   } catch (err) {
     $("check-status").textContent = "";
     showError("check-error", err);
