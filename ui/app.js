@@ -773,8 +773,10 @@ function renderPathway(view) {
     box.append(section);
   });
 
+  const ONCE = ["container-counted", "parts-counted"];
   const waiting = p.not_counted.filter((n) => n.reason === "unverifiable");
-  const never = p.not_counted.filter((n) => n.reason !== "unverifiable");
+  const once = p.not_counted.filter((n) => ONCE.includes(n.reason));
+  const never = p.not_counted.filter((n) => n.reason !== "unverifiable" && !ONCE.includes(n.reason));
   const fill = (listId, boxId, items, line) => {
     const ul = $(listId);
     ul.replaceChildren();
@@ -783,6 +785,12 @@ function renderPathway(view) {
   };
   fill("pathway-waiting", "pathway-waiting-box", waiting, (n) => credentialLink(n.id, n.title,
     t(k(p.never_verified.includes(n.id) ? "@pathway.never_checked" : "@pathway.unverifiable_last"))));
+  fill("pathway-once", "pathway-once-box", once, (n) => {
+    const names = n.counted_instead.map(title).join(", ");
+    return credentialLink(n.id, n.title, n.reason === "container-counted"
+      ? t("pathway.part_of_counted", { container: names })
+      : t("pathway.parts_counted", { parts: names }));
+  });
   fill("pathway-never", "pathway-never-box", never, (n) => credentialLink(n.id, n.title, t(k(NOT_COUNTED[n.reason] || NOT_COUNTED.invalid))));
   fill("pathway-expiring", "pathway-expiring-box", p.expiring, (e) => credentialLink(e.id, title(e.id), t("pathway.stops_on", { date: formatDate(e.on) })));
 }

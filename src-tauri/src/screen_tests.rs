@@ -277,3 +277,40 @@ fn checking_what_is_shown_needs_the_challenge_catches_tampering_and_names_bad_in
     let e = ask(CheckRequest { paths: vec![dir.path().join("nothing.png")], ..CheckRequest::default() }).unwrap_err();
     assert_eq!(e.code, "unreadable_file");
 }
+
+#[test]
+fn a_transcript_and_its_course_count_once_and_the_answer_names_both_for_the_counted_once_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut clr: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json")).unwrap(),
+    )
+    .unwrap();
+    clr["credentialSubject"]["creditsEarned"] = 60.into();
+    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]["creditsAvailable"] = 15.into();
+    let file = dir.path().join("clr.json");
+    std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
+    let summary = held.with(|w| Ok(importing::import(w, &[file.display().to_string()], &Offline, &mut |_| {}))).unwrap();
+    let clr_id = summary.ids[0].clone();
+    let all = held.with(|w| Ok(w.list(&stapel_core::store::ListQuery { include_children: true, ..Default::default() })?)).unwrap();
+    let part_id = all.iter().find(|s| s.id != clr_id).expect("the CLR's part is stored").id.clone();
+    verified(&held, &clr_id);
+    verified(&held, &part_id);
+    let pathway = dir.path().join("degree.json");
+    let doc = serde_json::json!({
+        "version": 1, "id": "degree", "unit": "ects",
+        "target": { "name": "Degree", "awarding_body": "Example University", "total_credits": 75 },
+        "groups": [{ "id": "open", "name": "Anything", "credits": 60 }, { "id": "more", "name": "More", "credits": 15 }]
+    });
+    std::fs::write(&pathway, serde_json::to_vec(&doc).unwrap()).unwrap();
+    held.with(|w| pathways::add_file(w, &pathway, Utc::now())).unwrap();
+    let view = held.with(|w| pathways::progress(w, "degree", Utc::now())).unwrap();
+    let p = &view.progress.progress;
+    assert_eq!(p.earned, 60.0, "60, not 60 + 15");
+    let kept = p.not_counted.iter().find(|n| n.id == part_id).expect("the part is listed apart");
+    assert_eq!(serde_json::to_value(kept.reason).unwrap(), "container-counted");
+    assert_eq!(kept.counted_instead, vec![clr_id.clone()]);
+    assert_eq!(view.titles.get(&clr_id).map(String::as_str), Some("Sample Transcript"), "the page names what counts instead");
+    assert_eq!(view.titles.get(&part_id).map(String::as_str), Some("Example University Degree"));
+}

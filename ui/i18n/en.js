@@ -383,6 +383,10 @@
   "create.restore_intro": "Bring it back into a new wallet on this computer, protected as chosen above.",
   "change.keychain_intro": "Or keep the wallet's key in this computer's keychain, so it opens without a passphrase while you are logged in (the current passphrase above is asked for).",
   "change.to_keychain": "Use the keychain instead",
-  "change.keychain_done": "The wallet's key is now in this computer's keychain."
+  "change.keychain_done": "The wallet's key is now in this computer's keychain.",
+  "pathway.once": "Counted once",
+  "pathway.once_hint": "A transcript and the courses in it are the same study: either the transcript's total counts or its courses do, whichever fills more.",
+  "pathway.part_of_counted": "part of {container}, which is counted",
+  "pathway.parts_counted": "not counted because what it contains counts: {parts}"
 }
 ;

@@ -383,6 +383,10 @@
   "create.restore_intro": "Zet die terug in een nieuwe wallet op deze computer, beveiligd zoals hierboven gekozen.",
   "change.keychain_intro": "Of bewaar de sleutel van de wallet in de sleutelbos van deze computer, zodat hij zonder wachtwoordzin opent zolang je bent ingelogd (de huidige wachtwoordzin hierboven wordt gevraagd).",
   "change.to_keychain": "De sleutelbos gebruiken",
-  "change.keychain_done": "De sleutel van de wallet staat nu in de sleutelbos van deze computer."
+  "change.keychain_done": "De sleutel van de wallet staat nu in de sleutelbos van deze computer.",
+  "pathway.once": "Telt één keer",
+  "pathway.once_hint": "Een cijferlijst en de vakken erin zijn dezelfde studie: óf het totaal van de cijferlijst telt, óf de vakken tellen, wat het meest oplevert.",
+  "pathway.part_of_counted": "onderdeel van {container}, dat al meetelt",
+  "pathway.parts_counted": "telt niet mee omdat wat erin zit meetelt: {parts}"
 }
 ;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use stapel_core::formats::{self, Credential};
 use stapel_core::import::{self, Input};
 use stapel_core::net::Offline;
-use stapel_core::stacking::{self, Eligibility, MatchOptions, Pathway, Progress};
+use stapel_core::stacking::{self, CredentialInput, Eligibility, MatchOptions, Pathway, Progress};
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
 use stapel_core::verify::{Check, CheckId, Report};
 
@@ -80,7 +80,7 @@ fn parsed(n: usize) -> Vec<(String, Credential, Eligibility)> {
 }
 
 fn in_memory(p: &Pathway, creds: &[(String, Credential, Eligibility)]) -> Progress {
-    let input: Vec<(&str, &Credential, Eligibility)> = creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let input: Vec<CredentialInput<'_>> = creds.iter().map(|(i, c, e)| CredentialInput::new(i, c, *e)).collect();
     stacking::progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
 }
 

@@ -561,10 +561,49 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
             )?;
         }
     }
+    let once: Vec<_> = p
+        .not_counted
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.reason,
+                NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted
+            )
+        })
+        .collect();
+    if !once.is_empty() {
+        // Where a credential is counted, as the learner reads it: its title and the group.
+        let counted_in = |id: &str| {
+            let group = p
+                .groups
+                .iter()
+                .find(|g| g.counted.iter().any(|c| c.id == id))
+                .map(|g| g.name.as_str())
+                .unwrap_or("a group");
+            format!("{} (in {group})", title(id))
+        };
+        writeln!(out, "\nnot counted again (the same study counts once):")?;
+        for n in &once {
+            let instead: Vec<String> = n.counted_instead.iter().map(|i| counted_in(i)).collect();
+            let why = if n.reason == NotCountedReason::ContainerCounted {
+                format!("part of {}, which is counted", instead.join(", "))
+            } else {
+                format!("its parts are counted instead: {}", instead.join(", "))
+            };
+            writeln!(out, "    {}  {} — {why}", short(&n.id), n.title)?;
+        }
+    }
     let never: Vec<_> = p
         .not_counted
         .iter()
-        .filter(|n| n.reason != NotCountedReason::Unverifiable)
+        .filter(|n| {
+            !matches!(
+                n.reason,
+                NotCountedReason::Unverifiable
+                    | NotCountedReason::ContainerCounted
+                    | NotCountedReason::PartsCounted
+            )
+        })
         .collect();
     if !never.is_empty() {
         writeln!(out, "\nnever counted:")?;
@@ -574,6 +613,9 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
                 NotCountedReason::Expired => "expired",
                 NotCountedReason::NotYetValid => "not valid yet",
                 NotCountedReason::Unverifiable => "unverifiable",
+                NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted => {
+                    "counted once elsewhere"
+                }
             };
             writeln!(out, "    {}  {} — {why}", short(&n.id), n.title)?;
         }

@@ -679,3 +679,77 @@ fn a_personal_goal_from_skills_is_a_pathway_in_hours_with_one_group_per_skill() 
     let list = json_of(&w, &["pathway", "list", "--json"]);
     assert_eq!(list["pathways"].as_array().unwrap().len(), 2, "a refused goal stores nothing");
 }
+
+/// `stapel progress` on the same CLR (60 of its own, 15 on its achievement credential) against
+/// a pathway where the CLR fills an open group and the part a group naming its achievement:
+/// only one of them counts (decision 0045), and the text says why the other does not.
+#[test]
+fn progress_counts_a_clr_that_states_its_own_total_or_its_part_never_both_and_says_so() {
+    let w = TestWallet::new();
+    let mut clr: Value = serde_json::from_slice(
+        &std::fs::read(vector(
+            "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    clr["credentialSubject"]["creditsEarned"] = 60.into();
+    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]
+        ["creditsAvailable"] = 15.into();
+    let file = w.dir.path().join("clr-with-credits.json");
+    std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
+    let clr_id = import(&w, &file);
+    let credits = json_of(&w, &["credits", "--json"]);
+    let part_id = credits["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .find(|id| *id != clr_id)
+        .unwrap();
+    record(&w, &clr_id, verified(), "2026-11-20T10:00:00Z");
+    record(&w, &part_id, verified(), "2026-11-20T10:00:00Z");
+    let pathway = w.dir.path().join("degree.json");
+    std::fs::write(
+        &pathway,
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "version": 1, "id": "degree", "unit": "ects",
+            "target": { "name": "Degree", "awarding_body": "Example University", "total_credits": 75 },
+            "groups": [
+                { "id": "open", "name": "Anything", "credits": 60 },
+                { "id": "degree", "name": "The degree course", "credits": 15,
+                  "achievement": { "id": "urn:uuid:a7467ef6-56cb-11ec-bf63-0242ac130002" } }
+            ]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let p = pathway.to_str().unwrap();
+
+    let v = json_of(&w, &["progress", p, "--json", "--now", "2026-12-01"]);
+    assert_eq!(v["earned"].as_f64(), Some(60.0), "60, not 60 + 15: {v}");
+    assert_eq!(v["groups"][0]["counted"][0]["id"], clr_id.as_str());
+    assert_eq!(v["groups"][1]["complete"], false);
+    let kept_out = v["not_counted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == part_id.as_str())
+        .expect("the part is listed as not counted");
+    assert_eq!(kept_out["reason"], "container-counted");
+    assert_eq!(kept_out["counted_instead"], serde_json::json!([clr_id]));
+    assert_eq!(kept_out["groups"], serde_json::json!(["open", "degree"]));
+
+    let out = w.run(&["progress", p, "--now", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("not counted again (the same study counts once):"), "{t}");
+    assert!(
+        t.contains(&format!(
+            "{}  Example University Degree — part of Sample Transcript (in Anything), which is counted",
+            &part_id[..12]
+        )),
+        "{t}"
+    );
+    assert!(!t.contains("never counted:"), "{t}");
+}

@@ -588,11 +588,36 @@ pub fn render_exemption_request(
                 NotCountedReason::Invalid => "its verification failed; it never counts",
                 NotCountedReason::Expired => "its validity has ended",
                 NotCountedReason::NotYetValid => "it is not valid yet",
+                NotCountedReason::ContainerCounted => {
+                    "it is part of a credential counted above, whose credits include it"
+                }
+                NotCountedReason::PartsCounted => {
+                    "credentials it contains are counted above; its own total would count them again"
+                }
+            };
+            let titles: Vec<&str> = n
+                .counted_instead
+                .iter()
+                .map(|id| {
+                    progress
+                        .credentials
+                        .get(id)
+                        .map_or(id.as_str(), |c| c.summary.title.as_str())
+                })
+                .collect();
+            let instead = if titles.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", titles.join(", "))
             };
             l.text(
                 Style::Body,
                 0.0,
-                &format!("• {} — {why} (fits: {})", n.title, n.groups.join(", ")),
+                &format!(
+                    "• {} — {why}{instead} (fits: {})",
+                    n.title,
+                    n.groups.join(", ")
+                ),
             );
         }
     }

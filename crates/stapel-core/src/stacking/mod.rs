@@ -18,8 +18,9 @@ pub use pathway::{
     AchievementRef, Group, LevelRequirement, Pathway, PathwayUnit, Target, parse_pathway,
 };
 pub use progress::{
-    Counted, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress, IfVerified,
-    MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, WouldCount, progress,
+    Counted, CredentialInput, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress,
+    IfVerified, MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, WouldCount,
+    progress,
 };
 pub use wallet::{
     CredentialCredits, Standing, WalletCredential, WalletProgress, WalletStackingError,
@@ -47,4 +48,9 @@ pub enum StackingError {
     /// Two credentials were handed in under one id, so neither could be counted reliably.
     #[error("the credential id '{0}' is given twice; every credential needs its own id")]
     DuplicateCredential(String),
+    /// A credential was handed in as part of itself, through the containers above it.
+    #[error(
+        "the credential '{0}' is given as part of itself through its containers; a container cannot contain itself"
+    )]
+    ContainerCycle(String),
 }

@@ -2,8 +2,10 @@
 //! age, validity dates, verification), the best assignment found by the matcher, and the
 //! report a learner reads: per group what is required, earned, counted, missing and about to
 //! expire, and the totals. The report serializes as the `--json` output of `stapel progress`.
+//! A container that states credits of its own (a CLR) and the credentials inside it are never
+//! both counted (decision 0045).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -24,6 +26,39 @@ pub enum Eligibility {
     Unverifiable,
     /// A check ran and failed (bad proof, revoked, expired): never counts.
     Invalid,
+}
+
+/// One credential handed to [`progress`]: its id (ids must differ), the credential, what the
+/// verifier concluded, and the credential it is part of, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CredentialInput<'a> {
+    pub id: &'a str,
+    pub credential: &'a Credential,
+    pub eligibility: Eligibility,
+    /// The id of the credential this one is part of: a CLR's achievement credential is part of
+    /// the CLR (the wallet's `Summary::parent`). When that container, or one above it, states
+    /// credits of its own, the two are never both counted.
+    pub part_of: Option<&'a str>,
+}
+
+impl<'a> CredentialInput<'a> {
+    /// A credential that is part of nothing.
+    pub fn new(id: &'a str, credential: &'a Credential, eligibility: Eligibility) -> Self {
+        CredentialInput {
+            id,
+            credential,
+            eligibility,
+            part_of: None,
+        }
+    }
+
+    /// The same credential, as part of the credential with id `container`.
+    pub fn part_of(self, container: &'a str) -> Self {
+        CredentialInput {
+            part_of: Some(container),
+            ..self
+        }
+    }
 }
 
 /// How progress is computed.
@@ -123,6 +158,12 @@ pub enum NotCountedReason {
     Expired,
     /// Its validity starts after `now`.
     NotYetValid,
+    /// It is part of a credential that states credits of its own and is counted
+    /// (`counted_instead` names it): the same study is counted once (decision 0045).
+    ContainerCounted,
+    /// It states credits of its own, and credentials inside it are counted
+    /// (`counted_instead` names them): the same study is counted once (decision 0045).
+    PartsCounted,
 }
 
 /// A credential that fits a group but is not counted, and why.
@@ -133,6 +174,9 @@ pub struct NotCounted {
     pub reason: NotCountedReason,
     /// Groups it fits.
     pub groups: Vec<String>,
+    /// For `container-counted`: the container that is counted; for `parts-counted`: the
+    /// credentials inside it that are counted. Empty for the other reasons.
+    pub counted_instead: Vec<String>,
 }
 
 /// What verifying the unverifiable credentials would add.
@@ -195,6 +239,7 @@ struct Prepared<'a> {
     id: &'a str,
     credential: &'a Credential,
     eligibility: Eligibility,
+    part_of: Option<&'a str>,
     date_problem: Option<NotCountedReason>,
     credit: Option<CreditValue>,
     /// Value in hundredths of a study hour (0 without a credit value).
@@ -203,12 +248,15 @@ struct Prepared<'a> {
     fits: Vec<(usize, Option<Until>)>,
 }
 
-/// Computes progress towards `pathway` from the learner's credentials. Each credential is
-/// `(id, credential, eligibility)`; ids must differ. Only verified credentials count (unless
-/// `options.count_unverifiable`); invalid, expired and not-yet-valid ones never do.
+/// Computes progress towards `pathway` from the learner's credentials; ids must differ. Only
+/// verified credentials count (unless `options.count_unverifiable`); invalid, expired and
+/// not-yet-valid ones never do. A credential inside a container that states credits of its
+/// own (at any depth, following `part_of` through the credentials handed in) is never counted
+/// together with that container: the matcher counts the container or any of its parts,
+/// whichever fulfils more, and the other is listed in `not_counted` with the reason.
 pub fn progress(
     pathway: &Pathway,
-    credentials: &[(&str, &Credential, Eligibility)],
+    credentials: &[CredentialInput<'_>],
     options: &MatchOptions,
 ) -> Result<Progress, StackingError> {
     validate("pathway", pathway)?;
@@ -220,7 +268,13 @@ pub fn progress(
 
     let mut seen = HashSet::new();
     let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(credentials.len());
-    for &(id, credential, eligibility) in credentials {
+    for &CredentialInput {
+        id,
+        credential,
+        eligibility,
+        part_of,
+    } in credentials
+    {
         if !seen.insert(id) {
             return Err(StackingError::DuplicateCredential(id.to_string()));
         }
@@ -240,6 +294,7 @@ pub fn progress(
             id,
             credential,
             eligibility,
+            part_of,
             date_problem,
             credit,
             value,
@@ -248,6 +303,32 @@ pub fn progress(
     }
     // The stable order every decision is made in: by credential id.
     prepared.sort_by(|a, b| a.id.cmp(b.id));
+    // Per credential, the containers above it (nearest first) among those handed in, and the
+    // credentials below it.
+    let index: HashMap<&str, usize> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, i))
+        .collect();
+    let mut above: Vec<Vec<usize>> = Vec::with_capacity(prepared.len());
+    for p in &prepared {
+        let mut chain = Vec::new();
+        let mut at = p.part_of;
+        while let Some(&a) = at.and_then(|id| index.get(id)) {
+            if prepared[a].id == p.id || chain.contains(&a) {
+                return Err(StackingError::ContainerCycle(prepared[a].id.to_string()));
+            }
+            chain.push(a);
+            at = prepared[a].part_of;
+        }
+        above.push(chain);
+    }
+    let mut below: Vec<Vec<usize>> = vec![Vec::new(); prepared.len()];
+    for (i, chain) in above.iter().enumerate() {
+        for &a in chain {
+            below[a].push(i);
+        }
+    }
 
     let counts = |p: &Prepared<'_>, with_unverifiable: bool| {
         p.date_problem.is_none()
@@ -273,11 +354,20 @@ pub fn progress(
         let members: Vec<usize> = (0..prepared.len())
             .filter(|&i| counts(&prepared[i], with_unverifiable) && !prepared[i].fits.is_empty())
             .collect();
+        let mut position = vec![None; prepared.len()];
+        for (k, &i) in members.iter().enumerate() {
+            position[i] = Some(k);
+        }
         let items = members
             .iter()
             .map(|&i| Item {
                 value: prepared[i].value,
                 groups: prepared[i].fits.iter().map(|f| f.0).collect(),
+                // The nearest container that states credits and may count itself.
+                part_of: above[i]
+                    .iter()
+                    .find(|&&a| prepared[a].credit.is_some() && position[a].is_some())
+                    .and_then(|&a| position[a]),
             })
             .collect();
         (
@@ -391,24 +481,54 @@ pub fn progress(
             .then_with(|| a.group.cmp(&b.group))
     });
 
-    let not_counted: Vec<NotCounted> = prepared
-        .iter()
-        .filter(|p| !p.fits.is_empty() && !counts(p, with_unverifiable))
-        .map(|p| NotCounted {
-            id: p.id.to_string(),
-            title: p.credential.title.clone(),
-            reason: match (p.eligibility, p.date_problem) {
+    // Not counted: not eligible, or kept out by a counted container or counted parts.
+    let mut not_counted: Vec<NotCounted> = Vec::new();
+    for (i, p) in prepared.iter().enumerate() {
+        if p.fits.is_empty() || assigned[i].is_some() {
+            continue;
+        }
+        let (reason, counted_instead) = if !counts(p, with_unverifiable) {
+            let reason = match (p.eligibility, p.date_problem) {
                 (Eligibility::Invalid, _) => NotCountedReason::Invalid,
                 (_, Some(r)) => r,
                 _ => NotCountedReason::Unverifiable,
-            },
+            };
+            (reason, Vec::new())
+        } else if let Some(&a) = above[i]
+            .iter()
+            .find(|&&a| prepared[a].credit.is_some() && assigned[a].is_some())
+        {
+            (
+                NotCountedReason::ContainerCounted,
+                vec![prepared[a].id.to_string()],
+            )
+        } else {
+            let parts: Vec<String> = if p.credit.is_some() {
+                below[i]
+                    .iter()
+                    .filter(|&&j| assigned[j].is_some())
+                    .map(|&j| prepared[j].id.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if parts.is_empty() {
+                continue;
+            }
+            (NotCountedReason::PartsCounted, parts)
+        };
+        not_counted.push(NotCounted {
+            id: p.id.to_string(),
+            title: p.credential.title.clone(),
+            reason,
             groups: p
                 .fits
                 .iter()
                 .map(|f| pathway.groups[f.0].id.clone())
                 .collect(),
-        })
-        .collect();
+            counted_instead,
+        });
+    }
 
     // What verifying the unverifiable ones would add.
     let if_verified = if !with_unverifiable

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::StackingError;
 use super::credits::{CreditValue, credit_value};
 use super::pathway::Pathway;
-use super::progress::{Eligibility, MatchOptions, Progress, progress};
+use super::progress::{CredentialInput, Eligibility, MatchOptions, Progress, progress};
 use crate::formats::Credential;
 use crate::store::{ListQuery, StoreError, StoredVerification, Summary, Wallet};
 use crate::verify::Verdict;
@@ -146,7 +146,10 @@ pub fn wallet_credits(
     let mut values: HashMap<&str, Option<CreditValue>> = HashMap::with_capacity(listed.len());
     let mut parents: HashMap<&str, &str> = HashMap::new();
     for (summary, credential) in &listed {
-        values.insert(summary.id.as_str(), credit_value(credential, hours_per_ects));
+        values.insert(
+            summary.id.as_str(),
+            credit_value(credential, hours_per_ects),
+        );
         if let Some(p) = &summary.parent {
             parents.insert(summary.id.as_str(), p.as_str());
         }
@@ -206,7 +209,9 @@ pub struct WalletProgress {
 }
 
 /// Computes progress towards `pathway` from every credential in the wallet: verified ones
-/// count, invalid ones never do, unverifiable and never-verified ones are shown apart.
+/// count, invalid ones never do, unverifiable and never-verified ones are shown apart. A CLR
+/// that states credits of its own and the credentials stored as its parts are never both
+/// counted (decision 0045).
 pub fn wallet_progress(
     wallet: &Wallet,
     pathway: &Pathway,
@@ -223,14 +228,13 @@ pub fn progress_of(
     pathway: &Pathway,
     options: &MatchOptions,
 ) -> Result<WalletProgress, WalletStackingError> {
-    let input: Vec<(&str, &Credential, Eligibility)> = credentials
+    let input: Vec<CredentialInput<'_>> = credentials
         .iter()
-        .map(|c| {
-            (
-                c.summary.id.as_str(),
-                &c.credential,
-                c.standing.eligibility(),
-            )
+        .map(|c| CredentialInput {
+            id: c.summary.id.as_str(),
+            credential: &c.credential,
+            eligibility: c.standing.eligibility(),
+            part_of: c.summary.parent.as_deref(),
         })
         .collect();
     let progress = progress(pathway, &input, options)?;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use stapel_core::formats::{Credential, Credit, CreditUnit, Edubadges, Level, Skill};
 use stapel_core::stacking::matcher::{self, Item, Need, Problem};
 use stapel_core::stacking::{
-    CreditBasis, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError,
+    CreditBasis, CredentialInput, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError,
     credit_value, parse_pathway, progress,
 };
 
@@ -72,8 +72,10 @@ fn run(
     p: &Pathway,
     creds: &[(String, Credential, Eligibility)],
 ) -> stapel_core::stacking::Progress {
-    let input: Vec<(&str, &Credential, Eligibility)> =
-        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let input: Vec<CredentialInput<'_>> = creds
+        .iter()
+        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
+        .collect();
     progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
 }
 
@@ -752,8 +754,10 @@ fn unverifiable_credentials_are_shown_apart_and_invalid_ones_never_count() {
         ]
     );
 
-    let input: Vec<(&str, &Credential, Eligibility)> =
-        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let input: Vec<CredentialInput<'_>> = creds
+        .iter()
+        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
+        .collect();
     let mut opts = MatchOptions::at(now());
     opts.count_unverifiable = true;
     let r = progress(&p, &input, &opts).expect("progress");
@@ -993,8 +997,10 @@ fn absurd_numbers_in_credentials_or_options_do_not_break_the_sums() {
         v("huge2", cred("Huge too", "S", Some(f64::MAX), &[])),
         v("small", cred("Small", "S", Some(5.0), &[])),
     ];
-    let input: Vec<(&str, &Credential, Eligibility)> =
-        creds.iter().map(|(i, c, e)| (i.as_str(), c, *e)).collect();
+    let input: Vec<CredentialInput<'_>> = creds
+        .iter()
+        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
+        .collect();
     let mut opts = MatchOptions::at(now());
     opts.expiry_warning_days = u32::MAX;
     let r = progress(&p, &input, &opts).expect("progress");
@@ -1013,8 +1019,8 @@ fn two_credentials_under_one_id_are_refused() {
     let e = progress(
         &p,
         &[
-            ("same", &c, Eligibility::Verified),
-            ("same", &c, Eligibility::Verified),
+            CredentialInput::new("same", &c, Eligibility::Verified),
+            CredentialInput::new("same", &c, Eligibility::Verified),
         ],
         &MatchOptions::at(now()),
     );
@@ -1042,6 +1048,301 @@ fn the_progress_report_serializes_for_json_output() {
     assert_eq!(json["groups"][0]["counted"][0]["credit"]["basis"], "ects");
     assert_eq!(json["required"], 120.0);
     assert_eq!(json["search"]["proven_optimal"], true);
+}
+
+// ---------------------------------------------------------------- containers and their parts
+
+/// A credential as handed in with its container: `(id, credential, eligibility, part_of)`.
+type Held = (String, Credential, Eligibility, Option<String>);
+
+fn held(id: &str, c: Credential) -> Held {
+    (id.to_string(), c, Eligibility::Verified, None)
+}
+
+fn part(id: &str, c: Credential, container: &str) -> Held {
+    (id.to_string(), c, Eligibility::Verified, Some(container.to_string()))
+}
+
+fn run_held(p: &Pathway, creds: &[Held]) -> stapel_core::stacking::Progress {
+    let input: Vec<CredentialInput<'_>> = creds
+        .iter()
+        .map(|(i, c, e, parent)| CredentialInput {
+            id: i,
+            credential: c,
+            eligibility: *e,
+            part_of: parent.as_deref(),
+        })
+        .collect();
+    progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
+}
+
+/// `(group id, credential id)` of every counted credential.
+fn counted(r: &stapel_core::stacking::Progress) -> Vec<(String, String)> {
+    r.groups
+        .iter()
+        .flat_map(|g| g.counted.iter().map(|c| (g.id.clone(), c.id.clone())))
+        .collect()
+}
+
+fn is_counted(r: &stapel_core::stacking::Progress, id: &str) -> bool {
+    counted(r).iter().any(|(_, c)| c == id)
+}
+
+fn reason_of(
+    r: &stapel_core::stacking::Progress,
+    id: &str,
+) -> Option<(NotCountedReason, Vec<String>)> {
+    r.not_counted
+        .iter()
+        .find(|n| n.id == id)
+        .map(|n| (n.reason, n.counted_instead.clone()))
+}
+
+/// Every order of `items` (Heap's algorithm).
+fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+    let mut a = items.to_vec();
+    let mut out = vec![a.clone()];
+    let mut c = vec![0usize; a.len()];
+    let mut i = 0;
+    while i < a.len() {
+        if c[i] < i {
+            a.swap(if i % 2 == 0 { 0 } else { c[i] }, i);
+            out.push(a.clone());
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A transcript of 20 ECTS with two courses inside it (5 ECTS programming, 10 ECTS writing) and
+/// a 3 ECTS programming badge of its own, against groups for programming (5), writing (10) and
+/// anything (`open` ECTS).
+fn transcript_case(open: f64) -> (Pathway, Vec<Held>) {
+    let p = pathway_json(
+        serde_json::json!([
+            { "id": "prog", "name": "Programming", "credits": 5, "tags": ["programming"] },
+            { "id": "writing", "name": "Writing", "credits": 10, "tags": ["writing"] },
+            { "id": "open", "name": "Anything", "credits": open }
+        ]),
+        15.0 + open,
+        "ects",
+    );
+    let creds = vec![
+        held("clr", cred("Transcript", "S", Some(20.0), &[])),
+        part("rust", cred("Rust", "S", Some(5.0), &["programming"]), "clr"),
+        part("essay", cred("Essay", "S", Some(10.0), &["writing"]), "clr"),
+        held("badge", cred("Badge", "S", Some(3.0), &["programming"])),
+    ];
+    (p, creds)
+}
+
+#[test]
+fn a_clr_with_its_own_credits_and_its_parts_are_never_both_counted_and_the_parts_win_when_they_fulfil_more()
+ {
+    // The transcript alone fills "open" (10); its courses fill programming and writing (15) and
+    // the badge then goes to "open" (3). Counting both would give 10 + 5 + 10 = 25.
+    let (p, creds) = transcript_case(10.0);
+    let first = serde_json::to_value(run_held(&p, &creds)).expect("serializable");
+    for order in permutations(&creds) {
+        let r = run_held(&p, &order);
+        assert!(!(is_counted(&r, "clr") && (is_counted(&r, "rust") || is_counted(&r, "essay"))));
+        assert_eq!(r.earned, 18.0, "{:?}", counted(&r));
+        assert!(r.search.proven_optimal);
+        assert_eq!(
+            reason_of(&r, "clr"),
+            Some((
+                NotCountedReason::PartsCounted,
+                vec!["essay".to_string(), "rust".to_string()]
+            ))
+        );
+        let open = r.groups.iter().find(|g| g.id == "open").expect("group exists");
+        assert!(open.also_fits.contains(&"clr".to_string()), "it still fits there");
+        assert_eq!(
+            serde_json::to_value(&r).expect("serializable"),
+            first,
+            "the same result whatever the input order"
+        );
+    }
+}
+
+#[test]
+fn a_clr_with_its_own_credits_counts_instead_of_its_parts_when_it_fulfils_more() {
+    // With 30 ECTS open the transcript's 20 beat its courses' 15: 20 + the badge's 3. Counting
+    // both would give 20 + 5 + 10 + 3 = 38.
+    let (p, creds) = transcript_case(30.0);
+    let first = serde_json::to_value(run_held(&p, &creds)).expect("serializable");
+    for order in permutations(&creds) {
+        let r = run_held(&p, &order);
+        let mut ids: Vec<String> = counted(&r).into_iter().map(|(_, id)| id).collect();
+        ids.sort();
+        assert_eq!(ids, ["badge", "clr"]);
+        assert!(counted(&r).contains(&("open".to_string(), "clr".to_string())));
+        assert_eq!(r.earned, 23.0);
+        assert!(r.search.proven_optimal);
+        for id in ["essay", "rust"] {
+            assert_eq!(
+                reason_of(&r, id),
+                Some((NotCountedReason::ContainerCounted, vec!["clr".to_string()]))
+            );
+        }
+        assert_eq!(serde_json::to_value(&r).expect("serializable"), first);
+    }
+}
+
+#[test]
+fn an_achievement_group_naming_a_part_of_a_clr_counts_that_part_when_the_clr_is_not_counted() {
+    let p = pathway_json(
+        serde_json::json!([
+            { "id": "capstone", "name": "Capstone", "credits": 15,
+              "achievement": { "id": "https://example.org/achievements/Rust" } },
+            { "id": "open", "name": "Anything", "credits": 20 }
+        ]),
+        35.0,
+        "ects",
+    );
+    let mut creds = vec![
+        held("clr", cred("Transcript", "S", Some(20.0), &[])),
+        part("rust", cred("Rust", "S", Some(5.0), &[]), "clr"),
+        part("essay", cred("Essay", "S", Some(10.0), &[]), "clr"),
+    ];
+    // The named course (15) and the essay in "open" (10) fulfil more than the transcript (20).
+    let r = run_held(&p, &creds);
+    assert_eq!(r.earned, 25.0);
+    assert_eq!(
+        counted(&r),
+        [
+            ("capstone".to_string(), "rust".to_string()),
+            ("open".to_string(), "essay".to_string())
+        ]
+    );
+    assert!(r.groups[0].complete);
+    assert_eq!(reason_of(&r, "clr").map(|x| x.0), Some(NotCountedReason::PartsCounted));
+
+    // A transcript that cannot count (not verified) keeps nothing out.
+    creds[0].2 = Eligibility::Unverifiable;
+    let r = run_held(&p, &creds);
+    assert_eq!(r.earned, 25.0);
+    assert!(r.groups[0].complete);
+    assert_eq!(reason_of(&r, "clr").map(|x| x.0), Some(NotCountedReason::Unverifiable));
+    let iv = r.if_verified.as_ref().expect("the transcript would change nothing for the better");
+    assert_eq!(iv.earned, 25.0, "verified, the transcript still does not beat its parts");
+}
+
+#[test]
+fn a_part_two_levels_down_is_not_counted_beside_the_outer_container_that_states_credits() {
+    // Diploma (60) ⊃ year one (no credits) ⊃ a 5 ECTS course. The diploma in "open" (60) beats
+    // the course in programming (5); counting both would give 65.
+    let p = pathway_json(
+        serde_json::json!([
+            { "id": "prog", "name": "Programming", "credits": 5, "tags": ["programming"] },
+            { "id": "open", "name": "Anything", "credits": 60 }
+        ]),
+        65.0,
+        "ects",
+    );
+    let creds = vec![
+        held("diploma", cred("Diploma", "S", Some(60.0), &[])),
+        part("year1", cred("Year one", "S", None, &[]), "diploma"),
+        part("course", cred("Course", "S", Some(5.0), &["programming"]), "year1"),
+    ];
+    let r = run_held(&p, &creds);
+    assert_eq!(r.earned, 60.0);
+    assert_eq!(counted(&r), [("open".to_string(), "diploma".to_string())]);
+    assert_eq!(
+        reason_of(&r, "course"),
+        Some((NotCountedReason::ContainerCounted, vec!["diploma".to_string()]))
+    );
+}
+
+#[test]
+fn a_container_that_states_no_credits_keeps_none_of_its_parts_out() {
+    let p = pathway_json(
+        serde_json::json!([
+            { "id": "transcript", "name": "A transcript", "credits": 1,
+              "achievement": { "id": "https://example.org/achievements/Transcript" } },
+            { "id": "prog", "name": "Programming", "credits": 5, "tags": ["programming"] }
+        ]),
+        6.0,
+        "ects",
+    );
+    let creds = vec![
+        held("clr", cred("Transcript", "S", None, &[])),
+        part("rust", cred("Rust", "S", Some(5.0), &["programming"]), "clr"),
+    ];
+    let r = run_held(&p, &creds);
+    assert!(r.complete, "{:?}", counted(&r));
+    assert_eq!(counted(&r).len(), 2);
+    assert!(r.not_counted.is_empty());
+}
+
+#[test]
+fn a_credential_given_as_part_of_itself_is_refused() {
+    let p = pathway_json(
+        serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]),
+        5.0,
+        "ects",
+    );
+    let a = cred("A", "S", Some(1.0), &[]);
+    let b = cred("B", "S", Some(1.0), &[]);
+    let input = [
+        CredentialInput::new("a", &a, Eligibility::Verified).part_of("b"),
+        CredentialInput::new("b", &b, Eligibility::Verified).part_of("a"),
+    ];
+    let e = progress(&p, &input, &MatchOptions::at(now()));
+    assert!(matches!(e, Err(StackingError::ContainerCycle(_))), "{e:?}");
+    // A container that was not handed in is no container: the part counts on its own.
+    let input = [CredentialInput::new("a", &a, Eligibility::Verified).part_of("elsewhere")];
+    let r = progress(&p, &input, &MatchOptions::at(now())).expect("progress");
+    assert_eq!(r.earned, 1.0);
+}
+
+#[test]
+fn the_matcher_ignores_container_links_it_cannot_trust() {
+    // Out of range, to itself, and a cycle: each is dropped, and nothing else changes.
+    let mut items = vec![
+        Item::new(5, vec![0]),
+        Item::new(5, vec![1]),
+        Item::new(5, vec![0, 1]),
+    ];
+    items[0].part_of = Some(9);
+    items[1].part_of = Some(1);
+    let p = Problem {
+        needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }],
+        items,
+    };
+    let s = matcher::solve(&p, matcher::DEFAULT_NODE_BUDGET);
+    assert_eq!(s.fulfilled, 10);
+    assert_eq!((s.assignment[0], s.assignment[1]), (Some(0), Some(1)), "neither link holds");
+    // Two items, each in the other: one link of the cycle stays, so they exclude each other.
+    let mut cyclic = p.clone();
+    cyclic.items.truncate(2);
+    cyclic.items[0].part_of = Some(1);
+    cyclic.items[1].part_of = Some(0);
+    let s = matcher::solve(&cyclic, matcher::DEFAULT_NODE_BUDGET);
+    assert!(s.proven_optimal);
+    assert_eq!(s.fulfilled, 5);
+    assert_eq!(s.assignment.iter().filter(|a| a.is_some()).count(), 1);
+}
+
+#[test]
+fn an_item_whose_best_use_is_an_achievement_is_not_counted_twice_in_the_bound() {
+    // Twelve items of 10 fit four roomy credit groups; one of 3 fits them and an achievement
+    // group worth 5. The flow bound counts the small item twice (3 + 5) and no assignment
+    // reaches it; the bound by items alone (each its value or an achievement's worth) is
+    // reached by the greedy start, so the answer is proven without search.
+    let mut items: Vec<Item> = (0..12).map(|_| Item::new(10, vec![0, 1, 2, 3])).collect();
+    items.push(Item::new(3, vec![0, 1, 2, 3, 4]));
+    let mut needs = vec![Need::Credits { required: 1000 }; 4];
+    needs.push(Need::Achievement { credits: 5 });
+    let s = matcher::solve(&Problem { needs, items }, matcher::DEFAULT_NODE_BUDGET);
+    assert_eq!((s.fulfilled, s.achievements), (125, 1));
+    assert!(s.proven_optimal);
+    assert_eq!(s.upper_bound, 125);
+    assert_eq!(s.nodes, 0);
 }
 
 #[test]
@@ -1218,14 +1519,8 @@ fn the_matcher_tidies_group_lists_it_cannot_trust() {
     let p = Problem {
         needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }],
         items: vec![
-            Item {
-                value: 5,
-                groups: vec![1, 1, 0, 7],
-            },
-            Item {
-                value: 5,
-                groups: vec![1],
-            },
+            Item::new(5, vec![1, 1, 0, 7]),
+            Item::new(5, vec![1]),
         ],
     };
     let s = matcher::solve(&p, matcher::DEFAULT_NODE_BUDGET);
@@ -1235,7 +1530,27 @@ fn the_matcher_tidies_group_lists_it_cannot_trust() {
 
 // ---------------------------------------------------------------- property tests
 
+/// Whether an assignment puts an item and an item on its `part_of` chain both in groups.
+fn counts_a_container_and_its_part(p: &Problem, assignment: &[Option<usize>]) -> bool {
+    (0..p.items.len()).any(|i| {
+        let mut at = p.items[i].part_of;
+        let mut steps = 0;
+        while let Some(a) = at {
+            if assignment[i].is_some() && assignment[a].is_some() {
+                return true;
+            }
+            at = p.items[a].part_of;
+            steps += 1;
+            if steps > p.items.len() {
+                break;
+            }
+        }
+        false
+    })
+}
+
 /// Every assignment of a small problem, for checking the matcher against brute force.
+/// Assignments that count a container together with one of its parts are not allowed.
 fn brute_force(p: &Problem) -> i64 {
     let n = p.items.len();
     let mut best = 0;
@@ -1261,6 +1576,7 @@ fn brute_force(p: &Problem) -> i64 {
                 };
             }
         }
+        let allowed = !counts_a_container_and_its_part(p, &assignment);
         let total: i64 = p
             .needs
             .iter()
@@ -1276,7 +1592,9 @@ fn brute_force(p: &Problem) -> i64 {
                 }
             })
             .sum();
-        best = best.max(total);
+        if allowed {
+            best = best.max(total);
+        }
         // Next choice vector.
         let mut i = 0;
         loop {
@@ -1303,36 +1621,67 @@ fn problem_strategy() -> impl Strategy<Value = Problem> {
     );
     needs.prop_flat_map(|needs| {
         let g = needs.len();
-        let item =
-            (0i64..12, prop::collection::btree_set(0..g, 0..=g)).prop_map(|(value, groups)| Item {
-                value,
-                groups: groups.into_iter().collect(),
-            });
-        (Just(needs), prop::collection::vec(item, 0..7))
-            .prop_map(|(needs, items)| Problem { needs, items })
+        // Some items are part of an earlier one (containers and parts, nested at any depth).
+        let item = (
+            0i64..12,
+            prop::collection::btree_set(0..g, 0..=g),
+            prop::option::weighted(0.4, 0..7usize),
+        );
+        (Just(needs), prop::collection::vec(item, 0..7)).prop_map(|(needs, items)| Problem {
+            needs,
+            items: items
+                .into_iter()
+                .enumerate()
+                .map(|(i, (value, groups, parent))| Item {
+                    value,
+                    groups: groups.into_iter().collect(),
+                    part_of: parent.filter(|&p| p < i),
+                })
+                .collect(),
+        })
     })
 }
 
-/// Generated wallets: credentials with ECTS, tags from a small set, some unverifiable.
-fn wallet_strategy() -> impl Strategy<Value = Vec<(String, Credential, Eligibility)>> {
+/// Generated wallets: credentials with ECTS (some without a credit value), tags from a small
+/// set, some unverifiable or invalid, and some inside an earlier one: containers (a CLR, with
+/// or without credits of its own) and their parts, nested at any depth.
+fn wallet_strategy() -> impl Strategy<Value = Vec<Held>> {
     let one = (
-        prop::option::weighted(0.9, 1u32..12),
+        prop::option::weighted(0.9, 1u32..16),
         prop::collection::btree_set(0..4usize, 0..3),
         prop_oneof![6 => Just(Eligibility::Verified), 1 => Just(Eligibility::Unverifiable), 1 => Just(Eligibility::Invalid)],
+        prop::option::weighted(0.4, 0..9usize),
     );
     prop::collection::vec(one, 0..9).prop_map(|list| {
         list.into_iter()
             .enumerate()
-            .map(|(i, (ects, tags, e))| {
+            .map(|(i, (ects, tags, e, parent))| {
                 let tags: Vec<String> = tags.into_iter().map(|t| format!("t{t}")).collect();
                 let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
                 (
                     format!("c{i}"),
                     cred(&format!("C{i}"), "S", ects.map(f64::from), &tags),
                     e,
+                    parent.filter(|&p| p < i).map(|p| format!("c{p}")),
                 )
             })
             .collect()
+    })
+}
+
+/// Whether a counted credential has a counted container above it that states credits.
+fn a_part_counts_beside_its_container(w: &[Held], r: &stapel_core::stacking::Progress) -> bool {
+    let find = |id: &str| w.iter().find(|c| c.0 == id);
+    counted(r).iter().any(|(_, id)| {
+        let mut at = find(id).and_then(|c| c.3.clone());
+        while let Some(a) = at {
+            let Some(container) = find(&a) else { break };
+            if credit_value(&container.1, 28.0).is_some() && is_counted(r, &a) {
+                return true;
+            }
+            at = container.3.clone();
+        }
+        false
     })
 }
 
@@ -1356,6 +1705,7 @@ proptest! {
         prop_assert!(s.proven_optimal);
         prop_assert_eq!(s.fulfilled, brute_force(&p));
         prop_assert!(s.fulfilled <= s.upper_bound);
+        prop_assert!(!counts_a_container_and_its_part(&p, &s.assignment), "a container and its part both count");
         for (i, a) in s.assignment.iter().enumerate() {
             if let Some(g) = a {
                 prop_assert!(p.items[i].groups.contains(g), "an item only goes to a group it fits");
@@ -1364,8 +1714,8 @@ proptest! {
     }
 
     #[test]
-    fn no_credential_is_counted_twice(w in wallet_strategy()) {
-        let r = run(&generated_pathway(), &w);
+    fn no_credential_is_counted_twice_nor_a_part_beside_its_container(w in wallet_strategy()) {
+        let r = run_held(&generated_pathway(), &w);
         let mut ids: Vec<String> = r.groups.iter().flat_map(|g| g.counted.iter().map(|c| c.id.clone())).collect();
         let n = ids.len();
         ids.sort();
@@ -1375,15 +1725,33 @@ proptest! {
             let e = w.iter().find(|c| &c.0 == id).map(|c| c.2);
             prop_assert_eq!(e, Some(Eligibility::Verified), "only verified credentials count");
         }
+        prop_assert!(!a_part_counts_beside_its_container(&w, &r), "{:?}", counted(&r));
+        // Whatever is kept out for a container or its parts names what is counted instead.
+        for n in &r.not_counted {
+            if matches!(n.reason, NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted) {
+                prop_assert!(!n.counted_instead.is_empty());
+                for other in &n.counted_instead {
+                    prop_assert!(is_counted(&r, other), "{} is named as counted but is not", other);
+                }
+            } else {
+                prop_assert!(n.counted_instead.is_empty());
+            }
+        }
+        if let Some(iv) = &r.if_verified {
+            prop_assert!(iv.earned >= r.earned);
+        }
     }
 
     #[test]
-    fn adding_a_credential_never_lowers_progress(w in wallet_strategy(), ects in 1u32..12, tag in 0..4usize) {
+    fn adding_a_credential_never_lowers_progress(w in wallet_strategy(), ects in 1u32..12, tag in 0..4usize, inside in prop::option::of(0..9usize)) {
+        // The new credential may be a part of one already there (a CLR's achievement credential).
         let p = generated_pathway();
-        let before = run(&p, &w);
+        let before = run_held(&p, &w);
         let mut more = w.clone();
-        more.push(("extra".into(), cred("Extra", "S", Some(f64::from(ects)), &[&format!("t{tag}")]), Eligibility::Verified));
-        let after = run(&p, &more);
+        let container = inside.filter(|&k| k < w.len()).map(|k| format!("c{k}"));
+        more.push(("extra".into(), cred("Extra", "S", Some(f64::from(ects)), &[&format!("t{tag}")]), Eligibility::Verified, container));
+        let after = run_held(&p, &more);
+        prop_assert!(before.search.proven_optimal && after.search.proven_optimal);
         prop_assert!(after.earned >= before.earned, "{} then {}", before.earned, after.earned);
     }
 
@@ -1397,14 +1765,14 @@ proptest! {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
             shuffled.swap(i, (x % (i as u64 + 1)) as usize);
         }
-        let a = serde_json::to_value(run(&p, &w)).expect("serializable");
-        let b = serde_json::to_value(run(&p, &shuffled)).expect("serializable");
+        let a = serde_json::to_value(run_held(&p, &w)).expect("serializable");
+        let b = serde_json::to_value(run_held(&p, &shuffled)).expect("serializable");
         prop_assert_eq!(a, b);
     }
 
     #[test]
     fn progress_never_exceeds_the_bound_or_the_target(w in wallet_strategy()) {
-        let r = run(&generated_pathway(), &w);
+        let r = run_held(&generated_pathway(), &w);
         prop_assert!(r.earned <= r.search.upper_bound + 1e-9);
         prop_assert!(r.earned <= r.required);
         for g in &r.groups {
@@ -1420,7 +1788,7 @@ mod over_a_wallet {
     use serde_json::{Value, json};
     use stapel_core::import::{Input, import_one};
     use stapel_core::net::Offline;
-    use stapel_core::stacking::{wallet_credentials, wallet_credits};
+    use stapel_core::stacking::{MatchOptions, NotCountedReason, progress_of, wallet_credentials, wallet_credits};
     use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
 
     const CLR: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json";
@@ -1514,6 +1882,44 @@ mod over_a_wallet {
         assert!(own.value.is_none() && !own.in_total, "no credit value, never a silent zero");
         let part = lines.iter().find(|l| l.id != clr_id).expect("the part is listed");
         assert!(part.in_total && part.part_of.as_deref() == Some(clr_id.as_str()));
+    }
+
+    #[test]
+    fn progress_from_the_wallet_counts_a_clr_that_states_its_own_credits_or_its_part_never_both() {
+        let (_d, mut w) = wallet();
+        let clr_id = import(&mut w, &clr(Some(60.0), Some(15.0)));
+        let all = wallet_credentials(&w).expect("the wallet is read");
+        let part_id = all.iter().find(|c| c.summary.id != clr_id).expect("the part is stored").summary.id.clone();
+        assert_eq!(all.iter().find(|c| c.summary.id == part_id).and_then(|c| c.summary.parent.clone()), Some(clr_id.clone()));
+        // The CLR fills "open" (60), its part the group naming its achievement (15): 75 if
+        // both counted. Never verified, so counted only because the options say so.
+        let p = super::pathway_json(
+            json!([
+                { "id": "open", "name": "Anything", "credits": 60 },
+                { "id": "degree", "name": "The degree course", "credits": 15,
+                  "achievement": { "id": "urn:uuid:a7467ef6-56cb-11ec-bf63-0242ac130002" } }
+            ]),
+            75.0,
+            "ects",
+        );
+        let mut options = MatchOptions::at(now());
+        options.count_unverifiable = true;
+        let wp = progress_of(all, &p, &options).expect("progress is computed");
+        let r = &wp.progress;
+        assert_eq!(r.earned, 60.0);
+        assert_eq!(super::counted(r), [("open".to_string(), clr_id.clone())]);
+        assert_eq!(
+            super::reason_of(r, &part_id),
+            Some((NotCountedReason::ContainerCounted, vec![clr_id.clone()]))
+        );
+
+        // Without credits of its own the CLR keeps nothing out: the part fills its group.
+        let (_d2, mut w2) = wallet();
+        import(&mut w2, &clr(None, Some(15.0)));
+        let wp = progress_of(wallet_credentials(&w2).expect("read"), &p, &options).expect("progress");
+        assert_eq!(wp.progress.earned, 15.0);
+        assert!(wp.progress.groups[1].complete, "the named achievement is there");
+        assert!(wp.progress.not_counted.is_empty());
     }
 
     #[test]
