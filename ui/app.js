@@ -73,6 +73,7 @@ const state = {
   pathway: null,
   share: { chosen: [], seq: 0, made: null, part: 0, timer: 0, cycling: false },
   checkFromEntry: false,
+  keychainTried: false,
 };
 
 // ---------------------------------------------------------------- small helpers
@@ -177,7 +178,8 @@ function show(view) {
 }
 
 async function go(view) {
-  if (view === "wallet") { show("wallet"); await loadFacets(); await loadList(); }
+  // The cards first, the filters' counts after: the learner sees the list as soon as it exists.
+  if (view === "wallet") { show("wallet"); await loadList(); await loadFacets(); }
   else if (view === "skills") { show("skills"); await loadSkills(); }
   else if (view === "progress") { show("progress"); await loadPathways(); }
   else if (view === "share") { show("share"); await loadShare(); }
@@ -1345,6 +1347,22 @@ function wireInactivity() {
 
 // ---------------------------------------------------------------- first run, unlock, lock
 
+/** Opens the wallet with its passphrase or from the keychain; a failure is told on the unlock screen. */
+function unlock(method, button) {
+  hideError("unlock-error");
+  const passphrase = method === "passphrase" ? $("unlock-passphrase").value : null;
+  return busy(button, async () => {
+    try {
+      const status = await invoke("unlock_wallet", { method, passphrase });
+      $("unlock-passphrase").value = "";
+      await render(status);
+    } catch (err) {
+      showError("unlock-error", err);
+      if (method === "passphrase") $("unlock-passphrase").select();
+    }
+  });
+}
+
 async function render(status) {
   state.status = status;
   $("wallet-path").textContent = status.path || "—";
@@ -1372,7 +1390,17 @@ async function render(status) {
   $("unlock-passphrase-fields").hidden = keychain;
   $("unlock-submit").hidden = keychain;
   $("unlock-keychain").hidden = !keychain;
-  if (!keychain) $("unlock-passphrase").focus();
+  if (!keychain) {
+    $("unlock-passphrase").focus();
+    return;
+  }
+  $("unlock-keychain").focus();
+  // A wallet whose key is in the keychain opens by itself when the app starts (that is what
+  // the keychain is for); after the learner locks it, it waits for the button.
+  if (!state.keychainTried) {
+    state.keychainTried = true;
+    await unlock("keychain", $("unlock-keychain"));
+  }
 }
 
 function wireEntry() {
@@ -1429,20 +1457,6 @@ function wireEntry() {
     }
   });
 
-  const unlock = (method, button) => {
-    hideError("unlock-error");
-    const passphrase = method === "passphrase" ? $("unlock-passphrase").value : null;
-    busy(button, async () => {
-      try {
-        const status = await invoke("unlock_wallet", { method, passphrase });
-        $("unlock-passphrase").value = "";
-        await render(status);
-      } catch (err) {
-        showError("unlock-error", err);
-        if (method === "passphrase") $("unlock-passphrase").select();
-      }
-    });
-  };
   $("unlock-form").addEventListener("submit", (event) => {
     event.preventDefault();
     unlock("passphrase", $("unlock-submit"));

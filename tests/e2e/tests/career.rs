@@ -5,9 +5,10 @@
 //! verified, a goal of their own made from a skill, a signed presentation of two credentials
 //! shown as a QR code that an independent decoder (`zbarimg`) reads off the screen, and that
 //! code checked on the Check screen, with the employer's challenge and without it, and once
-//! more with the wallet locked. A second journey uses the keyboard alone (the tab order, the
-//! focus ring, Enter and Escape) and a window half as wide, as 200% zoom makes it. Screenshots
-//! land in `target/e2e/career-*.png` and `target/e2e/keyboard-*.png`.
+//! more with the wallet locked. Another opens a wallet whose key is in the keychain (a real
+//! Secret Service, GNOME Keyring, on the journeys' D-Bus session) by itself. A third uses the
+//! keyboard alone (the tab order, the focus ring, Enter and Escape) and a window half as wide,
+//! as 200% zoom makes it. Screenshots land in `target/e2e/{career,keychain,keyboard}-*.png`.
 
 use std::path::Path;
 
@@ -362,4 +363,64 @@ async fn the_page_works_by_keyboard_alone_and_reflows_in_a_window_half_as_wide()
 
 fn workspace_example(name: &str) -> std::path::PathBuf {
     stapel_e2e::workspace_root().join("docs/examples").join(name)
+}
+
+/// Starts GNOME Keyring's Secret Service on the journeys' D-Bus session (scripts/test-e2e runs
+/// them in one), its keyrings in `dir`, unlocked.
+fn start_secret_service(dir: &Path) -> Result<()> {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return Err("no D-Bus session: run the journeys with scripts/test-e2e".into());
+    }
+    let mut daemon = std::process::Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .env("XDG_DATA_HOME", dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("gnome-keyring-daemon could not be started (package gnome-keyring): {e}"))?;
+    use std::io::Write as _;
+    daemon.stdin.take().ok_or("no stdin")?.write_all(b"stapel-e2e")?;
+    let out = daemon.wait_with_output()?;
+    if !out.status.success() {
+        return Err(format!("gnome-keyring-daemon failed: {}", String::from_utf8_lossy(&out.stdout)).into());
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wallet_kept_in_the_keychain_opens_by_itself_and_after_a_lock_waits_for_the_learner() -> Result<()> {
+    std::fs::create_dir_all(screenshot_dir())?;
+    let dir = tempfile::tempdir()?;
+    start_secret_service(dir.path())?;
+    let wallet = dir.path().join("wallet.stapel");
+    // `stapel init` without --passphrase keeps the key in the keychain.
+    let out = std::process::Command::new(stapel_e2e::cli_binary())
+        .args(["--wallet", path_str(&wallet)?, "init"])
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    assert!(out.status.success(), "stapel init: {}", String::from_utf8_lossy(&out.stderr));
+    let vectors = vectors_dir();
+    let import = std::process::Command::new(stapel_e2e::cli_binary())
+        .args(["--wallet", path_str(&wallet)?, "import", path_str(&vectors.join(DEGREE_FILE))?])
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    assert!(import.status.success(), "stapel import: {}", String::from_utf8_lossy(&import.stderr));
+
+    // Launched, the app opens the wallet from the keychain without a click.
+    let app = App::launch("keychain", &wallet).await?;
+    app.wait_view("wallet").await?;
+    app.wait_text("#wallet-heading", "Your credentials (1 credential)").await?;
+    app.screenshot("1-opened-by-itself").await?;
+
+    // Locked by the learner, it stays locked until they choose to open it.
+    app.click("#lock").await?;
+    app.wait_view("unlock").await?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(app.view().await?, "unlock", "a wallet the learner locked does not open by itself");
+    assert_eq!(app.text("#unlock-keychain").await?, "Unlock with the keychain");
+    app.screenshot("2-locked").await?;
+    app.click("#unlock-keychain").await?;
+    app.wait_view("wallet").await?;
+    app.wait_text("#wallet-heading", "Your credentials (1 credential)").await?;
+    app.close().await
 }

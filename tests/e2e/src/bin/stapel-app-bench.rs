@@ -22,7 +22,11 @@
 //!   resident set sizes (`/proc/PID/smaps_rollup`) of the program and every process under it
 //!   (WebKit's web and network processes), summed.
 //!
-//! Usage: `stapel-app-bench WALLET PASSPHRASE-FILE BLANK-WINDOW [ROUNDS]`, with `STAPEL_APP`,
+//! - with a KEYCHAIN-WALLET (the same credentials, its key in the Secret Service the bench
+//!   starts), a third launch per round: the page opens such a wallet by itself, so its "launch
+//!   to first cards" is measured as it happens, nothing typed;
+//!
+//! Usage: `stapel-app-bench WALLET PASSPHRASE-FILE BLANK-WINDOW [ROUNDS [KEYCHAIN-WALLET]]`, with `STAPEL_APP`,
 //! `TAURI_DRIVER`, `WEBKIT_WEBDRIVER` and a display set as `scripts/bench app` sets them.
 
 use std::os::unix::fs::PermissionsExt;
@@ -61,6 +65,28 @@ const painted = () => new Promise((r) => requestAnimationFrame(() => requestAnim
     await painted();
     const shown = performance.now();
     done({ origin: performance.timeOrigin, seen, submitted, listed, shown, cards: document.querySelectorAll(card).length });
+  } catch (e) {
+    done({ error: String(e) });
+  }
+})();
+"#;
+
+/// For a wallet whose key is in the keychain: the page opens it by itself; answers when the
+/// first card is in the page and when two animation frames later it has been painted.
+const KEYCHAIN_TO_CARDS: &str = r#"
+const card = arguments[0], done = arguments[arguments.length - 1];
+const tick = () => new Promise((r) => setTimeout(r, 1));
+const painted = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+(async () => {
+  try {
+    while (document.querySelector(card) === null) {
+      const error = document.getElementById("unlock-error");
+      if (error && !error.hidden && error.textContent) throw new Error(error.textContent);
+      await tick();
+    }
+    const listed = performance.now();
+    await painted();
+    done({ origin: performance.timeOrigin, listed, shown: performance.now(), cards: document.querySelectorAll(card).length });
   } catch (e) {
     done({ error: String(e) });
   }
@@ -229,6 +255,40 @@ async fn blank_round(dir: &Path, blank: &Path, n: usize) -> Result<Round> {
     Ok(Round { first_paint, pss_kib, rss_kib, processes, ..Round::default() })
 }
 
+/// A round on the same wallet with its key in the keychain: nothing to type, the page opens it.
+async fn keychain_round(dir: &Path, wallet: &Path, n: usize) -> Result<Round> {
+    let (script, stamp) = start_script(dir, &format!("keychain-{n}"), &app_binary())?;
+    let app = App::launch_binary(&format!("bench-keychain-{n}"), &script, Some(wallet)).await?;
+    let cards = app
+        .step("waiting for the cards of the keychain wallet", app.client.execute_async(KEYCHAIN_TO_CARDS, vec![CARD.into()]))
+        .await?;
+    if let Some(error) = cards.get("error") {
+        return Err(format!("the keychain wallet did not open: {error}").into());
+    }
+    let (pid, t0) = launched(&stamp)?;
+    let origin = number(&cards, "origin")?;
+    let paints = app.script(PAINTS).await?;
+    let first_paint = paints["paints"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p[0] == "first-contentful-paint"))
+        .and_then(|p| p[1].as_f64())
+        .map(|fcp| origin + fcp - t0)
+        .unwrap_or(f64::NAN);
+    tokio::time::sleep(SETTLE).await;
+    let (pss_kib, rss_kib, processes) = memory(pid)?;
+    app.screenshot("keychain-cards").await?;
+    app.close().await?;
+    Ok(Round {
+        first_paint,
+        first_cards: Some(origin + number(&cards, "shown")? - t0),
+        cards: cards["cards"].as_u64(),
+        pss_kib,
+        rss_kib,
+        processes,
+        ..Round::default()
+    })
+}
+
 async fn stapel_round(dir: &Path, wallet: &Path, passphrase: &str, n: usize) -> Result<Round> {
     let (script, stamp) = start_script(dir, &format!("stapel-{n}"), &app_binary())?;
     let app = App::launch_binary(&format!("bench-stapel-{n}"), &script, Some(wallet)).await?;
@@ -296,16 +356,17 @@ fn median_of(rounds: &[Round], f: impl Fn(&Round) -> Option<f64>) -> Option<f64>
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(wallet), Some(passphrase_file), Some(blank)) = (args.first(), args.get(1), args.get(2)) else {
-        return Err("usage: stapel-app-bench WALLET PASSPHRASE-FILE BLANK-WINDOW [ROUNDS]".into());
+        return Err("usage: stapel-app-bench WALLET PASSPHRASE-FILE BLANK-WINDOW [ROUNDS [KEYCHAIN-WALLET]]".into());
     };
     let rounds: usize = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(3).max(1);
+    let keychain_wallet = args.get(4).map(PathBuf::from);
     let passphrase = std::fs::read_to_string(passphrase_file)?.trim_end_matches(['\n', '\r']).to_string();
     let (wallet, blank) = (PathBuf::from(wallet), PathBuf::from(blank));
     std::fs::create_dir_all(screenshot_dir())?;
     let dir = tempfile::tempdir()?;
 
     // Alternating rounds: whatever else the machine does weighs on both sides alike.
-    let (mut stapel, mut blanks) = (Vec::new(), Vec::new());
+    let (mut stapel, mut blanks, mut keychain) = (Vec::new(), Vec::new(), Vec::new());
     for n in 1..=rounds {
         let b = blank_round(dir.path(), &blank, n).await?;
         eprintln!("round {n}: blank first paint {:.0} ms, PSS {} MiB", b.first_paint, b.pss_kib / 1024);
@@ -319,6 +380,11 @@ async fn main() -> Result<()> {
             s.pss_kib / 1024
         );
         stapel.push(s);
+        if let Some(kw) = &keychain_wallet {
+            let k = keychain_round(dir.path(), kw, n).await?;
+            eprintln!("round {n}: keychain wallet first cards {:.0} ms, PSS {} MiB", k.first_cards.unwrap_or(f64::NAN), k.pss_kib / 1024);
+            keychain.push(k);
+        }
     }
 
     let blank_paint = median_of(&blanks, |r| Some(r.first_paint)).unwrap_or(f64::NAN);
@@ -343,6 +409,11 @@ async fn main() -> Result<()> {
     row("  of which: submit to cards painted", median_of(&stapel, |r| r.unlock_to_cards), None, "");
     row("  list_page command alone (50 cards)", median_of(&stapel, |r| r.list_command), None, "");
     row("launch to cards, as driven over WebDriver", median_of(&stapel, |r| r.cards_as_driven), Some(blank_paint), "");
+    if keychain.is_empty() {
+        println!("{:<46} not measured (no keychain wallet given)", "launch to first cards, keychain wallet");
+    } else {
+        row("launch to first cards, keychain wallet", median_of(&keychain, |r| r.first_cards), Some(blank_paint), "<= 1.5x");
+    }
     // No blank-window counterpart: beside the blank window's first paint, for scale.
     row("open the Skills screen (skills painted)", median_of(&stapel, |r| r.skills_screen), Some(blank_paint), "");
     row("choose a skill to filtered cards painted", median_of(&stapel, |r| r.skill_filter), Some(blank_paint), "");
@@ -353,6 +424,9 @@ async fn main() -> Result<()> {
     let stapel_pss = median_of(&stapel, |r| Some(r.pss_kib as f64)).unwrap_or(f64::NAN);
     let stapel_rss = median_of(&stapel, |r| Some(r.rss_kib as f64)).unwrap_or(f64::NAN);
     mem("memory, PSS summed over app + WebKit", stapel_pss, blank_pss, "<= 1.5x");
+    if let Some(k) = median_of(&keychain, |r| Some(r.pss_kib as f64)) {
+        mem("memory, PSS, keychain wallet", k, blank_pss, "<= 1.5x");
+    }
     mem("memory, RSS summed (shared pages counted twice)", stapel_rss, blank_rss, "");
     println!();
     let list = |label: &str, r: Option<&Round>| {
