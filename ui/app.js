@@ -1474,6 +1474,9 @@ function wireEntry() {
 }
 
 async function start() {
+  // The wallet's status is asked for while the settings load: one round trip less to the cards.
+  const status = invoke("wallet_status");
+  status.catch(() => {}); // handled below, once the page is wired
   await loadSettings();
   translatePage();
   wireEntry();
@@ -1488,7 +1491,7 @@ async function start() {
   wireInactivity();
   show("loading");
   try {
-    await render(await invoke("wallet_status"));
+    await render(await status);
   } catch (err) {
     show("create");
     $("create-submit").disabled = true;
