@@ -584,12 +584,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `stapel credits` on the 1EdTech CLR 2.0 vector with credits added on the CLR's own subject
-/// (60) and on its embedded achievement credential (15): the CLR's total counts once, the part
-/// is listed under it and not added (decision 0043).
-#[test]
-fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_it() {
-    let w = TestWallet::new();
+/// Imports the 1EdTech CLR 2.0 vector with credits added on the CLR's own subject (60) and on
+/// its embedded achievement credential (15); returns the CLR's id.
+fn import_clr_with_credits(w: &TestWallet) -> String {
     let mut clr: Value = serde_json::from_slice(
         &std::fs::read(vector(
             "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
@@ -602,7 +599,16 @@ fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_i
         ["creditsAvailable"] = 15.into();
     let file = w.dir.path().join("clr-with-credits.json");
     std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
-    let clr_id = import(&w, &file);
+    import(w, &file)
+}
+
+/// `stapel credits` on the 1EdTech CLR 2.0 vector with credits added on the CLR's own subject
+/// (60) and on its embedded achievement credential (15): the CLR's total counts once, the part
+/// is listed under it and not added (decision 0043).
+#[test]
+fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_it() {
+    let w = TestWallet::new();
+    let clr_id = import_clr_with_credits(&w);
 
     let v = json_of(&w, &["credits", "--json"]);
     assert_eq!(v["total_ects"].as_f64(), Some(60.0), "{v}");
@@ -686,19 +692,7 @@ fn a_personal_goal_from_skills_is_a_pathway_in_hours_with_one_group_per_skill() 
 #[test]
 fn progress_counts_a_clr_that_states_its_own_total_or_its_part_never_both_and_says_so() {
     let w = TestWallet::new();
-    let mut clr: Value = serde_json::from_slice(
-        &std::fs::read(vector(
-            "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    clr["credentialSubject"]["creditsEarned"] = 60.into();
-    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]
-        ["creditsAvailable"] = 15.into();
-    let file = w.dir.path().join("clr-with-credits.json");
-    std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
-    let clr_id = import(&w, &file);
+    let clr_id = import_clr_with_credits(&w);
     let credits = json_of(&w, &["credits", "--json"]);
     let part_id = credits["credentials"]
         .as_array()

@@ -255,6 +255,17 @@ async fn blank_round(dir: &Path, blank: &Path, n: usize) -> Result<Round> {
     Ok(Round { first_paint, pss_kib, rss_kib, processes, ..Round::default() })
 }
 
+/// The page's first contentful paint (its Paint Timing entry) in milliseconds since launch
+/// (`t0`), `origin` being the page's time origin; `None` where the page reports none.
+async fn first_contentful_paint(app: &App, origin: f64, t0: f64) -> Result<Option<f64>> {
+    let paints = app.script(PAINTS).await?;
+    Ok(paints["paints"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p[0] == "first-contentful-paint"))
+        .and_then(|p| p[1].as_f64())
+        .map(|fcp| origin + fcp - t0))
+}
+
 /// A round on the same wallet with its key in the keychain: nothing to type, the page opens it.
 async fn keychain_round(dir: &Path, wallet: &Path, n: usize) -> Result<Round> {
     let (script, stamp) = start_script(dir, &format!("keychain-{n}"), &app_binary())?;
@@ -267,13 +278,7 @@ async fn keychain_round(dir: &Path, wallet: &Path, n: usize) -> Result<Round> {
     }
     let (pid, t0) = launched(&stamp)?;
     let origin = number(&cards, "origin")?;
-    let paints = app.script(PAINTS).await?;
-    let first_paint = paints["paints"]
-        .as_array()
-        .and_then(|all| all.iter().find(|p| p[0] == "first-contentful-paint"))
-        .and_then(|p| p[1].as_f64())
-        .map(|fcp| origin + fcp - t0)
-        .unwrap_or(f64::NAN);
+    let first_paint = first_contentful_paint(&app, origin, t0).await?.unwrap_or(f64::NAN);
     tokio::time::sleep(SETTLE).await;
     let (pss_kib, rss_kib, processes) = memory(pid)?;
     app.screenshot("keychain-cards").await?;
@@ -304,14 +309,11 @@ async fn stapel_round(dir: &Path, wallet: &Path, passphrase: &str, n: usize) -> 
     let (pid, t0) = launched(&stamp)?;
     let origin = number(&cards, "origin")?;
     let unlock_to_cards = number(&cards, "shown")? - number(&cards, "submitted")?;
-    let paints = app.script(PAINTS).await?;
-    let first_paint = paints["paints"]
-        .as_array()
-        .and_then(|all| all.iter().find(|p| p[0] == "first-contentful-paint"))
-        .and_then(|p| p[1].as_f64())
-        .map(|fcp| origin + fcp - t0)
+    let first_paint = match first_contentful_paint(&app, origin, t0).await? {
+        Some(t) => t,
         // Without Paint Timing: the unlock form as the script first saw it (later than painted).
-        .unwrap_or(origin + number(&cards, "seen")? - t0);
+        None => origin + number(&cards, "seen")? - t0,
+    };
     tokio::time::sleep(SETTLE).await;
     let (pss_kib, rss_kib, processes) = memory(pid)?;
     app.screenshot("cards").await?;
