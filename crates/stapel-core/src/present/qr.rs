@@ -26,6 +26,11 @@ pub const PREFIX: &str = "SVP1";
 /// version 27 code at level M (1,800 alphanumeric characters), which phone cameras still read
 /// from a screen.
 pub const MAX_PART_BYTES: usize = 1200;
+/// The largest code a presentation is put in whole: version 32 at level M (145 modules). Every
+/// single Open Badges 3.0 badge measured fits (versions 20 to 32, docs/qr.md); anything larger
+/// is split into parts of about version 27, which a phone reads from a screen more surely than
+/// one version 39 or 40 code.
+pub const MAX_SINGLE_VERSION: i16 = 32;
 /// At most this many parts.
 pub const MAX_PARTS: usize = 99;
 /// A decompressed presentation larger than this is refused (a compression bomb).
@@ -80,7 +85,7 @@ pub fn encode(vp: &Value) -> Result<Encoded, PresentError> {
     let json = serde_json::to_vec(vp).map_err(|e| PresentError::Qr(format!("the presentation cannot be written: {e}")))?;
     let compressed = deflate(&json)?;
     let single = format!("{PREFIX}:{}", base45::encode(&compressed));
-    if let Some(v) = version_at_m(&single) {
+    if let Some(v) = version_at_m(&single).filter(|v| *v <= MAX_SINGLE_VERSION) {
         return Ok(Encoded { parts: vec![single], json_bytes: json.len(), compressed_bytes: compressed.len(), versions: vec![v] });
     }
     let count = compressed.len().div_ceil(MAX_PART_BYTES);
