@@ -1161,7 +1161,8 @@ async function runCheck(paths) {
     const first = $("presented-0");
     if (first) {
       first.setAttribute("tabindex", "-1");
-      first.focus();
+      first.focus({ preventScroll: true });
+      first.scrollIntoView({ block: "start" });
     }
   } catch (err) {
     $("check-status").textContent = "";
