@@ -1368,6 +1368,8 @@ async function render(status) {
   state.status = status;
   $("wallet-path").textContent = status.path || "—";
   if (status.open) {
+    // Open already (the shell opens a keychain wallet at launch): a later lock waits for the learner.
+    state.keychainTried = true;
     $("unlock-notice").hidden = true;
     state.lastInput = Date.now();
     return go("wallet");

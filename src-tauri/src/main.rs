@@ -35,6 +35,9 @@ fn main() {
             let settings = settings::settings_path(wallet_env.as_deref(), config_dir);
             let held: commands::Shared =
                 Arc::new(wallet::Held::new(path, KdfParams::default()).with_settings_path(settings));
+            // A keychain wallet is opened while the window is made (decision 0076).
+            let opening = Arc::clone(&held);
+            std::thread::spawn(move || opening.open_at_launch());
             app.manage(held);
             Ok(())
         })

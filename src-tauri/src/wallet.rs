@@ -89,6 +89,29 @@ impl Held {
         Ok(self.status())
     }
 
+    /// At launch, a wallet whose key is in the keychain is opened at once, while the window is
+    /// still being made (decision 0076): the page's first question then finds it open. The
+    /// slot stays locked during the open, so that question waits for it rather than racing
+    /// it. A passphrase wallet, no wallet, or a keychain that does not answer leaves it
+    /// closed: the page asks as before and tells why.
+    pub fn open_at_launch(&self) -> bool {
+        let Some(path) = self.path.as_deref() else { return false };
+        if !path.exists() || Wallet::info(path).map(|i| i.key_mode).ok() != Some(KeyMode::Keychain) {
+            return false;
+        }
+        let mut slot = self.slot();
+        if slot.is_some() {
+            return true;
+        }
+        match Wallet::open(path, Unlock::Keychain) {
+            Ok(wallet) => {
+                *slot = Some(wallet);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Closes the wallet; its key leaves memory with it.
     pub fn lock(&self) -> WalletStatus {
         self.slot().take();
@@ -179,6 +202,20 @@ mod tests {
 
     fn passphrase(p: &str) -> Option<Secret> {
         secret_choice("passphrase", Some(p.to_string())).ok().flatten()
+    }
+
+    #[test]
+    fn at_launch_only_a_keychain_wallet_is_opened_a_passphrase_wallet_or_none_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = held_in(&dir);
+        assert!(!held.open_at_launch(), "no wallet yet: nothing to open");
+        assert!(!held.status().exists);
+        held.create(Protection::Passphrase(passphrase("a long passphrase").unwrap())).unwrap();
+        held.lock();
+        assert!(!held.open_at_launch(), "a passphrase wallet waits for its passphrase");
+        assert!(!held.status().open);
+        assert!(!Held::new(None, FAST).open_at_launch(), "no place for a wallet");
+        // (A keychain wallet opening at launch needs a Secret Service: the `keychain` journey.)
     }
 
     #[test]
