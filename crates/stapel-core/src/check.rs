@@ -357,34 +357,13 @@ pub struct Nested {
 }
 
 /// The credentials nested directly in `bytes` when they are a CLR 2.0 (`ClrCredential`),
-/// in their order; empty for anything else or anything unreadable. Each is verified on its own,
+/// exactly those the reader stores as its children ([`formats::nested_entries`]), in their
+/// order; empty for anything else or anything unreadable. Each is verified on its own,
 /// so a CLR's report and its parts' reports stand side by side (issue 4: "the outer proof and
 /// every nested credential, each with its own report").
 pub fn nested_credentials(bytes: &[u8]) -> Vec<Nested> {
     let Ok(parsed) = formats::read(bytes, &crate::net::Offline) else { return Vec::new() };
-    let doc = &parsed.document;
-    let is_clr = doc.get("type").is_some_and(|t| match t {
-        Value::String(s) => s == "ClrCredential",
-        Value::Array(a) => a.iter().any(|v| v == "ClrCredential"),
-        _ => false,
-    });
-    if !is_clr {
-        return Vec::new();
-    }
-    let subjects: Vec<&Value> = match doc.get("credentialSubject") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(one) => vec![one],
-        None => Vec::new(),
-    };
-    let entries: Vec<&Value> = subjects
-        .iter()
-        .flat_map(|s| match s.get("verifiableCredential") {
-            Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
-            Some(one) => vec![one],
-            None => Vec::new(),
-        })
-        .collect();
-    entries
+    formats::nested_entries(&parsed.document)
         .into_iter()
         .enumerate()
         .filter_map(|(i, entry)| {

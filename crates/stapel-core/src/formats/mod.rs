@@ -21,6 +21,7 @@ mod util;
 mod vc;
 
 pub use detect::{baked_payload, read, MAX_INPUT_BYTES};
+pub use vc::nested_entries;
 
 /// The format a credential arrived in, as detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -207,7 +207,7 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
     // A CLR: each nested credential (JSON-LD object or compact JWT) becomes a child.
     let mut children = Vec::new();
     if is_clr {
-        for (n, v) in list(subject.get("verifiableCredential")).into_iter().enumerate() {
+        for (n, v) in nested_entries_of(subject).into_iter().enumerate() {
             let child = match v {
                 Value::String(s) => read_jws(s, ctx),
                 other => read_json(other.clone(), ctx),
@@ -321,4 +321,19 @@ fn educredential(o: &Obj, ach: &Obj, issuer: Option<&Obj>, ects_grade: Option<St
             .map(str::to_string)
     });
     c.edubadges = Some(e);
+}
+
+/// The `verifiableCredential` entries a CLR's subject carries (JSON-LD objects or compact JWTs).
+fn nested_entries_of(subject: &Obj) -> Vec<&Value> {
+    list(subject.get("verifiableCredential"))
+}
+
+/// The credentials a CLR 2.0 document (`ClrCredential`) carries, as the reader takes them: the
+/// entries of its first subject's `verifiableCredential`, in order. Empty for anything else.
+pub fn nested_entries(doc: &Value) -> Vec<&Value> {
+    let Some(o) = doc.as_object() else { return Vec::new() };
+    if !has_type(o, "ClrCredential") {
+        return Vec::new();
+    }
+    objects(o.get("credentialSubject")).first().map(|s| nested_entries_of(s)).unwrap_or_default()
 }
