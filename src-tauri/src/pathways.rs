@@ -139,10 +139,7 @@ pub fn write_report(
     now: DateTime<Utc>,
 ) -> Result<WrittenReport, CommandError> {
     let pathway = wallet.pathway(id)?.pathway;
-    let learner: Vec<String> = match learner.map(str::trim).filter(|l| !l.is_empty()) {
-        Some(name) => vec![name.to_string()],
-        None => wallet.identities()?.into_iter().map(|i| i.value).collect(),
-    };
+    let learner = report::learner_names(wallet, learner)?;
     let written = report::write_exemption_request(wallet, &pathway, &MatchOptions::at(now), &learner, pdf)?;
     Ok(WrittenReport {
         pdf: written.pdf,

@@ -330,10 +330,7 @@ pub fn progress(g: &Global, args: ProgressArgs) -> Result<ExitCode> {
     };
     let pathway = find_pathway(&wallet, &arg)?;
     if let Some(pdf) = args.report {
-        let learner = match args.learner {
-            Some(name) => vec![name],
-            None => wallet.identities()?.into_iter().map(|i| i.value).collect(),
-        };
+        let learner = report::learner_names(&wallet, args.learner.as_deref())?;
         let written = report::write_exemption_request(&wallet, &pathway, &options, &learner, &pdf)?;
         if g.json {
             println!("{}", serde_json::to_string_pretty(&written)?);

@@ -109,11 +109,7 @@ pub fn counted_presentation(
 ) -> Result<Option<BundledPresentation>, ReportError> {
     let mut ids: Vec<String> = Vec::new();
     for counted in progress.progress.groups.iter().flat_map(|g| &g.counted) {
-        let stored = wallet.get(&counted.id)?;
-        let id = match (&stored.summary.parent, stored.originals.is_empty()) {
-            (Some(parent), true) => parent.clone(),
-            _ => counted.id.clone(),
-        };
+        let (id, _) = original_owner(wallet, &counted.id)?;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -140,6 +136,30 @@ pub fn counted_presentation(
     Ok(Some(BundledPresentation { holder: wallet.holder_did()?, credentials: entries.len(), not_presented, json }))
 }
 
+/// Who the request names as the learner: the name given (when it is not blank), else the
+/// identities kept in the wallet (which may be none: the request then says so).
+pub fn learner_names(wallet: &Wallet, given: Option<&str>) -> Result<Vec<String>, StoreError> {
+    match given.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => Ok(vec![name.to_string()]),
+        None => Ok(wallet.identities()?.into_iter().map(|i| i.value).collect()),
+    }
+}
+
+/// The credential whose originals stand for `id`, with its stored record: `id` itself, or,
+/// for a credential that came inside another (a CLR's part, stored without originals of its
+/// own), that container.
+fn original_owner(wallet: &Wallet, id: &str) -> Result<(String, crate::store::Stored), StoreError> {
+    let stored = wallet.get(id)?;
+    match &stored.summary.parent {
+        Some(parent) if stored.originals.is_empty() => {
+            let parent = parent.clone();
+            let container = wallet.get(&parent)?;
+            Ok((parent, container))
+        }
+        _ => Ok((id.to_string(), stored)),
+    }
+}
+
 /// The folder the originals of `pdf_path` go into: `NAME-originals` beside `NAME.pdf`.
 pub fn originals_dir(pdf_path: &Path) -> PathBuf {
     let stem = pdf_path
@@ -160,16 +180,8 @@ pub fn counted_originals(
     for (g, group) in progress.progress.groups.iter().enumerate() {
         for (k, counted) in group.counted.iter().enumerate() {
             let line = format!("{}.{}", g + 1, k + 1);
-            let mut owner = counted.id.clone();
-            let mut stored = wallet.get(&owner)?;
-            let mut of_container = false;
-            if stored.originals.is_empty()
-                && let Some(parent) = stored.summary.parent.clone()
-            {
-                owner = parent;
-                stored = wallet.get(&owner)?;
-                of_container = true;
-            }
+            let (owner, stored) = original_owner(wallet, &counted.id)?;
+            let of_container = owner != counted.id;
             let several = stored.originals.len() > 1;
             for info in &stored.originals {
                 let original = wallet.original(&owner, info.n)?;
