@@ -68,7 +68,6 @@ const state = {
   detail: null,
   lastInput: Date.now(),
   importing: false,
-  pathways: [],
   pathwayId: null,
   pathway: null,
   share: { chosen: [], seq: 0, made: null, part: 0, timer: 0, cycling: false },
@@ -423,13 +422,7 @@ function renderDetail(d) {
   } else {
     const v = d.verification;
     $("detail-verdict").textContent = `${t(k(VERDICT[v.report.result]))} ${t(k(v.offline ? "@verdict.checked_offline" : "@verdict.checked"), { date: formatDate(v.checked_at) })}`;
-    v.report.checks.forEach((check, i) => {
-      const name = CHECK[check.id] ? t(k(CHECK[check.id])) : check.id;
-      const outcome = OUTCOME[check.outcome] ? t(k(OUTCOME[check.outcome])) : check.outcome;
-      report.append(el("li", { class: `check outcome-${check.outcome}`, id: `check-${i}` },
-        el("span", { class: "check-line", text: `${name}: ${outcome}` }),
-        el("details", {}, el("summary", { text: t("detail.technical") }), el("p", { class: "technical", text: check.message }))));
-    });
+    v.report.checks.forEach((check, i) => report.append(checkLine(checkName(check), check, i, "check")));
   }
 
   const dl = $("detail-fields");
@@ -710,7 +703,6 @@ async function loadPathways() {
   hideError("progress-error");
   try {
     const cards = await invoke("list_pathways");
-    state.pathways = cards;
     const list = $("pathways");
     list.replaceChildren();
     $("progress-empty").hidden = cards.length !== 0;
@@ -1106,6 +1098,12 @@ const PCHECK = {
   holder: "@pcheck.holder", credentials: "@pcheck.credentials",
 };
 
+/** A credential check's name in plain words. */
+function checkName(check) {
+  return CHECK[check.id] ? t(k(CHECK[check.id])) : check.id;
+}
+
+/** One check as one plain line, its technical message folded away. */
 function checkLine(name, check, i, prefix) {
   const outcome = OUTCOME[check.outcome] ? t(k(OUTCOME[check.outcome])) : check.outcome;
   return el("li", { class: `check outcome-${check.outcome}`, id: `${prefix}-${i}` },
@@ -1134,7 +1132,7 @@ function renderChecked(results) {
     rep.credentials.forEach((c, ci) => {
       const lines = el("ul", { class: "report" });
       lines.append(checkLine(t("pcheck.holder_of"), c.holder, 0, `ccheck-${pi}-${ci}-holder`));
-      c.report.checks.forEach((check, i) => lines.append(checkLine(CHECK[check.id] ? t(k(CHECK[check.id])) : check.id, check, i, `ccheck-${pi}-${ci}`)));
+      c.report.checks.forEach((check, i) => lines.append(checkLine(checkName(check), check, i, `ccheck-${pi}-${ci}`)));
       const name = c.name || t("check.unnamed");
       section.append(el("section", { class: "presented", id: `presented-${pi}-${ci}`, "aria-labelledby": `presented-${pi}-${ci}-name` },
         el("h4", { id: `presented-${pi}-${ci}-name`, text: c.issuer ? `${name} — ${c.issuer}` : name }),
@@ -1377,7 +1375,7 @@ async function render(status) {
   state.images.clear();
   // Nothing of the closed wallet stays on the page.
   setCycling(false);
-  Object.assign(state, { pathway: null, pathwayId: null, pathways: [], detail: null });
+  Object.assign(state, { pathway: null, pathwayId: null, detail: null });
   state.share.chosen = [];
   state.share.made = null;
   $("share-result").hidden = true;

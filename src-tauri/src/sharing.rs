@@ -16,6 +16,11 @@ use stapel_core::verify::VerifyContext;
 use crate::error::CommandError;
 use crate::importing::http_fetcher;
 
+/// A challenge or domain as typed: trimmed, and none when nothing was typed.
+fn given(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
 /// One chosen credential's LinkedIn link, or why it has none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,8 +58,12 @@ pub fn make(
     domain: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Shared, CommandError> {
-    let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let opts = PresentOptions { challenge: blank(challenge), domain: blank(domain), now, suite: Cryptosuite::default() };
+    let opts = PresentOptions {
+        challenge: given(challenge.as_deref()),
+        domain: given(domain.as_deref()),
+        now,
+        suite: Cryptosuite::default(),
+    };
     let vp = present::present(wallet, ids, &opts)?;
     let encoded = qr::encode(&vp)?;
     let images = encoded
@@ -149,8 +158,7 @@ pub fn check(request: &CheckRequest, now: DateTime<Utc>) -> Result<Vec<Checked>,
     let presentations = present::read_inputs(&inputs)?;
     let fetcher: Box<dyn Fetcher> = if request.offline { Box::new(Offline) } else { http_fetcher()? };
     let ctx = VerifyContext { now, fetcher: fetcher.as_ref(), identities: &[] };
-    let blank = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let expect = Expectations { challenge: blank(&request.challenge), domain: blank(&request.domain) };
+    let expect = Expectations { challenge: given(request.challenge.as_deref()), domain: given(request.domain.as_deref()) };
     Ok(presentations
         .into_iter()
         .map(|(source, vp)| Checked { source, report: present::verify_presentation(&vp, &ctx, &expect) })

@@ -55,6 +55,18 @@ async fn paste(app: &App, css: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A passphrase wallet in `dir`, made with the `stapel` command, holding the signed degree and
+/// the edubadge; returns it and its passphrase file.
+fn wallet_with_degree_and_edubadge(dir: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let wallet = dir.join("wallet.stapel");
+    let passphrase_file = dir.join("passphrase");
+    std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n"))?;
+    let vectors = vectors_dir();
+    stapel(&wallet, &passphrase_file, &["init", "--passphrase"])?;
+    stapel(&wallet, &passphrase_file, &["import", path_str(&vectors.join(DEGREE_FILE))?, path_str(&vectors.join(EDUBADGE_FILE))?])?;
+    Ok((wallet, passphrase_file))
+}
+
 /// Replaces the text of the field `css` with `text`.
 async fn retype(app: &App, css: &str, text: &str) -> Result<()> {
     let field = app.visible(css).await?;
@@ -66,9 +78,7 @@ async fn retype(app: &App, css: &str, text: &str) -> Result<()> {
 async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an_employer_checks_it() -> Result<()> {
     std::fs::create_dir_all(screenshot_dir())?;
     let dir = tempfile::tempdir()?;
-    let wallet = dir.path().join("wallet.stapel");
-    let passphrase_file = dir.path().join("passphrase");
-    std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n"))?;
+    let (wallet, passphrase_file) = wallet_with_degree_and_edubadge(dir.path())?;
     let pathway = dir.path().join("force-studies.json");
     std::fs::write(&pathway, serde_json::to_vec_pretty(&serde_json::json!({
         "version": 1,
@@ -80,11 +90,6 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
             { "id": "analysis", "name": "Analysis", "credits": 5, "skills": ["Requirements Analysis"] }
         ]
     }))?)?;
-    let vectors = vectors_dir();
-    stapel(&wallet, &passphrase_file, &["init", "--passphrase"])?;
-    stapel(&wallet, &passphrase_file, &[
-        "import", path_str(&vectors.join(DEGREE_FILE))?, path_str(&vectors.join(EDUBADGE_FILE))?,
-    ])?;
     // Verified offline: the degree verifies, the edubadge cannot (it carries no proof). The
     // command exits 3 for "some unverifiable", which the helper counts as a failure.
     let verify = std::process::Command::new(stapel_e2e::cli_binary())
@@ -312,12 +317,7 @@ async fn focus_ring(app: &App) -> Result<bool> {
 async fn the_page_works_by_keyboard_alone_and_reflows_in_a_window_half_as_wide() -> Result<()> {
     std::fs::create_dir_all(screenshot_dir())?;
     let dir = tempfile::tempdir()?;
-    let wallet = dir.path().join("wallet.stapel");
-    let passphrase_file = dir.path().join("passphrase");
-    std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n"))?;
-    let vectors = vectors_dir();
-    stapel(&wallet, &passphrase_file, &["init", "--passphrase"])?;
-    stapel(&wallet, &passphrase_file, &["import", path_str(&vectors.join(DEGREE_FILE))?, path_str(&vectors.join(EDUBADGE_FILE))?])?;
+    let (wallet, passphrase_file) = wallet_with_degree_and_edubadge(dir.path())?;
     stapel(&wallet, &passphrase_file, &["pathway", "add", path_str(&workspace_example("ad-ict.json"))?])?;
 
     let app = App::launch("keyboard", &wallet).await?;
