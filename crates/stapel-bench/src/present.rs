@@ -141,7 +141,7 @@ pub fn run(rounds: usize) {
     println!();
     println!("payload: characters of every code's text together (Base45, QR alphanumeric mode); payload/JSON: against the presentation as compact JSON");
     println!("encode: presentation to code texts (JSON, DEFLATE, Base45, QR version fit); decode: texts back to the presentation");
-    println!("PNG: drawing every code; read PNG: finding and reading every code in the images (rqrr)");
+    println!("PNG: drawing every code; read PNG: finding and reading every code in the images (rxing)");
     let (one, twenty) = (&rows[0], &rows[2]);
     println!(
         "from 1 to 20 badges: JSON {:.1}x, payload {:.1}x, codes {} -> {}, encode {}, decode {}",

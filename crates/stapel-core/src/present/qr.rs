@@ -1,6 +1,8 @@
 //! Presentations as QR codes: the compact payload format (docs/qr.md), splitting it into
-//! numbered parts when it does not fit one code, drawing codes as PNG or SVG (`qrcode`), and
-//! reading them back from PNG or JPEG images (`rqrr` with `image`).
+//! numbered parts when it does not fit one code, drawing codes as PNG or SVG (`qrcode`),
+//! reading them back from PNG or JPEG images and camera frames (`rxing`, ZXing's decoder, with
+//! `image`), and
+//! telling a camera scan how many parts it has read ([`scan`]).
 //!
 //! Payload, version 1: the presentation as compact JSON, compressed with raw DEFLATE
 //! (`flate2`, best compression), written in Base45 (RFC 9285, the `base45` crate), whose 45
@@ -143,30 +145,47 @@ fn parse_piece(text: &str) -> Result<Piece, PresentError> {
     }
 }
 
-/// Puts the texts of codes (one whole code, or all parts of one presentation in any order)
-/// back together into the presentation.
-pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
-    if texts.is_empty() {
-        return Err(PresentError::Qr("no QR code was found".into()));
-    }
-    let mut whole = None;
-    let mut parts: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-    let mut set: Option<(usize, String)> = None;
+/// The codes read so far, sorted into one presentation: a whole code, or numbered parts of
+/// one set. Texts that are no Stapel code at all are counted apart, so a camera that also
+/// sees another QR code (a poster, a web address) can go on looking.
+struct Gathered {
+    whole: Option<Vec<u8>>,
+    set: Option<(usize, String)>,
+    parts: BTreeMap<usize, Vec<u8>>,
+    /// The texts that belong to the presentation, first reading of each.
+    codes: Vec<String>,
+    /// How many texts were no Stapel code (only counted when `foreign_allowed`).
+    foreign: usize,
+}
+
+fn gather(texts: &[String], foreign_allowed: bool) -> Result<Gathered, PresentError> {
+    let mut g = Gathered { whole: None, set: None, parts: BTreeMap::new(), codes: Vec::new(), foreign: 0 };
     for text in texts {
-        match parse_piece(text)? {
+        let piece = match parse_piece(text) {
+            Ok(piece) => piece,
+            Err(_) if foreign_allowed && !text.trim().starts_with("SVP") => {
+                g.foreign += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match piece {
             Piece::Whole(bytes) => {
                 // The same code read twice (two photos of one screen) counts once.
-                if whole.as_ref().is_some_and(|w| *w != bytes) || set.is_some() {
+                if g.whole.as_ref().is_some_and(|w| *w != bytes) || g.set.is_some() {
                     return Err(PresentError::Qr("the codes hold more than one presentation".into()));
                 }
-                whole = Some(bytes);
+                if g.whole.is_none() {
+                    g.codes.push(text.trim().to_string());
+                }
+                g.whole = Some(bytes);
             }
             Piece::Part { index, count, id, bytes } => {
-                if whole.is_some() {
+                if g.whole.is_some() {
                     return Err(PresentError::Qr("the codes hold more than one presentation".into()));
                 }
-                match &set {
-                    None => set = Some((count, id)),
+                match &g.set {
+                    None => g.set = Some((count, id)),
                     Some((c, i)) if *c == count && *i == id => {}
                     Some((_, i)) => {
                         return Err(PresentError::Qr(format!(
@@ -175,11 +194,23 @@ pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
                     }
                 }
                 // A part read twice (two photos of one screen) is kept once; the id check
-                // below catches a damaged one.
-                parts.insert(index, bytes);
+                // in `decode` catches a damaged one.
+                if g.parts.insert(index, bytes).is_none() {
+                    g.codes.push(text.trim().to_string());
+                }
             }
         }
     }
+    Ok(g)
+}
+
+/// Puts the texts of codes (one whole code, or all parts of one presentation in any order)
+/// back together into the presentation.
+pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
+    if texts.is_empty() {
+        return Err(PresentError::Qr("no QR code was found".into()));
+    }
+    let Gathered { whole, set, parts, .. } = gather(texts, false)?;
     let compressed = match (whole, set) {
         (Some(bytes), _) => bytes,
         (None, Some((count, id))) => {
@@ -202,6 +233,39 @@ pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
     serde_json::from_slice(&json).map_err(|e| PresentError::Qr(format!("the code's data is not a presentation: {e}")))
 }
 
+/// How far the codes a camera has read so far go towards one presentation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Scan {
+    /// How many codes the presentation has: 1 for a whole code, 0 while none is read.
+    pub count: usize,
+    /// The part numbers read, ascending (`[1]` for a whole code).
+    pub read: Vec<usize>,
+    /// The texts that belong to the presentation, each once: what [`decode`] is given.
+    pub codes: Vec<String>,
+    /// How many texts were QR codes of something else, and were left out.
+    pub foreign: usize,
+}
+
+impl Scan {
+    /// Every code of the presentation has been read.
+    pub fn complete(&self) -> bool {
+        self.count > 0 && self.read.len() == self.count
+    }
+}
+
+/// Sorts the texts a camera read (in any order, repeats and other QR codes among them) into
+/// the parts of one presentation read so far. A Stapel code of another format version, or
+/// parts of two presentations, is an error naming it: the scan should start over.
+pub fn scan(texts: &[String]) -> Result<Scan, PresentError> {
+    let g = gather(texts, true)?;
+    let (count, read) = match (&g.whole, &g.set) {
+        (Some(_), _) => (1, vec![1]),
+        (None, Some((count, _))) => (*count, g.parts.keys().copied().collect()),
+        (None, None) => (0, Vec::new()),
+    };
+    Ok(Scan { count, read, codes: g.codes, foreign: g.foreign })
+}
+
 fn code(text: &str) -> Result<QrCode, PresentError> {
     QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|e| PresentError::Qr(format!("the text does not fit one QR code: {e}")))
@@ -220,26 +284,55 @@ pub fn svg(text: &str) -> Result<String, PresentError> {
     Ok(code(text)?.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).quiet_zone(true).build())
 }
 
+/// The texts of the QR codes in a grey image (`width × height` values, a row at a time), each
+/// text once, in the order found. None found is an empty list.
+fn read_grey(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>, PresentError> {
+    let mut hints = rxing::DecodeHints::default()
+        .with(rxing::DecodeHintValue::PossibleFormats(std::collections::HashSet::from([rxing::BarcodeFormat::QR_CODE])));
+    match rxing::helpers::detect_multiple_in_luma_with_hints(luma, width, height, &mut hints) {
+        Ok(found) => {
+            let mut out: Vec<String> = Vec::with_capacity(found.len());
+            for text in found.into_iter().map(|r| r.getText().to_string()) {
+                if !out.contains(&text) {
+                    out.push(text);
+                }
+            }
+            Ok(out)
+        }
+        Err(rxing::Exceptions::NotFoundException(_)) => Ok(Vec::new()),
+        Err(e) => Err(PresentError::Qr(format!("the image could not be searched for QR codes: {e}"))),
+    }
+}
+
 /// The texts of every QR code found in a PNG or JPEG image.
 pub fn read_image(bytes: &[u8]) -> Result<Vec<String>, PresentError> {
     let img = image::load_from_memory(bytes).map_err(|e| PresentError::Qr(format!("the image cannot be read: {e}")))?;
-    let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
-    let mut out = Vec::new();
-    let mut failures = 0;
-    for grid in prepared.detect_grids() {
-        match grid.decode() {
-            Ok((_, text)) => out.push(text),
-            Err(_) => failures += 1,
-        }
-    }
+    let grey = img.to_luma8();
+    let out = read_grey(grey.width(), grey.height(), grey.into_raw())?;
     if out.is_empty() {
-        return Err(PresentError::Qr(if failures > 0 {
-            format!("the image holds {failures} QR code(s) that could not be read")
-        } else {
-            "no QR code was found in the image".into()
-        }));
+        return Err(PresentError::Qr("no readable QR code was found in the image".into()));
     }
     Ok(out)
+}
+
+/// The largest camera frame [`read_frame`] takes, in pixels a side.
+pub const MAX_FRAME_SIDE: u32 = 4096;
+
+/// The texts of the QR codes in one camera frame: `pixels` are `width × height` grey values,
+/// a row at a time. A frame without a readable code gives no texts (the camera looks on); a
+/// frame whose size does not match its pixels is an error.
+pub fn read_frame(width: u32, height: u32, pixels: Vec<u8>) -> Result<Vec<String>, PresentError> {
+    if width == 0 || height == 0 || width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE {
+        return Err(PresentError::Qr(format!(
+            "a camera frame of {width}×{height} pixels cannot be read (1 to {MAX_FRAME_SIDE} a side)"
+        )));
+    }
+    let got = pixels.len();
+    let wrong = || PresentError::Qr(format!("a camera frame of {width}×{height} pixels came with {got} values"));
+    if got as u64 != u64::from(width) * u64::from(height) {
+        return Err(wrong());
+    }
+    read_grey(width, height, pixels)
 }
 
 /// `NAME.png` → `NAME-2of3.png`: where part `i` of `n` is written (one code keeps the name).

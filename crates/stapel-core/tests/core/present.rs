@@ -439,6 +439,77 @@ fn a_missing_or_foreign_qr_part_is_named_and_nothing_is_guessed() {
     assert!(err.contains("damaged"), "{err}");
 }
 
+/// A camera's view of a code shown on a screen: the code's PNG scaled to `side` pixels (not a
+/// whole number of pixels a module, so edges blur), on a grey, unevenly lit background of a
+/// 1280×720 frame, off centre.
+fn camera_frame(text: &str, side: u32) -> (u32, u32, Vec<u8>) {
+    let code = image::load_from_memory(&qr::png(text).unwrap()).unwrap().to_luma8();
+    let code = image::imageops::resize(&code, side, side, image::imageops::FilterType::Triangle);
+    let (w, h) = (1280u32, 720u32);
+    let mut frame = image::GrayImage::from_fn(w, h, |x, y| image::Luma([(90 + x * 60 / w + y * 30 / h) as u8]));
+    image::imageops::overlay(&mut frame, &code, i64::from(w - side) / 2 + 70, i64::from(h - side) / 2 - 20);
+    (w, h, frame.into_raw())
+}
+
+#[test]
+fn a_camera_frame_of_a_code_on_a_screen_reads_back_to_the_code_and_a_frame_without_one_reads_nothing() {
+    let vp = big_presentation();
+    let e = qr::encode(&vp).unwrap();
+    for part in &e.parts {
+        let (w, h, pixels) = camera_frame(part, 560);
+        assert_eq!(qr::read_frame(w, h, pixels).unwrap(), vec![part.clone()]);
+    }
+    let empty = vec![128u8; 640 * 480];
+    assert_eq!(qr::read_frame(640, 480, empty).unwrap(), Vec::<String>::new());
+
+    let wrong = qr::read_frame(640, 480, vec![0; 640 * 479]).unwrap_err().to_string();
+    assert!(wrong.contains("640×480") && wrong.contains("306560 values"), "{wrong}");
+    let wrong = qr::read_frame(640, 480, vec![0; 640 * 480 + 1]).unwrap_err().to_string();
+    assert!(wrong.contains("307201 values"), "{wrong}");
+    let huge = qr::read_frame(5000, 1, vec![0; 5000]).unwrap_err().to_string();
+    assert!(huge.contains("5000×1") && huge.contains("4096"), "{huge}");
+    assert!(qr::read_frame(0, 10, Vec::new()).is_err());
+}
+
+#[test]
+fn a_camera_scan_counts_the_parts_read_in_any_order_ignores_other_codes_and_completes_once() {
+    let vp = big_presentation();
+    let e = qr::encode(&vp).unwrap();
+    let n = e.parts.len();
+    assert!(n >= 2);
+    let nothing = qr::scan(&[]).unwrap();
+    assert_eq!((nothing.count, nothing.read.len(), nothing.complete()), (0, 0, false));
+
+    // The camera sees a poster's code, then the last part twice, then the rest backwards.
+    let mut seen = vec!["https://example.org/open-day".to_string()];
+    seen.push(e.parts[n - 1].clone());
+    let first = qr::scan(&seen).unwrap();
+    assert_eq!((first.count, first.read.clone(), first.foreign, first.complete()), (n, vec![n], 1, false));
+    seen.push(format!("  {}  ", e.parts[n - 1]));
+    assert_eq!(qr::scan(&seen).unwrap(), first, "a part read again changes nothing");
+    for part in e.parts[..n - 1].iter().rev() {
+        assert!(!qr::scan(&seen).unwrap().complete());
+        seen.push(part.clone());
+    }
+    let done = qr::scan(&seen).unwrap();
+    assert!(done.complete());
+    assert_eq!(done.read, (1..=n).collect::<Vec<_>>());
+    assert_eq!(done.codes.len(), n, "each part once, the poster left out");
+    assert_eq!(qr::decode(&done.codes).unwrap(), vp);
+
+    let (_t, _w, other) = typical_presentation(Some("x"), None);
+    let single = qr::encode(&other).unwrap().parts;
+    let whole = qr::scan(&single).unwrap();
+    assert_eq!((whole.count, whole.read.clone(), whole.complete()), (1, vec![1], true));
+
+    let mut mixed = vec![e.parts[0].clone()];
+    mixed.extend(single.iter().cloned());
+    let err = qr::scan(&mixed).unwrap_err().to_string();
+    assert!(err.contains("more than one presentation"), "{err}");
+    let newer = qr::scan(&["SVP2:ABC".to_string()]).unwrap_err().to_string();
+    assert!(newer.contains("another format version (SVP2)"), "{newer}");
+}
+
 /// The measurements behind decisions 0060 and 0061, printed with `--nocapture`: code versions of
 /// the payload choices, and the time to sign and check a presentation with each cryptosuite.
 #[test]
@@ -953,7 +1024,7 @@ fn inputs_to_check_may_be_json_files_code_images_and_code_texts_in_any_mix_and_b
     let e = err(vec![("notes.txt".into(), b"hello".to_vec())]);
     assert!(e.starts_with("notes.txt: neither a presentation"), "{e}");
     let e = err(vec![("blank.png".into(), blank_png())]);
-    assert!(e.starts_with("blank.png: ") && e.contains("no QR code was found"), "{e}");
+    assert!(e.starts_with("blank.png: ") && e.contains("no readable QR code was found"), "{e}");
     let e = err(vec![("only-part-2.txt".into(), parts[1].clone().into_bytes())]);
     assert!(e.starts_with("only-part-2.txt: ") && e.contains("missing"), "{e}");
     assert!(err(Vec::new()).contains("nothing was given"));
