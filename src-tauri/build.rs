@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "save_presentation",
     "save_codes",
     "check_presentation",
+    "scan_frame",
+    "scan_codes",
 ];
 
 fn main() {

@@ -8,7 +8,7 @@
 
 const { t, translatePage } = window.i18n;
 const tauri = window.__TAURI__;
-const invoke = (cmd, args) => tauri.core.invoke(cmd, args);
+const invoke = (cmd, args, options) => tauri.core.invoke(cmd, args, options);
 const $ = (id) => document.getElementById(id);
 const MIN_PASSPHRASE = 8;
 const PAGE_SIZE = 50;
@@ -52,6 +52,7 @@ const ERRORS = [
   "@error.unknown_pathway", "@error.pathway_invalid", "@error.no_skills_chosen", "@error.goal_name_missing",
   "@error.not_pdf", "@error.folder_in_the_way", "@error.report_failed", "@error.nothing_chosen", "@error.not_presentable",
   "@error.qr_unreadable", "@error.not_a_presentation", "@error.qr_file_type", "@error.nothing_to_check", "@error.sign_failed",
+  "@error.camera_denied", "@error.no_camera", "@error.camera_busy", "@error.camera_failed",
 ];
 /** Codes whose own message says which field, part or file: shown after the page's text. */
 const DETAILED = ["pathway_invalid", "not_presentable", "qr_unreadable", "not_a_presentation", "folder_in_the_way", "report_failed", "io", "unreadable_file"];
@@ -182,7 +183,7 @@ async function go(view) {
   else if (view === "skills") { show("skills"); await loadSkills(); }
   else if (view === "progress") { show("progress"); await loadPathways(); }
   else if (view === "share") { show("share"); await loadShare(); }
-  else if (view === "check") { show("check"); }
+  else if (view === "check") { show("check"); offerCamera(); }
   else if (view === "import") { show("import"); }
   else if (view === "settings") { show("settings"); await loadSettingsScreen(); }
   $("main").focus({ preventScroll: true });
@@ -1098,6 +1099,9 @@ const PCHECK = {
   holder: "@pcheck.holder", credentials: "@pcheck.credentials",
 };
 
+/** Where a checked presentation came from, when it was not a file. */
+const SOURCE = { "the pasted text": "@check.source_pasted", "the camera": "@check.source_camera" };
+
 /** A credential check's name in plain words. */
 function checkName(check) {
   return CHECK[check.id] ? t(k(CHECK[check.id])) : check.id;
@@ -1126,7 +1130,7 @@ function renderChecked(results) {
     const section = el("section", { class: "card stack presentation", "aria-labelledby": `presented-${pi}`, id: `presentation-${pi}` },
       el("h3", { id: `presented-${pi}`, text: t(k(VERDICT[rep.result] || VERDICT.unverifiable)) }),
       el("p", {}, verdictChip(rep.result)),
-      el("p", { class: "muted small", text: t("check.source", { source: r.source }) }),
+      el("p", { class: "muted small", text: t("check.source", { source: SOURCE[r.source] ? t(k(SOURCE[r.source])) : r.source }) }),
       rep.holder ? el("p", { class: "muted small technical", text: t("check.holder", { holder: rep.holder }) }) : null,
       checks);
     rep.credentials.forEach((c, ci) => {
@@ -1143,12 +1147,13 @@ function renderChecked(results) {
   });
 }
 
-async function runCheck(paths) {
+/** Checks `paths` (files), else `codes` (read by the camera), else the pasted text. */
+async function runCheck(paths, codes) {
   hideError("check-error");
   $("check-results").replaceChildren();
   $("check-status").textContent = t("check.checking");
   const request = {
-    paths: paths || [], text: paths ? null : $("check-text").value,
+    paths: paths || [], codes: codes || [], text: paths || codes ? null : $("check-text").value,
     challenge: $("check-challenge").value || null, domain: $("check-domain").value || null, offline: $("check-offline").checked,
   };
   try {
@@ -1179,7 +1184,14 @@ function wireCheck() {
       showError("check-error", err);
     }
   });
-  const fromEntry = () => { state.checkFromEntry = true; show("check"); $("check-back").hidden = false; $("check-heading").focus(); };
+  const fromEntry = () => {
+    state.checkFromEntry = true;
+    show("check");
+    offerCamera();
+    $("check-back").hidden = false;
+    $("check-heading").focus();
+  };
+  wireScan();
   $("create-check").addEventListener("click", fromEntry);
   $("unlock-check").addEventListener("click", fromEntry);
   $("check-back").addEventListener("click", async () => {
@@ -1187,6 +1199,128 @@ function wireCheck() {
     $("check-back").hidden = true;
     await render(await invoke("wallet_status"));
   });
+}
+
+// ---------------------------------------------------------------- scan with the camera
+
+// The camera's frames are read a few times a second by the shell (`scan_frame`, the core's
+// QR reader); each new code goes to `scan_codes`, which says which parts of the presentation
+// are read. Once all are, the camera stops and the codes are checked like pasted ones.
+const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null };
+/** The largest side of a frame sent to the shell, in pixels: enough for a code on a screen. */
+const SCAN_SIDE = 1280;
+
+/** Shows the camera button only where a camera is there to use. */
+async function offerCamera() {
+  const media = navigator.mediaDevices;
+  let found = false;
+  if (media && media.getUserMedia && media.enumerateDevices) {
+    try { found = (await media.enumerateDevices()).some((d) => d.kind === "videoinput"); } catch { found = false; }
+  }
+  $("check-camera").hidden = !found;
+}
+
+/** The page's error code for a camera that would not start (the browser's error names). */
+function cameraError(err) {
+  const code = {
+    NotAllowedError: "camera_denied", SecurityError: "camera_denied", NotFoundError: "no_camera",
+    OverconstrainedError: "no_camera", NotReadableError: "camera_busy", AbortError: "camera_busy",
+  }[err && err.name] || "camera_failed";
+  return { code, message: err && err.message };
+}
+
+function showScan(s) {
+  const parts = $("scan-parts");
+  parts.replaceChildren(...Array.from({ length: s.count }, (_, i) =>
+    el("li", { class: s.read.includes(i + 1) ? "read" : null, text: String(i + 1) })));
+  $("scan-status").textContent = s.complete ? t("scan.complete")
+    : s.count ? t("scan.parts", { read: s.read.length, count: s.count }) : t("scan.looking");
+  $("scan-foreign").hidden = !s.foreign;
+  $("scan-foreign").textContent = s.foreign === 1 ? t("scan.foreign_one") : t("scan.foreign_other", { n: s.foreign });
+}
+
+function resetScan() {
+  scan.texts = [];
+  hideError("scan-error");
+  showScan({ count: 0, read: [], foreign: 0, complete: false });
+}
+
+function stopScan() {
+  clearInterval(scan.timer);
+  scan.timer = 0;
+  if (scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
+  scan.stream = null;
+  $("scan-video").srcObject = null;
+}
+
+/** One frame: drawn small enough, made grey, read by the shell; new codes are counted. */
+async function scanOnce() {
+  const video = $("scan-video");
+  if (scan.busy || !scan.stream || !video.videoWidth) return;
+  scan.busy = true;
+  try {
+    const scale = Math.min(1, SCAN_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    const w = Math.round(video.videoWidth * scale);
+    const h = Math.round(video.videoHeight * scale);
+    const canvas = scan.canvas || (scan.canvas = document.createElement("canvas"));
+    canvas.width = w;
+    canvas.height = h;
+    const g = canvas.getContext("2d", { willReadFrequently: true });
+    g.drawImage(video, 0, 0, w, h);
+    const rgba = g.getImageData(0, 0, w, h).data;
+    const grey = new Uint8Array(w * h);
+    for (let i = 0, j = 0; j < grey.length; i += 4, j += 1) grey[j] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
+    const found = await invoke("scan_frame", grey, { headers: { "Stapel-Frame-Width": String(w), "Stapel-Frame-Height": String(h) } });
+    const fresh = found.filter((text) => !scan.texts.includes(text));
+    if (!fresh.length || !scan.stream) return;
+    scan.texts.push(...fresh);
+    const s = await invoke("scan_codes", { codes: scan.texts });
+    hideError("scan-error");
+    showScan(s);
+    if (s.complete) {
+      stopScan();
+      $("scan-dialog").close();
+      await runCheck(null, s.codes);
+    }
+  } catch (err) {
+    showError("scan-error", err);
+  } finally {
+    scan.busy = false;
+  }
+}
+
+async function startScan() {
+  hideError("check-error");
+  // A new scan is a new check: the last one's verdict goes.
+  $("check-status").textContent = "";
+  $("check-results").replaceChildren();
+  resetScan();
+  const dialog = $("scan-dialog");
+  dialog.showModal();
+  $("scan-close").focus();
+  try {
+    scan.stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
+    });
+  } catch (err) {
+    showError("scan-error", cameraError(err));
+    return;
+  }
+  if (!dialog.open) return stopScan();
+  const video = $("scan-video");
+  video.srcObject = scan.stream;
+  video.play().catch(() => {});
+  scan.timer = setInterval(scanOnce, 250);
+}
+
+function wireScan() {
+  const dialog = $("scan-dialog");
+  $("check-camera").addEventListener("click", startScan);
+  $("scan-close").addEventListener("click", () => dialog.close());
+  $("scan-restart").addEventListener("click", resetScan);
+  // Closed by Stop, Escape, or a finished scan: the camera goes off at once.
+  dialog.addEventListener("close", stopScan);
+  if (navigator.mediaDevices) navigator.mediaDevices.addEventListener("devicechange", offerCamera);
 }
 
 // ---------------------------------------------------------------- settings
@@ -1381,6 +1515,8 @@ async function render(status) {
   $("share-result").hidden = true;
   $("check-results").replaceChildren();
   if (state.checkFromEntry && document.body.dataset.view === "check") return;
+  // The Check screen goes out of sight: so does the camera.
+  if ($("scan-dialog").open) $("scan-dialog").close();
   if (!status.exists) {
     show("create");
     $("create-passphrase").focus();

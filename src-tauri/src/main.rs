@@ -25,12 +25,32 @@ use std::sync::Arc;
 use stapel_core::store::KdfParams;
 use tauri::Manager;
 
+/// WebKitGTK gives the page `navigator.mediaDevices` only with its media-stream setting on
+/// (on by default since 2.4x, off before): turned on here so the camera scan works wherever
+/// the system's WebKitGTK runs. Other platforms' webviews have it always.
+fn media_stream(app: &tauri::App) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{SettingsExt as _, WebViewExt as _};
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_enable_media_stream(true);
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
+}
+
 fn main() {
     let wallet_env = std::env::var_os("STAPEL_WALLET").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
     let path = wallet::wallet_path(wallet_env.clone().map(Into::into));
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // The camera, for scanning a code on the Check screen; nothing else (decision 0077).
+        .on_permission_request(|_, kind| sharing::permission(kind))
         .setup(move |app| {
+            media_stream(app);
             let config_dir = app.path().app_config_dir().ok();
             let settings = settings::settings_path(wallet_env.as_deref(), config_dir);
             let held: commands::Shared =
@@ -74,6 +94,8 @@ fn main() {
             commands::share::save_presentation,
             commands::share::save_codes,
             commands::share::check_presentation,
+            commands::share::scan_frame,
+            commands::share::scan_codes,
         ])
         .run(tauri::generate_context!())
         .expect("the Stapel window could not be started");

@@ -278,6 +278,80 @@ fn checking_what_is_shown_needs_the_challenge_catches_tampering_and_names_bad_in
     assert_eq!(e.code, "unreadable_file");
 }
 
+/// A 1280×720 camera frame of the code `text` shown on a screen: grey background, the code
+/// scaled by 0.9 (so its modules blur), off centre.
+fn camera_frame(text: &str) -> (u32, u32, Vec<u8>) {
+    let code = image::load_from_memory(&qr::png(text).unwrap()).unwrap().to_luma8();
+    let side = code.width() * 9 / 10;
+    let code = image::imageops::resize(&code, side, side, image::imageops::FilterType::Triangle);
+    let mut frame = image::GrayImage::from_pixel(1280, 720, image::Luma([110]));
+    image::imageops::overlay(&mut frame, &code, 400, 10);
+    (1280, 720, frame.into_raw())
+}
+
+#[test]
+fn a_camera_reads_the_parts_in_any_order_and_what_it_read_checks_like_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (held, ids) = wallet_with(&dir, &[&edu("theed_microcredential_full_ho.json"), &edu("uvh_at_regular_full.json")]);
+    let shared = held.with(|w| sharing::make(w, &ids, Some("8Kq2".into()), None, Utc::now())).unwrap();
+    held.lock();
+    let mut seen: Vec<String> = Vec::new();
+    let start = sharing::scan_codes(&seen).unwrap();
+    assert_eq!((start.count, start.complete), (0, false));
+    // A frame without a code, then each part from the last to the first, the last one twice.
+    assert!(sharing::scan_frame(1280, 720, vec![110; 1280 * 720]).unwrap().is_empty());
+    let mut order: Vec<&String> = shared.parts.iter().rev().collect();
+    order.insert(1, &shared.parts[shared.parts.len() - 1]);
+    for (i, part) in order.into_iter().enumerate() {
+        let (w, h, pixels) = camera_frame(part);
+        let read = sharing::scan_frame(w, h, pixels).unwrap();
+        assert_eq!(read, vec![part.clone()], "frame {i}");
+        seen.extend(read);
+        let scanned = sharing::scan_codes(&seen).unwrap();
+        assert_eq!(scanned.count, shared.parts.len());
+        assert_eq!(scanned.complete, scanned.read.len() == shared.parts.len());
+    }
+    let scanned = sharing::scan_codes(&seen).unwrap();
+    assert!(scanned.complete);
+    assert_eq!(scanned.codes.len(), shared.parts.len());
+
+    let ask = |codes: Vec<String>, challenge: &str| {
+        sharing::check(&CheckRequest { codes, challenge: Some(challenge.into()), offline: true, ..CheckRequest::default() }, Utc::now())
+    };
+    let checked = ask(scanned.codes.clone(), "8Kq2").unwrap();
+    assert_eq!(checked.len(), 1);
+    assert_eq!(checked[0].source, "the camera");
+    assert_eq!(pcheck(&checked[0].report, "proof").outcome, Outcome::Passed);
+    assert_eq!(pcheck(&checked[0].report, "challenge").outcome, Outcome::Passed);
+    assert_eq!(checked[0].report.credentials.len(), 2);
+    let replayed = ask(scanned.codes, "another").unwrap();
+    assert_eq!(replayed[0].report.result, Verdict::Invalid);
+
+    let e = sharing::scan_frame(1280, 720, vec![0; 100]).unwrap_err();
+    assert_eq!(e.code, "qr_unreadable");
+    assert!(e.message.contains("1280×720") && e.message.contains("100 values"), "{}", e.message);
+    let e = sharing::scan_codes(&["SVP9:ABC".into()]).unwrap_err();
+    assert!(e.message.contains("another format version"), "{}", e.message);
+}
+
+#[test]
+fn the_page_may_use_the_camera_and_nothing_else_it_could_ask_for() {
+    use tauri::webview::{PermissionKind, PermissionResponse};
+    assert_eq!(sharing::permission(PermissionKind::Camera), PermissionResponse::Allow);
+    for kind in [
+        PermissionKind::Microphone,
+        PermissionKind::DisplayCapture,
+        PermissionKind::Geolocation,
+        PermissionKind::Notifications,
+        PermissionKind::ClipboardRead,
+        PermissionKind::Midi,
+        PermissionKind::Sensors,
+        PermissionKind::MediaKeySystemAccess,
+    ] {
+        assert_eq!(sharing::permission(kind), PermissionResponse::Deny, "{kind:?}");
+    }
+}
+
 #[test]
 fn a_transcript_and_its_course_count_once_and_the_answer_names_both_for_the_counted_once_line() {
     let dir = tempfile::tempdir().unwrap();

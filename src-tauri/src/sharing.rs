@@ -1,7 +1,8 @@
 //! The Share and Check screens' answers: a signed presentation of the chosen credentials with
 //! its QR codes (as images the page can show) and LinkedIn links; saving it as JSON or the
-//! codes as PNG/SVG; and checking a presentation someone shows, from files (JSON, QR images)
-//! or pasted text. The work is `stapel_core::present`; this module shapes the answers.
+//! codes as PNG/SVG; and checking a presentation someone shows, from files (JSON, QR images),
+//! pasted text or codes a camera read (frames read by [`scan_frame`], parts counted by
+//! [`scan_codes`]). The work is `stapel_core::present`; this module shapes the answers.
 
 use std::path::{Path, PathBuf};
 
@@ -131,6 +132,9 @@ pub struct CheckRequest {
     /// A pasted presentation (JSON) or the texts of its codes (one a line).
     #[serde(default)]
     pub text: Option<String>,
+    /// The texts of the codes a camera read (see [`scan_codes`]).
+    #[serde(default)]
+    pub codes: Vec<String>,
     #[serde(default)]
     pub challenge: Option<String>,
     #[serde(default)]
@@ -152,6 +156,9 @@ pub fn check(request: &CheckRequest, now: DateTime<Utc>) -> Result<Vec<Checked>,
     if let Some(text) = request.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         inputs.push(("the pasted text".to_string(), text.as_bytes().to_vec()));
     }
+    if !request.codes.is_empty() {
+        inputs.push(("the camera".to_string(), request.codes.join("\n").into_bytes()));
+    }
     if inputs.is_empty() {
         return Err(CommandError::new("nothing_to_check", "open a presentation or QR image, or paste one, to check it"));
     }
@@ -163,4 +170,42 @@ pub fn check(request: &CheckRequest, now: DateTime<Utc>) -> Result<Vec<Checked>,
         .into_iter()
         .map(|(source, vp)| Checked { source, report: present::verify_presentation(&vp, &ctx, &expect) })
         .collect())
+}
+
+/// The texts of the QR codes in one camera frame of `width × height` grey values (none when
+/// the frame shows no readable code).
+pub fn scan_frame(width: u32, height: u32, pixels: Vec<u8>) -> Result<Vec<String>, CommandError> {
+    Ok(qr::read_frame(width, height, pixels)?)
+}
+
+/// How far the texts a camera read so far go towards one presentation: the parts read, of
+/// how many, the other QR codes left out; complete once every part is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scanned {
+    pub count: usize,
+    pub read: Vec<usize>,
+    /// The texts to check once complete, each part once.
+    pub codes: Vec<String>,
+    pub foreign: usize,
+    pub complete: bool,
+}
+
+/// Sorts the texts a camera read into the parts of one presentation.
+pub fn scan_codes(texts: &[String]) -> Result<Scanned, CommandError> {
+    let scan = qr::scan(texts)?;
+    let complete = scan.complete();
+    Ok(Scanned { count: scan.count, read: scan.read, codes: scan.codes, foreign: scan.foreign, complete })
+}
+
+/// What the page may use: the camera, to scan a code on the Check screen (the learner or
+/// employer asks for it with the "Scan with camera" button; the page is the app's own, and
+/// its content security policy lets no other script in). Nothing else: no microphone, no
+/// screen capture, no location, no notifications.
+pub fn permission(kind: tauri::webview::PermissionKind) -> tauri::webview::PermissionResponse {
+    use tauri::webview::{PermissionKind, PermissionResponse};
+    match kind {
+        PermissionKind::Camera => PermissionResponse::Allow,
+        _ => PermissionResponse::Deny,
+    }
 }

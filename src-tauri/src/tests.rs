@@ -529,7 +529,8 @@ fn every_colour_pair_the_page_uses_meets_wcag_aa_contrast_in_the_light_and_the_d
         ("focus", "card", 3.0, "the focus ring on cards"),
         ("ok-ink", "neutral-bg", 3.0, "the earned part of a progress bar against its track"),
         ("warn-ink", "neutral-bg", 3.0, "the pending part of a progress bar against its track"),
-        ("muted", "card", 3.0, "field borders"),
+        ("muted", "card", 3.0, "field borders, and a part the camera has not read yet"),
+        ("ok-ink", "card", 3.0, "a part the camera has read, against the dialog"),
     ];
     assert!(css.contains(".bar :focus-visible { outline-color: var(--accent-ink); }"), "the header's focus ring is its own colour");
     let themes = [

@@ -33,7 +33,36 @@ pub async fn save_codes(held: State<'_, Shared>, path: PathBuf, parts: Vec<Strin
     blocking(&held, move |_| sharing::save_codes(&path, &parts)).await
 }
 
-/// Checks presentations from files or pasted text.
+/// Reads the QR codes in one camera frame. The page sends the frame's grey values as the
+/// request's raw body (one byte a pixel, a row at a time), its size in the headers
+/// `Stapel-Frame-Width` and `Stapel-Frame-Height`.
+#[tauri::command]
+pub async fn scan_frame(request: tauri::ipc::Request<'_>) -> Result<Vec<String>, CommandError> {
+    let size = |name: &str| -> Result<u32, CommandError> {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| CommandError::new("qr_unreadable", format!("a camera frame came without its {name}")))
+    };
+    let (width, height) = (size("Stapel-Frame-Width")?, size("Stapel-Frame-Height")?);
+    let tauri::ipc::InvokeBody::Raw(pixels) = request.body() else {
+        return Err(CommandError::new("qr_unreadable", "a camera frame came without its pixels"));
+    };
+    let pixels = pixels.clone();
+    tauri::async_runtime::spawn_blocking(move || sharing::scan_frame(width, height, pixels))
+        .await
+        .map_err(|e| CommandError::new("internal", format!("reading the camera frame stopped unexpectedly: {e}")))?
+}
+
+/// How far the codes a camera read go towards one presentation.
+#[tauri::command]
+pub fn scan_codes(codes: Vec<String>) -> Result<sharing::Scanned, CommandError> {
+    sharing::scan_codes(&codes)
+}
+
+/// Checks presentations from files, pasted text or codes a camera read.
 #[tauri::command]
 pub async fn check_presentation(held: State<'_, Shared>, request: CheckRequest) -> Result<Vec<Checked>, CommandError> {
     blocking(&held, move |_| sharing::check(&request, Utc::now())).await

@@ -171,10 +171,20 @@ impl App {
         Self::launch_binary(journey, &app_binary(), Some(wallet)).await
     }
 
+    /// Starts the app with `STAPEL_WALLET=wallet` and the environment `env` added (a
+    /// [`Camera`]'s, say), and waits until its window is driven.
+    pub async fn launch_with(journey: &str, wallet: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Result<App> {
+        Self::launch_full(journey, &app_binary(), Some(wallet), env).await
+    }
+
     /// Starts the Tauri program `app` (the Stapel app, or another one such as the benchmark's
     /// blank window, or a script that starts one), with `STAPEL_WALLET=wallet` when given, and
     /// waits until its window is driven.
     pub async fn launch_binary(journey: &str, app: &Path, wallet: Option<&Path>) -> Result<App> {
+        Self::launch_full(journey, app, wallet, &[]).await
+    }
+
+    async fn launch_full(journey: &str, app: &Path, wallet: Option<&Path>, env: &[(&str, &std::ffi::OsStr)]) -> Result<App> {
         if !app.is_file() {
             return Err(format!("the app is not built at {} (run scripts/test-e2e)", app.display()).into());
         }
@@ -195,6 +205,7 @@ impl App {
             Some(wallet) => command.env("STAPEL_WALLET", wallet),
             None => command.env_remove("STAPEL_WALLET"),
         };
+        command.envs(env.iter().copied());
         if let Some(native) = std::env::var_os("WEBKIT_WEBDRIVER") {
             command.arg("--native-driver").arg(native);
         }
@@ -376,5 +387,96 @@ impl App {
             Ok(result) => Ok(result?),
             Err(_) => Err(format!("{journey}: ending the WebDriver session did not return within {STEP:?}").into()),
         }
+    }
+}
+
+/// A camera for the app to find, made in software: a PipeWire daemon and its session manager
+/// (WirePlumber) of their own, in a private runtime folder, and a GStreamer pipeline that
+/// offers a `Video/Source` node, as a webcam's driver does, showing the PNG pictures
+/// `frame-0.png`, `frame-1.png`, ... of a folder in turn, each for half a second, at 1280×720
+/// and 10 frames a second, over and over. The pictures are read anew each time round, so a
+/// journey can change what the camera sees by replacing one (write another file, then rename
+/// it over). WebKitGTK finds the camera through GStreamer's PipeWire device provider, exactly
+/// as it finds a USB webcam on a desktop with PipeWire; the app is told where this PipeWire
+/// is with `PIPEWIRE_RUNTIME_DIR` ([`Camera::env`]). Everything ends when it drops.
+///
+/// Debian packages: pipewire, wireplumber, gstreamer1.0-pipewire, gstreamer1.0-tools,
+/// gstreamer1.0-plugins-good (`scripts/setup-system e2e` installs them).
+pub struct Camera {
+    // Dropped in this order: the processes end before their runtime folder goes.
+    _processes: Vec<ProcessGroup>,
+    runtime: tempfile::TempDir,
+}
+
+/// The name the camera's node has, as the page's `MediaStreamTrack.label` shows it (no spaces:
+/// gst-launch splits its arguments at them).
+pub const CAMERA_NAME: &str = "Stapel-test-camera";
+
+impl Camera {
+    /// Starts the camera on the pictures `frame-N.png` (N from 0, 1280×720) in `frames`; there
+    /// must be at least one.
+    pub async fn start(frames: &Path) -> Result<Camera> {
+        if !frames.join("frame-0.png").is_file() {
+            return Err(format!("no frame-0.png in {}", frames.display()).into());
+        }
+        let runtime = tempfile::Builder::new().prefix("stapel-camera-").tempdir()?;
+        let log = |name: &str| std::fs::File::create(screenshot_dir().join(format!("camera-{name}.log")));
+        let spawn = |program: &str, args: &[&str], name: &str| -> Result<ProcessGroup> {
+            let log = log(name)?;
+            let child = Command::new(program)
+                .args(args)
+                .env("PIPEWIRE_RUNTIME_DIR", runtime.path())
+                .env("XDG_RUNTIME_DIR", runtime.path())
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .process_group(0)
+                .spawn()
+                .map_err(|e| format!("{program} could not be started (scripts/setup-system e2e installs it): {e}"))?;
+            Ok(ProcessGroup { child })
+        };
+        let mut processes = vec![spawn("pipewire", &[], "pipewire")?];
+        let socket = runtime.path().join("pipewire-0");
+        let deadline = Instant::now() + PATIENCE;
+        while !socket.exists() {
+            if Instant::now() > deadline {
+                return Err(format!("PipeWire made no socket in {} within {PATIENCE:?}", runtime.path().display()).into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        processes.push(spawn("wireplumber", &[], "wireplumber")?);
+        let location = format!("location={}", frames.join("frame-%d.png").display());
+        let properties = format!("stream-properties=props,media.class=Video/Source,media.role=Camera,node.description={CAMERA_NAME}");
+        let client = format!("client-name={CAMERA_NAME}");
+        let pipeline: Vec<&str> = vec![
+            "multifilesrc", &location, "index=0", "loop=true", "caps=image/png,framerate=2/1", "!",
+            "pngdec", "!", "videoconvert", "!", "videorate", "!",
+            "video/x-raw,format=YUY2,width=1280,height=720,framerate=10/1", "!",
+            "pipewiresink", "mode=provide", &properties, &client,
+        ];
+        processes.push(spawn("gst-launch-1.0", &pipeline, "gstreamer")?);
+        let camera = Camera { _processes: processes, runtime };
+        // Ready once PipeWire lists the camera's node.
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let nodes = Command::new("pw-cli")
+                .args(["ls", "Node"])
+                .env("PIPEWIRE_RUNTIME_DIR", camera.runtime.path())
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("pw-cli could not be started (package pipewire-bin): {e}"))?;
+            if String::from_utf8_lossy(&nodes.stdout).contains("Video/Source") {
+                return Ok(camera);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the camera's node never showed in PipeWire within {PATIENCE:?}: see target/e2e/camera-*.log").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What the app needs to find this camera.
+    pub fn env(&self) -> [(&'static str, &std::ffi::OsStr); 1] {
+        [("PIPEWIRE_RUNTIME_DIR", self.runtime.path().as_os_str())]
     }
 }

@@ -8,11 +8,14 @@
 //! more with the wallet locked. Another opens a wallet whose key is in the keychain (a real
 //! Secret Service, GNOME Keyring, on the journeys' D-Bus session) by itself. A third uses the
 //! keyboard alone (the tab order, the focus ring, Enter and Escape) and a window half as wide,
-//! as 200% zoom makes it. Screenshots land in `target/e2e/{career,keychain,keyboard}-*.png`.
+//! as 200% zoom makes it. An employer without a wallet scans the learner's two codes with a
+//! camera (one made in software: PipeWire and GStreamer showing pictures of the codes, which
+//! WebKitGTK finds as it finds a webcam). Screenshots land in
+//! `target/e2e/{career,keychain,keyboard,camera}-*.png`.
 
 use std::path::Path;
 
-use stapel_e2e::{App, Result, screenshot_dir, stapel, vectors_dir};
+use stapel_e2e::{App, CAMERA_NAME, Camera, Result, screenshot_dir, stapel, vectors_dir};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 /// Signed with a did:key (Digital Credentials Consortium fixtures): verifies offline; aligned
@@ -222,9 +225,12 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     assert_eq!(codes.len(), parts, "every part was read off the screen: {codes:?}");
     assert!(codes.iter().all(|c| c.starts_with("SVP1")), "{codes:?}");
 
-    // 5. The employer checks what was scanned, with the challenge they gave.
+    // 5. The employer checks what was scanned, with the challenge they gave. This machine has
+    // no camera, so the page offers none.
     app.click("#nav-check").await?;
     app.wait_view("check").await?;
+    let offered = app.script("return !document.getElementById('check-camera').hidden").await?;
+    assert_eq!(offered, serde_json::json!(false), "no camera, no camera button");
     paste(&app, "#check-text", &codes.join("\n")).await?;
     app.type_into("#check-challenge", CHALLENGE).await?;
     app.click("#check-offline").await?;
@@ -450,5 +456,148 @@ async fn a_wallet_kept_in_the_keychain_opens_by_itself_and_after_a_lock_waits_fo
     app.click("#unlock-keychain").await?;
     app.wait_view("wallet").await?;
     app.wait_text("#wallet-heading", "Your credentials (1 credential)").await?;
+    app.close().await
+}
+
+/// A QR code of `text` as a PNG file, 4 pixels a module with its quiet zone, drawn by the
+/// `qrcode` crate and written by the `png` crate: a code that is not Stapel's.
+fn qr_png(text: &str, path: &Path) -> Result<()> {
+    let code = qrcode::QrCode::new(text.as_bytes())?;
+    let (modules, scale, quiet) = (code.width(), 4, 4);
+    let colours = code.to_colors();
+    let side = (modules + 2 * quiet) * scale;
+    let mut pixels = vec![255u8; side * side];
+    for (i, colour) in colours.iter().enumerate() {
+        if *colour == qrcode::Color::Dark {
+            let (x, y) = ((i % modules + quiet) * scale, (i / modules + quiet) * scale);
+            for dy in 0..scale {
+                pixels[(y + dy) * side + x..(y + dy) * side + x + scale].fill(0);
+            }
+        }
+    }
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(std::fs::File::create(path)?), side as u32, side as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.write_header()?.write_image_data(&pixels)?;
+    Ok(())
+}
+
+/// Writes what the camera sees of the code in `image`: the code a little larger, on a grey
+/// background, 1280×720, as the picture `frames/frame-N.png` (ImageMagick; renamed into place
+/// so the camera never reads half a file).
+fn camera_frame(image: &Path, frames: &Path, n: usize) -> Result<()> {
+    let partial = frames.join(format!("next-{n}.png"));
+    let out = std::process::Command::new("convert")
+        .arg(image)
+        .args(["-resize", "110%", "-background", "#777777", "-gravity", "center", "-extent", "1280x720"])
+        .arg(format!("PNG24:{}", partial.display()))
+        .output()
+        .map_err(|e| format!("ImageMagick's convert could not be started (package imagemagick): {e}"))?;
+    if !out.status.success() {
+        return Err(format!("convert failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    std::fs::rename(&partial, frames.join(format!("frame-{n}.png")))?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and_sees_the_verdict() -> Result<()> {
+    std::fs::create_dir_all(screenshot_dir())?;
+    let dir = tempfile::tempdir()?;
+    // The learner's side, with the command: two credentials presented for the employer's
+    // challenge, as two numbered codes.
+    let (wallet, passphrase_file) = wallet_with_degree_and_edubadge(dir.path())?;
+    let listed: serde_json::Value = serde_json::from_str(&stapel(&wallet, &passphrase_file, &["--json", "list"])?)?;
+    let ids: Vec<&str> = listed["credentials"].as_array().ok_or("no credentials listed")?.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    let codes = dir.path().join("codes.png");
+    let mut present = vec!["present", "--challenge", CHALLENGE, "--qr", path_str(&codes)?];
+    present.extend(&ids);
+    stapel(&wallet, &passphrase_file, &present)?;
+    let (part1, part2) = (dir.path().join("codes-1of2.png"), dir.path().join("codes-2of2.png"));
+    assert!(part1.is_file() && part2.is_file(), "two parts written");
+    let poster = dir.path().join("poster.png");
+    qr_png("https://example.org/open-day", &poster)?;
+
+    // The camera first sees a poster's code and only the second part, over and over.
+    let frames = dir.path().join("frames");
+    std::fs::create_dir(&frames)?;
+    camera_frame(&poster, &frames, 0)?;
+    camera_frame(&part2, &frames, 1)?;
+    camera_frame(&part2, &frames, 2)?;
+    let camera = Camera::start(&frames).await?;
+
+    // The employer has no wallet: the first-run screen links to Check.
+    let app = App::launch_with("camera", &dir.path().join("employer.stapel"), &camera.env()).await?;
+    app.wait_view("create").await?;
+    // The link sits at the window's lower edge, where WebKitWebDriver's click lands beside it
+    // (seen here: no error, no click); in the middle of the window it is clicked as a person would.
+    app.script("document.getElementById('create-check').scrollIntoView({ block: 'center' })").await?;
+    app.click("#create-check").await?;
+    app.wait_view("check").await?;
+    app.visible("#check-camera").await?;
+    app.type_into("#check-challenge", CHALLENGE).await?;
+    app.click("#check-offline").await?;
+    app.click("#check-camera").await?;
+    app.visible("#scan-dialog").await?;
+    let label = app.script("const v = document.getElementById('scan-video'); \
+        return v.srcObject ? v.srcObject.getVideoTracks()[0].label : ''").await?;
+    assert_eq!(label.as_str(), Some(CAMERA_NAME), "the page films with the camera PipeWire offers");
+    // Part 2 of 2 is read and shown as read; the poster's code is left out, and said so.
+    app.wait_text("#scan-status", "1 of 2 parts read. Keep the codes in view: the learner's screen shows each part in turn.").await?;
+    app.wait_texts("#scan-parts li.read", &["2"]).await?;
+    app.wait_text("#scan-foreign", "One QR code that is not a Stapel presentation was left out.").await?;
+    assert!(app.texts("#check-results section").await?.is_empty(), "nothing is checked before every part is read");
+    app.screenshot("1-one-part-read").await?;
+
+    // Then the learner's screen shows the first part: the scan completes by itself, the
+    // camera goes off, and the verdict is on the screen.
+    camera_frame(&part1, &frames, 2)?;
+    app.wait_text("#check-status", "One presentation checked.").await?;
+    let dialog_open = app.script("return document.getElementById('scan-dialog').open").await?;
+    assert_eq!(dialog_open, serde_json::json!(false), "the scan dialog closed");
+    let filming = app.script("return document.getElementById('scan-video').srcObject !== null").await?;
+    assert_eq!(filming, serde_json::json!(false), "the camera is off");
+    assert_eq!(app.text("#presentation-0 > p.muted.small").await?, "From: the camera");
+    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    assert!(lines.contains(&"The learner's signature: yes".to_string()), "{lines:?}");
+    assert!(lines.contains(&"It answers your code: yes".to_string()), "{lines:?}");
+    assert_eq!(
+        app.texts("#presentation-0 .presented h4").await?,
+        [format!("{JEDI} — Naboo Theed University"), format!("{DEGREE} — Example University")],
+        "each credential with its issuer, in the order presented"
+    );
+    app.screenshot("2-checked").await?;
+
+    // Scanned again for another challenge: a replay, refused.
+    retype(&app, "#check-challenge", "another-interview").await?;
+    app.click("#check-camera").await?;
+    app.wait_text("#check-status", "One presentation checked.").await?;
+    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    assert!(lines.contains(&"It answers your code: no".to_string()), "{lines:?}");
+    assert_eq!(app.text("#presentation-0 > p .chip").await?, "✗ Invalid");
+    app.screenshot("3-replay-refused").await?;
+
+    // Now the camera sees only the poster: the scan waits, until Escape (or Stop) ends it and
+    // the camera with it.
+    camera_frame(&poster, &frames, 1)?;
+    camera_frame(&poster, &frames, 2)?;
+    // The camera shows the new pictures from its next round (1.5 s): wait two rounds, so no
+    // part is still in view.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    for close in ["Escape", "Stop"] {
+        app.click("#check-camera").await?;
+        app.wait_text("#scan-foreign", "One QR code that is not a Stapel presentation was left out.").await?;
+        assert_eq!(app.text("#scan-status").await?, "Looking for a QR code… Type the code you gave the learner first, so it is checked too.");
+        if close == "Escape" {
+            wait_focus(&app, "scan-close").await?;
+            press(&app, ESCAPE).await?;
+        } else {
+            app.click("#scan-close").await?;
+        }
+        let state = app.script("return [document.getElementById('scan-dialog').open, \
+            document.getElementById('scan-video').srcObject === null]").await?;
+        assert_eq!(state, serde_json::json!([false, true]), "{close}: the dialog closed and the camera is off");
+    }
+    assert!(app.texts("#check-results section").await?.is_empty());
     app.close().await
 }
