@@ -14,7 +14,8 @@
 //! in one batch beside one read per credential.
 //!
 //! `stapel-bench present [ROUNDS]`: presentations of 1, 5 and 20 typical Open Badges 3.0 badges: JSON
-//! size, QR payload size and ratio, number of codes, encode and decode times.
+//! size, QR payload size and ratio, number of codes, encode and decode times; then camera frames
+//! of the codes read by Stapel (rxing) beside rqrr.
 //!
 //! `stapel-bench wallet PATH N PASSPHRASE-FILE`: a new passphrase wallet holding the first N
 //! generated credentials, for `scripts/bench app` (which measures the desktop app on it).

@@ -3,9 +3,13 @@
 //! examples), signed by a holder key: the presentation's compact JSON beside the QR payload
 //! (`SVP1`, DEFLATE + Base45) and the ratio, the number of codes and their versions, and the
 //! time to encode (payload texts; PNG images) and to decode (texts; PNG images read back).
+//! Then camera frames (decision 0077): the codes as a camera sees them on a screen (scaled,
+//! so blurred, on white or unevenly lit grey, 1280×720), read by Stapel's reader
+//! (`qr::read_frame`, rxing) beside `rqrr`, the reader it replaced: how many each reads, and
+//! the time a frame.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use stapel_core::present::{self, Cryptosuite, Entry, PresentOptions, qr};
@@ -151,5 +155,87 @@ pub fn run(rounds: usize) {
         twenty.codes,
         ratio(twenty.encode, one.encode),
         ratio(twenty.decode, one.decode)
+    );
+    camera(&badges);
+}
+
+/// The frames a camera gives of the code `text` on a screen: the code's PNG scaled to each of
+/// eight sizes with four filters, on white and on an unevenly lit grey (64 frames, 1280×720).
+fn camera_frames(text: &str) -> Vec<image::GrayImage> {
+    use image::imageops::{self, FilterType};
+    let code = image::load_from_memory(&qr::png(text).expect("a PNG")).expect("the PNG decodes").to_luma8();
+    let (w, h) = (1280u32, 720u32);
+    let mut frames = Vec::new();
+    for filter in [FilterType::Nearest, FilterType::Triangle, FilterType::CatmullRom, FilterType::Gaussian] {
+        for side in [400u32, 440, 480, 532, 560, 600, 665, 700] {
+            let scaled = imageops::resize(&code, side, side, filter);
+            for lit in [false, true] {
+                let mut frame = image::GrayImage::from_fn(w, h, |x, y| {
+                    image::Luma([if lit { (90 + x * 60 / w + y * 30 / h) as u8 } else { 255 }])
+                });
+                imageops::overlay(&mut frame, &scaled, i64::from(w - side) / 2 + 30, i64::from(h - side) / 2);
+                frames.push(frame);
+            }
+        }
+    }
+    frames
+}
+
+/// Reads every frame with both readers, alternating frame by frame; returns (read by Stapel,
+/// its time, read by rqrr, its time).
+fn read_frames(text: &str, frames: &[image::GrayImage]) -> (usize, Duration, usize, Duration) {
+    let (mut ours, mut ours_t, mut theirs, mut theirs_t) = (0, Duration::ZERO, 0, Duration::ZERO);
+    for frame in frames {
+        let t = Instant::now();
+        let read = qr::read_frame(frame.width(), frame.height(), frame.as_raw().clone()).expect("a well-formed frame");
+        ours_t += t.elapsed();
+        ours += usize::from(read.iter().any(|r| r == text));
+        let t = Instant::now();
+        let mut prepared = rqrr::PreparedImage::prepare(frame.clone());
+        let read = prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok()).any(|(_, r)| r == text);
+        theirs_t += t.elapsed();
+        theirs += usize::from(read);
+    }
+    (ours, ours_t, theirs, theirs_t)
+}
+
+/// The camera-frame comparison for the codes of the 1-badge and the 20-badge presentation.
+pub fn camera(badges: &[(u64, Value)]) {
+    let key = key();
+    println!();
+    println!("camera frames: each code scaled to 400-700 px (4 filters), on white and on unevenly lit grey, 1280x720; Stapel (rxing) beside rqrr");
+    println!("{:>22} {:>7} {:>16} {:>16} {:>10} {:>10} {:>8}", "code", "frames", "read by Stapel", "read by rqrr", "Stapel", "rqrr", "time");
+    let (mut all, mut ours_all, mut theirs_all, mut ours_time, mut theirs_time) = (0, 0, 0, Duration::ZERO, Duration::ZERO);
+    for n in [1, 20] {
+        let entries: Vec<Entry> = badges[..n].iter().map(|(_, v)| Entry::Embedded(v.clone())).collect();
+        let opts = PresentOptions {
+            challenge: Some("n-0S6_WzA2Mj".into()),
+            domain: None,
+            now: chrono::DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").expect("a fixed time").to_utc(),
+            suite: Cryptosuite::EddsaJcs2022,
+        };
+        let vp = present::build_presentation(&key, &entries, &opts).expect("the presentation is signed");
+        let e = qr::encode(&vp).expect("the presentation encodes");
+        // The single code, or the first part (all parts are about the same size).
+        let (text, version) = (&e.parts[0], e.versions[0]);
+        let frames = camera_frames(text);
+        let (ours, ours_t, theirs, theirs_t) = read_frames(text, &frames);
+        let per = |d: Duration| d / frames.len() as u32;
+        println!(
+            "{:>22} {:>7} {:>16} {:>16} {:>10} {:>10} {:>8}",
+            format!("{n} badge(s), v{version}"),
+            frames.len(),
+            ours,
+            theirs,
+            ms(per(ours_t)),
+            ms(per(theirs_t)),
+            ratio(per(ours_t), per(theirs_t))
+        );
+        all += frames.len();
+        (ours_all, theirs_all, ours_time, theirs_time) = (ours_all + ours, theirs_all + theirs, ours_time + ours_t, theirs_time + theirs_t);
+    }
+    println!(
+        "read: Stapel {ours_all} of {all}, rqrr {theirs_all} of {all}; time a frame: Stapel {} of rqrr's",
+        ratio(ours_time, theirs_time)
     );
 }
