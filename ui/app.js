@@ -1206,7 +1206,7 @@ function wireCheck() {
 // The camera's frames are read a few times a second by the shell (`scan_frame`, the core's
 // QR reader); each new code goes to `scan_codes`, which says which parts of the presentation
 // are read. Once all are, the camera stops and the codes are checked like pasted ones.
-const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null };
+const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null, run: 0 };
 /** The largest side of a frame sent to the shell, in pixels: enough for a code on a screen. */
 const SCAN_SIDE = 1280;
 
@@ -1240,12 +1240,15 @@ function showScan(s) {
 }
 
 function resetScan() {
+  // What a frame read before this moment belongs to the scan that was: it is dropped.
+  scan.run += 1;
   scan.texts = [];
   hideError("scan-error");
   showScan({ count: 0, read: [], foreign: 0, complete: false });
 }
 
 function stopScan() {
+  scan.run += 1;
   clearInterval(scan.timer);
   scan.timer = 0;
   if (scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
@@ -1258,6 +1261,7 @@ async function scanOnce() {
   const video = $("scan-video");
   if (scan.busy || !scan.stream || !video.videoWidth) return;
   scan.busy = true;
+  const run = scan.run;
   try {
     const scale = Math.min(1, SCAN_SIDE / Math.max(video.videoWidth, video.videoHeight));
     const w = Math.round(video.videoWidth * scale);
@@ -1272,9 +1276,10 @@ async function scanOnce() {
     for (let i = 0, j = 0; j < grey.length; i += 4, j += 1) grey[j] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
     const found = await invoke("scan_frame", grey, { headers: { "Stapel-Frame-Width": String(w), "Stapel-Frame-Height": String(h) } });
     const fresh = found.filter((text) => !scan.texts.includes(text));
-    if (!fresh.length || !scan.stream) return;
+    if (!fresh.length || run !== scan.run) return;
     scan.texts.push(...fresh);
     const s = await invoke("scan_codes", { codes: scan.texts });
+    if (run !== scan.run) return;
     hideError("scan-error");
     showScan(s);
     if (s.complete) {
@@ -1283,7 +1288,7 @@ async function scanOnce() {
       await runCheck(null, s.codes);
     }
   } catch (err) {
-    showError("scan-error", err);
+    if (run === scan.run) showError("scan-error", err);
   } finally {
     scan.busy = false;
   }

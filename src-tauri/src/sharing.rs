@@ -199,7 +199,7 @@ pub fn scan_codes(texts: &[String]) -> Result<Scanned, CommandError> {
 }
 
 /// What the page may use: the camera, to scan a code on the Check screen (the learner or
-/// employer asks for it with the "Scan with camera" button; the page is the app's own, and
+/// employer asks for it with the "Scan with the camera" button; the page is the app's own, and
 /// its content security policy lets no other script in). Nothing else: no microphone, no
 /// screen capture, no location, no notifications.
 pub fn permission(kind: tauri::webview::PermissionKind) -> tauri::webview::PermissionResponse {
