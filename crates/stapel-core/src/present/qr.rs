@@ -1,8 +1,7 @@
 //! Presentations as QR codes: the compact payload format (docs/qr.md), splitting it into
 //! numbered parts when it does not fit one code, drawing codes as PNG or SVG (`qrcode`),
 //! reading them back from PNG or JPEG images and camera frames (`rxing`, ZXing's decoder, with
-//! `image`), and
-//! telling a camera scan how many parts it has read ([`scan`]).
+//! `image`), and telling a camera scan how many parts it has read ([`scan`]).
 //!
 //! Payload, version 1: the presentation as compact JSON, compressed with raw DEFLATE
 //! (`flate2`, best compression), written in Base45 (RFC 9285, the `base45` crate), whose 45
