@@ -52,7 +52,7 @@ const ERRORS = [
   "@error.unknown_pathway", "@error.pathway_invalid", "@error.no_skills_chosen", "@error.goal_name_missing",
   "@error.not_pdf", "@error.folder_in_the_way", "@error.report_failed", "@error.nothing_chosen", "@error.not_presentable",
   "@error.qr_unreadable", "@error.not_a_presentation", "@error.qr_file_type", "@error.nothing_to_check", "@error.sign_failed",
-  "@error.camera_denied", "@error.no_camera", "@error.camera_busy", "@error.camera_failed",
+  "@error.camera_denied", "@error.no_camera", "@error.camera_busy", "@error.camera_failed", "@error.camera_silent",
 ];
 /** Codes whose own message says which field, part or file: shown after the page's text. */
 const DETAILED = ["pathway_invalid", "not_presentable", "qr_unreadable", "not_a_presentation", "folder_in_the_way", "report_failed", "io", "unreadable_file"];
@@ -1206,9 +1206,11 @@ function wireCheck() {
 // The camera's frames are read a few times a second by the shell (`scan_frame`, the core's
 // QR reader); each new code goes to `scan_codes`, which says which parts of the presentation
 // are read. Once all are, the camera stops and the codes are checked like pasted ones.
-const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null, run: 0 };
+const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null, run: 0, since: 0, reopened: false, silent: false };
 /** The largest side of a frame sent to the shell, in pixels: enough for a code on a screen. */
 const SCAN_SIDE = 1280;
+/** How long a camera may take to give its first picture (some take a second or two). */
+const FIRST_PICTURE_MS = 4000;
 
 /** Shows the camera button only where a camera is there to use. */
 async function offerCamera() {
@@ -1247,19 +1249,67 @@ function resetScan() {
   showScan({ count: 0, read: [], foreign: 0, complete: false });
 }
 
-function stopScan() {
-  scan.run += 1;
-  clearInterval(scan.timer);
-  scan.timer = 0;
+/** The camera off; the dialog, what was read and the scan's timer stay. */
+function releaseCamera() {
   if (scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
   scan.stream = null;
   $("scan-video").srcObject = null;
 }
 
-/** One frame: drawn small enough, made grey, read by the shell; new codes are counted. */
+function stopScan() {
+  scan.run += 1;
+  clearInterval(scan.timer);
+  scan.timer = 0;
+  releaseCamera();
+}
+
+/** Opens the camera into the dialog's picture; a camera that gives none is dealt with by `scanOnce`. */
+async function openCamera() {
+  const run = scan.run;
+  scan.since = Date.now();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
+    });
+  } catch (err) {
+    if (run === scan.run) showError("scan-error", cameraError(err));
+    return;
+  }
+  // Stopped, started over or given up on while the camera was opening: it goes off again.
+  if (run !== scan.run) return stream.getTracks().forEach((track) => track.stop());
+  scan.stream = stream;
+  for (const track of stream.getVideoTracks()) {
+    track.addEventListener("ended", () => {
+      if (scan.stream !== stream) return;
+      releaseCamera();
+      showError("scan-error", { code: "camera_silent" });
+    });
+  }
+  const video = $("scan-video");
+  video.srcObject = stream;
+  video.play().catch(() => {});
+}
+
+/** One frame: drawn small enough, made grey, read by the shell; new codes are counted. A camera
+ * that has given no picture FIRST_PICTURE_MS after it was asked for is opened once more, then
+ * said to be silent. */
 async function scanOnce() {
   const video = $("scan-video");
-  if (scan.busy || !scan.stream || !video.videoWidth) return;
+  if (scan.busy || scan.silent) return;
+  if (!scan.stream || !video.videoWidth) {
+    if (Date.now() - scan.since < FIRST_PICTURE_MS) return;
+    scan.run += 1;
+    releaseCamera();
+    if (scan.reopened) {
+      scan.silent = true;
+      showError("scan-error", { code: "camera_silent" });
+    } else {
+      scan.reopened = true;
+      openCamera();
+    }
+    return;
+  }
   scan.busy = true;
   const run = scan.run;
   try {
@@ -1294,35 +1344,27 @@ async function scanOnce() {
   }
 }
 
+/** Opens the scan dialog with the camera on; "Start over" comes here too. */
 async function startScan() {
   hideError("check-error");
   // A new scan is a new check: the last one's verdict goes.
   $("check-status").textContent = "";
   $("check-results").replaceChildren();
+  stopScan();
   resetScan();
+  Object.assign(scan, { reopened: false, silent: false });
   const dialog = $("scan-dialog");
-  dialog.showModal();
+  if (!dialog.open) dialog.showModal();
   $("scan-close").focus();
-  try {
-    scan.stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
-    });
-  } catch (err) {
-    showError("scan-error", cameraError(err));
-    return;
-  }
-  if (!dialog.open) return stopScan();
-  const video = $("scan-video");
-  video.srcObject = scan.stream;
-  video.play().catch(() => {});
   scan.timer = setInterval(scanOnce, 250);
+  await openCamera();
 }
 
 function wireScan() {
   const dialog = $("scan-dialog");
   $("check-camera").addEventListener("click", startScan);
   $("scan-close").addEventListener("click", () => dialog.close());
-  $("scan-restart").addEventListener("click", resetScan);
+  $("scan-restart").addEventListener("click", startScan);
   // Closed by Stop, Escape, or a finished scan: the camera goes off at once.
   dialog.addEventListener("close", stopScan);
   if (navigator.mediaDevices) navigator.mediaDevices.addEventListener("devicechange", offerCamera);

@@ -391,6 +391,7 @@
   "error.no_camera": "No camera was found.",
   "error.camera_busy": "The camera is in use by another program, or could not be started.",
   "error.camera_failed": "The camera could not be started.",
+  "error.camera_silent": "The camera gives no picture. Check that it is connected and that no other program uses it, then press Start over.",
   "error.qr_file_type": "Save the QR code as a file ending in .png or .svg.",
   "error.nothing_to_check": "Open a file or paste a presentation first.",
   "error.sign_failed": "The presentation could not be signed.",

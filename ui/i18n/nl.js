@@ -391,6 +391,7 @@
   "error.no_camera": "Er is geen camera gevonden.",
   "error.camera_busy": "De camera wordt door een ander programma gebruikt, of kon niet starten.",
   "error.camera_failed": "De camera kon niet starten.",
+  "error.camera_silent": "De camera geeft geen beeld. Kijk of hij is aangesloten en niet door een ander programma wordt gebruikt, en kies dan Opnieuw beginnen.",
   "error.qr_file_type": "Sla de QR-code op als een bestand dat eindigt op .png of .svg.",
   "error.nothing_to_check": "Open eerst een bestand of plak een presentatie.",
   "error.sign_failed": "De presentatie kon niet worden ondertekend.",

@@ -416,6 +416,16 @@ impl Camera {
     /// Starts the camera on the pictures `frame-N.png` (N from 0, 1280×720) in `frames`; there
     /// must be at least one.
     pub async fn start(frames: &Path) -> Result<Camera> {
+        Self::start_with(frames, true).await
+    }
+
+    /// A camera that is there but gives no picture, as with a broken driver or a covered
+    /// sensor that sends nothing: its node links, and no frame ever comes.
+    pub async fn start_silent(frames: &Path) -> Result<Camera> {
+        Self::start_with(frames, false).await
+    }
+
+    async fn start_with(frames: &Path, gives_pictures: bool) -> Result<Camera> {
         if !frames.join("frame-0.png").is_file() {
             return Err(format!("no frame-0.png in {}", frames.display()).into());
         }
@@ -448,10 +458,14 @@ impl Camera {
         let location = format!("location={}", frames.join("frame-%d.png").display());
         let properties = format!("stream-properties=props,media.class=Video/Source,media.role=Camera,node.description={CAMERA_NAME}");
         let client = format!("client-name={CAMERA_NAME}");
+        // A silent camera drops every picture before PipeWire (`valve`), passing on only the
+        // format, so it links and never gives a frame.
+        let valve = if gives_pictures { "drop=false" } else { "drop=true" };
         let pipeline: Vec<&str> = vec![
             "multifilesrc", &location, "index=0", "loop=true", "caps=image/png,framerate=2/1", "!",
             "pngdec", "!", "videoconvert", "!", "videorate", "!",
             "video/x-raw,format=YUY2,width=1280,height=720,framerate=10/1", "!",
+            "valve", valve, "drop-mode=forward-sticky-events", "!",
             "pipewiresink", "mode=provide", &properties, &client,
         ];
         processes.push(spawn("gst-launch-1.0", &pipeline, "gstreamer")?);
@@ -472,6 +486,14 @@ impl Camera {
                 return Err(format!("the camera's node never showed in PipeWire within {PATIENCE:?}: see target/e2e/camera-*.log").into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Unplugs the camera: its node goes from PipeWire (the pipeline ends), PipeWire stays, as
+    /// when a USB webcam is pulled out.
+    pub fn unplug(&mut self) {
+        if self._processes.len() == 3 {
+            self._processes.pop();
         }
     }
 

@@ -524,7 +524,7 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     camera_frame(&poster, &frames, 0)?;
     camera_frame(&part2, &frames, 1)?;
     camera_frame(&part2, &frames, 2)?;
-    let camera = Camera::start(&frames).await?;
+    let mut camera = Camera::start(&frames).await?;
 
     // The employer has no wallet: the first-run screen links to Check.
     let app = App::launch_with("camera", &dir.path().join("employer.stapel"), &camera.env()).await?;
@@ -599,5 +599,46 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
         assert_eq!(state, serde_json::json!([false, true]), "{close}: the dialog closed and the camera is off");
     }
     assert!(app.texts("#check-results section").await?.is_empty());
+
+    // Unplugged (its node leaves PipeWire, PipeWire stays): the page offers no camera any more.
+    camera.unplug();
+    let deadline = std::time::Instant::now() + stapel_e2e::PATIENCE;
+    while app.script("return !document.getElementById('check-camera').hidden").await? != serde_json::json!(false) {
+        if std::time::Instant::now() > deadline {
+            return Err("the camera button stays after the camera was unplugged".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.close().await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_camera_that_gives_no_picture_is_tried_once_more_then_named_and_the_scan_can_start_over() -> Result<()> {
+    std::fs::create_dir_all(screenshot_dir())?;
+    let dir = tempfile::tempdir()?;
+    let poster = dir.path().join("poster.png");
+    qr_png("https://example.org/open-day", &poster)?;
+    let frames = dir.path().join("frames");
+    std::fs::create_dir(&frames)?;
+    camera_frame(&poster, &frames, 0)?;
+    let camera = Camera::start_silent(&frames).await?;
+    let app = App::launch_with("silent-camera", &dir.path().join("employer.stapel"), &camera.env()).await?;
+    app.wait_view("create").await?;
+    app.script("document.getElementById('create-check').scrollIntoView({ block: 'center' })").await?;
+    app.click("#create-check").await?;
+    app.wait_view("check").await?;
+    app.click("#check-camera").await?;
+    let silent = "The camera gives no picture. Check that it is connected and that no other program uses it, then press Start over.";
+    // Four seconds without a picture, opened again, four more: then the page says so.
+    app.wait_text("#scan-error", silent).await?;
+    let off = app.script("return document.getElementById('scan-video').srcObject === null").await?;
+    assert_eq!(off, serde_json::json!(true), "the camera is released");
+    app.screenshot("1-no-picture").await?;
+    // Start over tries again (and, the camera being as it is, ends the same way).
+    app.click("#scan-restart").await?;
+    let cleared = app.script("return document.getElementById('scan-error').hidden").await?;
+    assert_eq!(cleared, serde_json::json!(true), "starting over clears the message");
+    app.wait_text("#scan-error", silent).await?;
+    app.click("#scan-close").await?;
     app.close().await
 }
