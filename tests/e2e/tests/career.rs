@@ -10,8 +10,8 @@
 //! keyboard alone (the tab order, the focus ring, Enter and Escape) and a window half as wide,
 //! as 200% zoom makes it. An employer without a wallet scans the learner's two codes with a
 //! camera (one made in software: PipeWire and GStreamer showing pictures of the codes, which
-//! WebKitGTK finds as it finds a webcam). Screenshots land in
-//! `target/e2e/{career,keychain,keyboard,camera}-*.png`.
+//! WebKitGTK finds as it finds a webcam), and meets one that gives no picture. Screenshots land
+//! in `target/e2e/{career,keychain,keyboard,camera,silent-camera}-*.png`.
 
 use std::path::Path;
 
