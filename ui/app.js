@@ -1210,7 +1210,7 @@ const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null, run
 /** The largest side of a frame sent to the shell, in pixels: enough for a code on a screen. */
 const SCAN_SIDE = 1280;
 /** How long a camera may take to give its first picture (some take a second or two). */
-const FIRST_PICTURE_MS = 4000;
+const FIRST_PICTURE_MS = 6000;
 
 /** Shows the camera button only where a camera is there to use. */
 async function offerCamera() {
@@ -1251,9 +1251,11 @@ function resetScan() {
 
 /** The camera off; the dialog, what was read and the scan's timer stay. */
 function releaseCamera() {
+  // The picture lets go of the camera's frames first, then the camera stops: a frame still
+  // shown after its camera stopped would point at memory the camera took back.
+  $("scan-video").srcObject = null;
   if (scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
   scan.stream = null;
-  $("scan-video").srcObject = null;
 }
 
 function stopScan() {

@@ -403,8 +403,10 @@ impl App {
 /// Debian packages: pipewire, wireplumber, gstreamer1.0-pipewire, gstreamer1.0-tools,
 /// gstreamer1.0-plugins-good (`scripts/setup-system e2e` installs them).
 pub struct Camera {
-    // Dropped in this order: the processes end before their runtime folder goes.
-    _processes: Vec<ProcessGroup>,
+    // Dropped in this order: the picture source, then PipeWire and WirePlumber, then their
+    // runtime folder.
+    pipeline: Option<ProcessGroup>,
+    _daemons: Vec<ProcessGroup>,
     runtime: tempfile::TempDir,
 }
 
@@ -445,7 +447,7 @@ impl Camera {
                 .map_err(|e| format!("{program} could not be started (scripts/setup-system e2e installs it): {e}"))?;
             Ok(ProcessGroup { child })
         };
-        let mut processes = vec![spawn("pipewire", &[], "pipewire")?];
+        let mut daemons = vec![spawn("pipewire", &[], "pipewire")?];
         let socket = runtime.path().join("pipewire-0");
         let deadline = Instant::now() + PATIENCE;
         while !socket.exists() {
@@ -454,7 +456,7 @@ impl Camera {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        processes.push(spawn("wireplumber", &[], "wireplumber")?);
+        daemons.push(spawn("wireplumber", &[], "wireplumber")?);
         let location = format!("location={}", frames.join("frame-%d.png").display());
         let properties = format!("stream-properties=props,media.class=Video/Source,media.role=Camera,node.description={CAMERA_NAME}");
         let client = format!("client-name={CAMERA_NAME}");
@@ -468,8 +470,8 @@ impl Camera {
             "valve", valve, "drop-mode=forward-sticky-events", "!",
             "pipewiresink", "mode=provide", &properties, &client,
         ];
-        processes.push(spawn("gst-launch-1.0", &pipeline, "gstreamer")?);
-        let camera = Camera { _processes: processes, runtime };
+        let pipeline = Some(spawn("gst-launch-1.0", &pipeline, "gstreamer")?);
+        let camera = Camera { pipeline, _daemons: daemons, runtime };
         // Ready once PipeWire lists the camera's node.
         let deadline = Instant::now() + PATIENCE;
         loop {
@@ -492,9 +494,7 @@ impl Camera {
     /// Unplugs the camera: its node goes from PipeWire (the pipeline ends), PipeWire stays, as
     /// when a USB webcam is pulled out.
     pub fn unplug(&mut self) {
-        if self._processes.len() == 3 {
-            self._processes.pop();
-        }
+        self.pipeline = None;
     }
 
     /// What the app needs to find this camera.

@@ -499,6 +499,23 @@ fn camera_frame(image: &Path, frames: &Path, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// A fresh app with no wallet, on the Check screen reached from the first-run screen, finding
+/// `camera`. Each scan below has a camera and an app of its own: a software camera read a
+/// second time, in one window or another, made the reading process crash in GStreamer's
+/// conversion now and then (decision 0077), and that is a finding to report, not a journey's
+/// chance.
+async fn check_screen_with(journey: &str, dir: &Path, camera: &Camera) -> Result<App> {
+    let app = App::launch_with(journey, &dir.join("employer.stapel"), &camera.env()).await?;
+    app.wait_view("create").await?;
+    // The link sits at the window's lower edge, where WebKitWebDriver's click lands beside it
+    // (seen here: no error, no click); in the middle of the window it is clicked as a person would.
+    app.script("document.getElementById('create-check').scrollIntoView({ block: 'center' })").await?;
+    app.click("#create-check").await?;
+    app.wait_view("check").await?;
+    app.visible("#check-camera").await?;
+    Ok(app)
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and_sees_the_verdict() -> Result<()> {
     std::fs::create_dir_all(screenshot_dir())?;
@@ -524,17 +541,10 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     camera_frame(&poster, &frames, 0)?;
     camera_frame(&part2, &frames, 1)?;
     camera_frame(&part2, &frames, 2)?;
-    let mut camera = Camera::start(&frames).await?;
+    let camera = Camera::start(&frames).await?;
 
     // The employer has no wallet: the first-run screen links to Check.
-    let app = App::launch_with("camera", &dir.path().join("employer.stapel"), &camera.env()).await?;
-    app.wait_view("create").await?;
-    // The link sits at the window's lower edge, where WebKitWebDriver's click lands beside it
-    // (seen here: no error, no click); in the middle of the window it is clicked as a person would.
-    app.script("document.getElementById('create-check').scrollIntoView({ block: 'center' })").await?;
-    app.click("#create-check").await?;
-    app.wait_view("check").await?;
-    app.visible("#check-camera").await?;
+    let app = check_screen_with("camera", dir.path(), &camera).await?;
     app.type_into("#check-challenge", CHALLENGE).await?;
     app.click("#check-offline").await?;
     app.click("#check-camera").await?;
@@ -567,24 +577,31 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
         "each credential with its issuer, in the order presented"
     );
     app.screenshot("2-checked").await?;
+    app.close().await?;
+    drop(camera);
 
     // Scanned again for another challenge: a replay, refused.
-    retype(&app, "#check-challenge", "another-interview").await?;
+    let camera = Camera::start(&frames).await?;
+    let app = check_screen_with("camera-replay", dir.path(), &camera).await?;
+    app.type_into("#check-challenge", "another-interview").await?;
+    app.click("#check-offline").await?;
     app.click("#check-camera").await?;
     app.wait_text("#check-status", "One presentation checked.").await?;
     let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
     assert!(lines.contains(&"It answers your code: no".to_string()), "{lines:?}");
     assert_eq!(app.text("#presentation-0 > p .chip").await?, "✗ Invalid");
     app.screenshot("3-replay-refused").await?;
+    app.close().await?;
+    drop(camera);
 
     // Now the camera sees only the poster: the scan waits, until Escape (or Stop) ends it and
     // the camera with it.
     camera_frame(&poster, &frames, 1)?;
     camera_frame(&poster, &frames, 2)?;
-    // The camera shows the new pictures from its next round (1.5 s): wait two rounds, so no
-    // part is still in view.
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mut last = None;
     for close in ["Escape", "Stop"] {
+        let camera = Camera::start(&frames).await?;
+        let app = check_screen_with(&format!("camera-{}", close.to_lowercase()), dir.path(), &camera).await?;
         app.click("#check-camera").await?;
         app.wait_text("#scan-foreign", "One QR code that is not a Stapel presentation was left out.").await?;
         assert_eq!(app.text("#scan-status").await?, "Looking for a QR code… Type the code you gave the learner first, so it is checked too.");
@@ -597,8 +614,13 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
         let state = app.script("return [document.getElementById('scan-dialog').open, \
             document.getElementById('scan-video').srcObject === null]").await?;
         assert_eq!(state, serde_json::json!([false, true]), "{close}: the dialog closed and the camera is off");
+        assert!(app.texts("#check-results section").await?.is_empty());
+        match close {
+            "Escape" => app.close().await?,
+            _ => last = Some((app, camera)),
+        }
     }
-    assert!(app.texts("#check-results section").await?.is_empty());
+    let (app, mut camera) = last.ok_or("the Stop app is kept for the unplugging")?;
 
     // Unplugged (its node leaves PipeWire, PipeWire stays): the page offers no camera any more.
     camera.unplug();
@@ -622,14 +644,10 @@ async fn a_camera_that_gives_no_picture_is_tried_once_more_then_named_and_the_sc
     std::fs::create_dir(&frames)?;
     camera_frame(&poster, &frames, 0)?;
     let camera = Camera::start_silent(&frames).await?;
-    let app = App::launch_with("silent-camera", &dir.path().join("employer.stapel"), &camera.env()).await?;
-    app.wait_view("create").await?;
-    app.script("document.getElementById('create-check').scrollIntoView({ block: 'center' })").await?;
-    app.click("#create-check").await?;
-    app.wait_view("check").await?;
+    let app = check_screen_with("silent-camera", dir.path(), &camera).await?;
     app.click("#check-camera").await?;
     let silent = "The camera gives no picture. Check that it is connected and that no other program uses it, then press Start over.";
-    // Four seconds without a picture, opened again, four more: then the page says so.
+    // Six seconds without a picture, opened again, six more: then the page says so.
     app.wait_text("#scan-error", silent).await?;
     let off = app.script("return document.getElementById('scan-video').srcObject === null").await?;
     assert_eq!(off, serde_json::json!(true), "the camera is released");
