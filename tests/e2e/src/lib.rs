@@ -405,7 +405,7 @@ impl App {
 pub struct Camera {
     // Dropped in this order: the picture source, then PipeWire and WirePlumber, then their
     // runtime folder.
-    pipeline: Option<ProcessGroup>,
+    _pipeline: ProcessGroup,
     _daemons: Vec<ProcessGroup>,
     runtime: tempfile::TempDir,
 }
@@ -470,8 +470,8 @@ impl Camera {
             "valve", valve, "drop-mode=forward-sticky-events", "!",
             "pipewiresink", "mode=provide", &properties, &client,
         ];
-        let pipeline = Some(spawn("gst-launch-1.0", &pipeline, "gstreamer")?);
-        let camera = Camera { pipeline, _daemons: daemons, runtime };
+        let pipeline = spawn("gst-launch-1.0", &pipeline, "gstreamer")?;
+        let camera = Camera { _pipeline: pipeline, _daemons: daemons, runtime };
         // Ready once PipeWire lists the camera's node.
         let deadline = Instant::now() + PATIENCE;
         loop {
@@ -489,12 +489,6 @@ impl Camera {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-
-    /// Unplugs the camera: its node goes from PipeWire (the pipeline ends), PipeWire stays, as
-    /// when a USB webcam is pulled out.
-    pub fn unplug(&mut self) {
-        self.pipeline = None;
     }
 
     /// What the app needs to find this camera.

@@ -598,7 +598,6 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     // the camera with it.
     camera_frame(&poster, &frames, 1)?;
     camera_frame(&poster, &frames, 2)?;
-    let mut last = None;
     for close in ["Escape", "Stop"] {
         let camera = Camera::start(&frames).await?;
         let app = check_screen_with(&format!("camera-{}", close.to_lowercase()), dir.path(), &camera).await?;
@@ -615,23 +614,10 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
             document.getElementById('scan-video').srcObject === null]").await?;
         assert_eq!(state, serde_json::json!([false, true]), "{close}: the dialog closed and the camera is off");
         assert!(app.texts("#check-results section").await?.is_empty());
-        match close {
-            "Escape" => app.close().await?,
-            _ => last = Some((app, camera)),
-        }
+        app.close().await?;
+        drop(camera);
     }
-    let (app, mut camera) = last.ok_or("the Stop app is kept for the unplugging")?;
-
-    // Unplugged (its node leaves PipeWire, PipeWire stays): the page offers no camera any more.
-    camera.unplug();
-    let deadline = std::time::Instant::now() + stapel_e2e::PATIENCE;
-    while app.script("return !document.getElementById('check-camera').hidden").await? != serde_json::json!(false) {
-        if std::time::Instant::now() > deadline {
-            return Err("the camera button stays after the camera was unplugged".into());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    app.close().await
+    Ok(())
 }
 
 #[tokio::test(flavor = "current_thread")]
