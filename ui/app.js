@@ -1241,10 +1241,10 @@ function showScan(s) {
   $("scan-foreign").textContent = s.foreign === 1 ? t("scan.foreign_one") : t("scan.foreign_other", { n: s.foreign });
 }
 
+/** Nothing read yet, the camera not yet tried again. (Called after `stopScan`, whose new run
+ * already drops what an earlier frame was still reading.) */
 function resetScan() {
-  // What a frame read before this moment belongs to the scan that was: it is dropped.
-  scan.run += 1;
-  scan.texts = [];
+  Object.assign(scan, { texts: [], reopened: false, silent: false });
   hideError("scan-error");
   showScan({ count: 0, read: [], foreign: 0, complete: false });
 }
@@ -1354,7 +1354,6 @@ async function startScan() {
   $("check-results").replaceChildren();
   stopScan();
   resetScan();
-  Object.assign(scan, { reopened: false, silent: false });
   const dialog = $("scan-dialog");
   if (!dialog.open) dialog.showModal();
   $("scan-close").focus();

@@ -297,7 +297,7 @@ fn a_camera_reads_the_parts_in_any_order_and_what_it_read_checks_like_the_files(
     held.lock();
     let mut seen: Vec<String> = Vec::new();
     let start = sharing::scan_codes(&seen).unwrap();
-    assert_eq!((start.count, start.complete), (0, false));
+    assert_eq!((start.scan.count, start.complete), (0, false));
     // A frame without a code, then each part from the last to the first, the last one twice.
     assert!(sharing::scan_frame(1280, 720, vec![110; 1280 * 720]).unwrap().is_empty());
     let mut order: Vec<&String> = shared.parts.iter().rev().collect();
@@ -308,23 +308,29 @@ fn a_camera_reads_the_parts_in_any_order_and_what_it_read_checks_like_the_files(
         assert_eq!(read, vec![part.clone()], "frame {i}");
         seen.extend(read);
         let scanned = sharing::scan_codes(&seen).unwrap();
-        assert_eq!(scanned.count, shared.parts.len());
-        assert_eq!(scanned.complete, scanned.read.len() == shared.parts.len());
+        assert_eq!(scanned.scan.count, shared.parts.len());
+        assert_eq!(scanned.complete, scanned.scan.read.len() == shared.parts.len());
     }
     let scanned = sharing::scan_codes(&seen).unwrap();
     assert!(scanned.complete);
-    assert_eq!(scanned.codes.len(), shared.parts.len());
+    assert_eq!(scanned.scan.codes.len(), shared.parts.len());
+    // What the page reads of it: one flat object.
+    let page = serde_json::to_value(&scanned).unwrap();
+    let n = shared.parts.len();
+    assert_eq!(page["count"], n);
+    assert_eq!(page["read"], serde_json::json!((1..=n).collect::<Vec<_>>()));
+    assert_eq!((page["codes"].as_array().map(Vec::len), &page["foreign"], &page["complete"]), (Some(n), &0.into(), &true.into()));
 
     let ask = |codes: Vec<String>, challenge: &str| {
         sharing::check(&CheckRequest { codes, challenge: Some(challenge.into()), offline: true, ..CheckRequest::default() }, Utc::now())
     };
-    let checked = ask(scanned.codes.clone(), "8Kq2").unwrap();
+    let checked = ask(scanned.scan.codes.clone(), "8Kq2").unwrap();
     assert_eq!(checked.len(), 1);
     assert_eq!(checked[0].source, "the camera");
     assert_eq!(pcheck(&checked[0].report, "proof").outcome, Outcome::Passed);
     assert_eq!(pcheck(&checked[0].report, "challenge").outcome, Outcome::Passed);
     assert_eq!(checked[0].report.credentials.len(), 2);
-    let replayed = ask(scanned.codes, "another").unwrap();
+    let replayed = ask(scanned.scan.codes, "another").unwrap();
     assert_eq!(replayed[0].report.result, Verdict::Invalid);
 
     let e = sharing::scan_frame(1280, 720, vec![0; 100]).unwrap_err();

@@ -181,21 +181,17 @@ pub fn scan_frame(width: u32, height: u32, pixels: Vec<u8>) -> Result<Vec<String
 /// How far the texts a camera read so far go towards one presentation: the parts read, of
 /// how many, the other QR codes left out; complete once every part is there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Scanned {
-    pub count: usize,
-    pub read: Vec<usize>,
-    /// The texts to check once complete, each part once.
-    pub codes: Vec<String>,
-    pub foreign: usize,
+    /// `count`, `read`, `codes` (the texts to check once complete) and `foreign`.
+    #[serde(flatten)]
+    pub scan: qr::Scan,
     pub complete: bool,
 }
 
 /// Sorts the texts a camera read into the parts of one presentation.
 pub fn scan_codes(texts: &[String]) -> Result<Scanned, CommandError> {
     let scan = qr::scan(texts)?;
-    let complete = scan.complete();
-    Ok(Scanned { count: scan.count, read: scan.read, codes: scan.codes, foreign: scan.foreign, complete })
+    Ok(Scanned { complete: scan.complete(), scan })
 }
 
 /// What the page may use: the camera, to scan a code on the Check screen (the learner or

@@ -70,6 +70,12 @@ fn wallet_with_degree_and_edubadge(dir: &Path) -> Result<(std::path::PathBuf, st
     Ok((wallet, passphrase_file))
 }
 
+/// Waits until the Check screen has checked one presentation, and returns its report's lines.
+async fn checked_lines(app: &App) -> Result<Vec<String>> {
+    app.wait_text("#check-status", "One presentation checked.").await?;
+    app.texts("#presentation-0 > ul.report .check-line").await
+}
+
 /// Replaces the text of the field `css` with `text`.
 async fn retype(app: &App, css: &str, text: &str) -> Result<()> {
     let field = app.visible(css).await?;
@@ -235,8 +241,7 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     app.type_into("#check-challenge", CHALLENGE).await?;
     app.click("#check-offline").await?;
     app.click("#check-submit").await?;
-    app.wait_text("#check-status", "One presentation checked.").await?;
-    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    let lines = checked_lines(&app).await?;
     assert!(lines.contains(&"The learner's signature: yes".to_string()), "{lines:?}");
     assert!(lines.contains(&"It answers your code: yes".to_string()), "{lines:?}");
     assert_eq!(
@@ -258,8 +263,7 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     // The same codes answering another challenge are refused: a replay.
     retype(&app, "#check-challenge", "another-interview").await?;
     app.click("#check-submit").await?;
-    app.wait_text("#check-status", "One presentation checked.").await?;
-    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    let lines = checked_lines(&app).await?;
     assert!(lines.contains(&"It answers your code: no".to_string()), "{lines:?}");
     assert_eq!(app.text("#presentation-0 > p .chip").await?, "✗ Invalid");
     app.screenshot("08-replay-refused").await?;
@@ -273,8 +277,7 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     paste(&app, "#check-text", &codes.join("\n")).await?;
     retype(&app, "#check-challenge", CHALLENGE).await?;
     app.click("#check-submit").await?;
-    app.wait_text("#check-status", "One presentation checked.").await?;
-    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    let lines = checked_lines(&app).await?;
     assert!(lines.contains(&"The learner's signature: yes".to_string()), "{lines:?}");
     assert!(lines.contains(&"It answers your code: yes".to_string()), "{lines:?}");
     app.screenshot("09-checked-while-locked").await?;
@@ -562,13 +565,12 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     // Then the learner's screen shows the first part: the scan completes by itself, the
     // camera goes off, and the verdict is on the screen.
     camera_frame(&part1, &frames, 2)?;
-    app.wait_text("#check-status", "One presentation checked.").await?;
+    let lines = checked_lines(&app).await?;
     let dialog_open = app.script("return document.getElementById('scan-dialog').open").await?;
     assert_eq!(dialog_open, serde_json::json!(false), "the scan dialog closed");
     let filming = app.script("return document.getElementById('scan-video').srcObject !== null").await?;
     assert_eq!(filming, serde_json::json!(false), "the camera is off");
     assert_eq!(app.text("#presentation-0 > p.muted.small").await?, "From: the camera");
-    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
     assert!(lines.contains(&"The learner's signature: yes".to_string()), "{lines:?}");
     assert!(lines.contains(&"It answers your code: yes".to_string()), "{lines:?}");
     assert_eq!(
@@ -586,8 +588,7 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     app.type_into("#check-challenge", "another-interview").await?;
     app.click("#check-offline").await?;
     app.click("#check-camera").await?;
-    app.wait_text("#check-status", "One presentation checked.").await?;
-    let lines = app.texts("#presentation-0 > ul.report .check-line").await?;
+    let lines = checked_lines(&app).await?;
     assert!(lines.contains(&"It answers your code: no".to_string()), "{lines:?}");
     assert_eq!(app.text("#presentation-0 > p .chip").await?, "✗ Invalid");
     app.screenshot("3-replay-refused").await?;

@@ -327,9 +327,8 @@ pub fn read_frame(width: u32, height: u32, pixels: Vec<u8>) -> Result<Vec<String
         )));
     }
     let got = pixels.len();
-    let wrong = || PresentError::Qr(format!("a camera frame of {width}×{height} pixels came with {got} values"));
     if got as u64 != u64::from(width) * u64::from(height) {
-        return Err(wrong());
+        return Err(PresentError::Qr(format!("a camera frame of {width}×{height} pixels came with {got} values")));
     }
     read_grey(width, height, pixels)
 }
