@@ -127,7 +127,9 @@ impl From<StoreError> for CommandError {
 fn stacking_code(e: &WalletStackingError) -> &'static str {
     match e {
         WalletStackingError::Store(s) => store_code(s),
-        WalletStackingError::Stacking(StackingError::Syntax { .. } | StackingError::Invalid { .. }) => "pathway_invalid",
+        WalletStackingError::Stacking(StackingError::Syntax { .. } | StackingError::Invalid { .. }) => {
+            "pathway_invalid"
+        }
         WalletStackingError::Stacking(_) => "stacking",
     }
 }

@@ -88,7 +88,9 @@ pub fn import(
                 }
                 summary.ids.push(inserted.id);
             }
-            Err(e) => summary.failures.push(Failure { input: outcome.input, code: import_code(&e), reason: e.to_string() }),
+            Err(e) => {
+                summary.failures.push(Failure { input: outcome.input, code: import_code(&e), reason: e.to_string() })
+            }
         }
     }
     summary

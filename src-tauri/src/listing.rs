@@ -100,7 +100,12 @@ pub fn to_list_query(q: &PageQuery) -> Result<ListQuery, CommandError> {
         "date" | "" => Sort::Date,
         "title" => Sort::Title,
         "credits" => Sort::Credits,
-        other => return Err(CommandError::new("invalid_argument", format!("{other:?} is not a sort order: use date, title or credits"))),
+        other => {
+            return Err(CommandError::new(
+                "invalid_argument",
+                format!("{other:?} is not a sort order: use date, title or credits"),
+            ));
+        }
     };
     let limit = match q.limit {
         0 => 50,
@@ -123,14 +128,12 @@ pub fn to_list_query(q: &PageQuery) -> Result<ListQuery, CommandError> {
 
 /// The chip for a credential from its latest stored verification, read at `now`.
 pub fn chip(verification: Option<&StoredVerification>, valid_until: Option<&str>, now: DateTime<Utc>) -> Chip {
-    let ended = valid_until
-        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-        .is_some_and(|end| end.with_timezone(&Utc) < now);
+    let ended =
+        valid_until.and_then(|v| DateTime::parse_from_rfc3339(v).ok()).is_some_and(|end| end.with_timezone(&Utc) < now);
     let Some(v) = verification else {
         return if ended { Chip::Expired } else { Chip::Unchecked };
     };
-    let failed: Vec<CheckId> =
-        v.report.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.id).collect();
+    let failed: Vec<CheckId> = v.report.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.id).collect();
     match v.report.result {
         Verdict::Invalid if failed.contains(&CheckId::Status) => Chip::Revoked,
         Verdict::Invalid if failed.iter().all(|id| *id == CheckId::Dates) => Chip::Expired,
@@ -240,20 +243,28 @@ pub fn skill_groups(wallet: &Wallet) -> Result<Vec<SkillGroup>, CommandError> {
     let framework_of_url: std::collections::HashMap<String, String> =
         skills.iter().filter_map(|s| Some((s.url.clone()?, named(&s.framework)?))).collect();
     for s in skills {
-        let framework =
-            named(&s.framework).or_else(|| s.url.as_ref().and_then(|u| framework_of_url.get(u).cloned()));
+        let framework = named(&s.framework).or_else(|| s.url.as_ref().and_then(|u| framework_of_url.get(u).cloned()));
         let identity = s.url.clone().or_else(|| s.code.clone()).unwrap_or_else(|| s.label.to_lowercase());
         match merged.get_mut(&(framework.clone(), identity.clone())) {
             Some((entry, merged_rows)) => {
                 // Rows come most common first: the first label stays the one shown.
-                if !entry.label.eq_ignore_ascii_case(&s.label) && !entry.other_labels.iter().any(|l| l.eq_ignore_ascii_case(&s.label)) {
+                if !entry.label.eq_ignore_ascii_case(&s.label)
+                    && !entry.other_labels.iter().any(|l| l.eq_ignore_ascii_case(&s.label))
+                {
                     entry.other_labels.push(s.label);
                 }
                 *merged_rows = true;
             }
             None => {
                 let key = s.url.clone().or_else(|| s.code.clone()).unwrap_or_else(|| s.label.clone());
-                let entry = SkillEntry { key, label: s.label, other_labels: Vec::new(), code: s.code, url: s.url, count: s.count };
+                let entry = SkillEntry {
+                    key,
+                    label: s.label,
+                    other_labels: Vec::new(),
+                    code: s.code,
+                    url: s.url,
+                    count: s.count,
+                };
                 merged.insert((framework, identity), (entry, false));
             }
         }
@@ -287,7 +298,8 @@ pub fn skill_groups(wallet: &Wallet) -> Result<Vec<SkillGroup>, CommandError> {
         .collect::<Result<_, CommandError>>()?;
     let mut out: Vec<SkillGroup> = groups.into_values().collect();
     for g in &mut out {
-        g.skills.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase())));
+        g.skills
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase())));
     }
     if !tags.is_empty() {
         out.push(SkillGroup { kind: "tags", name: None, skills: tags });

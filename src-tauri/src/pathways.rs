@@ -93,9 +93,7 @@ pub fn progress(wallet: &Wallet, id: &str, now: DateTime<Utc>) -> Result<Progres
         .flat_map(|g| g.counted.iter().map(|c| &c.id).chain(&g.also_fits).chain(&g.no_credit_value))
         .chain(p.not_counted.iter().map(|n| &n.id))
         .chain(p.expiring.iter().map(|e| &e.id));
-    let titles = named
-        .filter_map(|id| Some((id.clone(), wp.credentials.get(id)?.summary.title.clone())))
-        .collect();
+    let titles = named.filter_map(|id| Some((id.clone(), wp.credentials.get(id)?.summary.title.clone()))).collect();
     Ok(ProgressView { progress: wp, fulfilled_if_verified, titles })
 }
 

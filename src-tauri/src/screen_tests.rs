@@ -63,11 +63,14 @@ fn jedi_pathway(dir: &Path) -> std::path::PathBuf {
 
 /// Two verified Theed credentials and a never-verified one from Harderwijk, and the pathway.
 fn jedi_wallet(dir: &tempfile::TempDir) -> (Held, Vec<String>) {
-    let (held, ids) = wallet_with(dir, &[
-        &edu("theed_regular_full_ho.json"),
-        &edu("theed_microcredential_full_ho.json"),
-        &edu("uvh_at_microcredential_full_2.json"),
-    ]);
+    let (held, ids) = wallet_with(
+        dir,
+        &[
+            &edu("theed_regular_full_ho.json"),
+            &edu("theed_microcredential_full_ho.json"),
+            &edu("uvh_at_microcredential_full_2.json"),
+        ],
+    );
     verified(&held, &ids[0]);
     verified(&held, &ids[1]);
     let added = held.with(|w| pathways::add_file(w, &jedi_pathway(dir.path()), Utc::now())).unwrap();
@@ -168,23 +171,29 @@ fn the_exemption_request_comes_with_the_originals_and_a_signed_presentation_that
     let dir = tempfile::tempdir().unwrap();
     let (held, ids) = jedi_wallet(&dir);
     let pdf = dir.path().join("request.pdf");
-    let written = held.with(|w| pathways::write_report(w, "jedi-ad", &pdf, Some("Lotte de Vries"), Utc::now())).unwrap();
+    let written =
+        held.with(|w| pathways::write_report(w, "jedi-ad", &pdf, Some("Lotte de Vries"), Utc::now())).unwrap();
     assert!(std::fs::read(&written.pdf).unwrap().starts_with(b"%PDF-"));
     assert_eq!(written.originals, 2);
     assert!(!written.learner_unnamed);
     let vp = written.presentation.clone().expect("a presentation of the counted credentials");
     assert!(vp.starts_with(&written.originals_dir));
-    let checked = sharing::check(&CheckRequest { paths: vec![vp], offline: true, ..CheckRequest::default() }, Utc::now()).unwrap();
+    let checked =
+        sharing::check(&CheckRequest { paths: vec![vp], offline: true, ..CheckRequest::default() }, Utc::now())
+            .unwrap();
     let report = &checked[0].report;
     let proof = report.checks.iter().find(|c| serde_json::to_value(c.id).unwrap() == "proof").unwrap();
     assert_eq!(proof.outcome, Outcome::Passed, "{}", proof.message);
     let holder = held.with(|w| Ok(w.holder_did()?)).unwrap();
     assert_eq!(report.holder.as_deref(), Some(holder.as_str()));
     let names: BTreeSet<String> = report.credentials.iter().filter_map(|c| c.name.clone()).collect();
-    let titles: BTreeSet<String> = ids[..2].iter().map(|id| held.with(|w| Ok(w.get(id)?.summary.title)).unwrap()).collect();
+    let titles: BTreeSet<String> =
+        ids[..2].iter().map(|id| held.with(|w| Ok(w.get(id)?.summary.title)).unwrap()).collect();
     assert_eq!(names, titles, "the counted credentials, and only those");
 
-    let unnamed = held.with(|w| pathways::write_report(w, "jedi-ad", &dir.path().join("again.pdf"), Some("  "), Utc::now())).unwrap();
+    let unnamed = held
+        .with(|w| pathways::write_report(w, "jedi-ad", &dir.path().join("again.pdf"), Some("  "), Utc::now()))
+        .unwrap();
     assert!(unnamed.learner_unnamed, "no name and no identity: the request says it names nobody");
     let not_pdf = dir.path().join("request.txt");
     let e = held.with(|w| pathways::write_report(w, "jedi-ad", &not_pdf, None, Utc::now())).unwrap_err();
@@ -195,10 +204,10 @@ fn the_exemption_request_comes_with_the_originals_and_a_signed_presentation_that
 #[test]
 fn a_shared_presentation_saves_as_json_and_as_codes_that_read_back_to_the_same_presentation() {
     let dir = tempfile::tempdir().unwrap();
-    let (held, ids) = wallet_with(&dir, &[&edu("theed_microcredential_full_ho.json"), &edu("uvh_at_regular_full.json")]);
-    let shared = held
-        .with(|w| sharing::make(w, &ids, Some(" 8Kq2 ".into()), Some("werkgever.nl".into()), Utc::now()))
-        .unwrap();
+    let (held, ids) =
+        wallet_with(&dir, &[&edu("theed_microcredential_full_ho.json"), &edu("uvh_at_regular_full.json")]);
+    let shared =
+        held.with(|w| sharing::make(w, &ids, Some(" 8Kq2 ".into()), Some("werkgever.nl".into()), Utc::now())).unwrap();
     assert!(!shared.parts.is_empty());
     assert_eq!((shared.images.len(), shared.versions.len()), (shared.parts.len(), shared.parts.len()));
     assert!(shared.images.iter().all(|i| i.starts_with("data:image/svg+xml;base64,")));
@@ -208,7 +217,9 @@ fn a_shared_presentation_saves_as_json_and_as_codes_that_read_back_to_the_same_p
     assert_eq!(vp["verifiableCredential"].as_array().unwrap().len(), 2);
     // Imported from files, not the web: no public copy to link LinkedIn to, and it says so.
     assert_eq!(shared.linkedin.len(), 2);
-    assert!(shared.linkedin.iter().all(|l| l.link.is_none() && l.reason.as_deref().is_some_and(|r| r.contains("public"))));
+    assert!(
+        shared.linkedin.iter().all(|l| l.link.is_none() && l.reason.as_deref().is_some_and(|r| r.contains("public")))
+    );
 
     let json_file = dir.path().join("vp.json");
     sharing::save_json(&json_file, &shared.json).unwrap();
@@ -234,7 +245,10 @@ fn a_shared_presentation_saves_as_json_and_as_codes_that_read_back_to_the_same_p
     assert_eq!(unknown.code, "unknown_credential");
 }
 
-fn pcheck<'a>(report: &'a stapel_core::present::PresentationReport, id: &str) -> &'a stapel_core::present::PresentationCheck {
+fn pcheck<'a>(
+    report: &'a stapel_core::present::PresentationReport,
+    id: &str,
+) -> &'a stapel_core::present::PresentationCheck {
     report.checks.iter().find(|c| serde_json::to_value(c.id).unwrap() == id).unwrap_or_else(|| panic!("no {id} check"))
 }
 
@@ -248,7 +262,8 @@ fn checking_what_is_shown_needs_the_challenge_catches_tampering_and_names_bad_in
     held.lock();
     let ask = |request: CheckRequest| sharing::check(&CheckRequest { offline: true, ..request }, Utc::now());
 
-    let from_images = ask(CheckRequest { paths: files.clone(), challenge: Some("8Kq2".into()), ..CheckRequest::default() }).unwrap();
+    let from_images =
+        ask(CheckRequest { paths: files.clone(), challenge: Some("8Kq2".into()), ..CheckRequest::default() }).unwrap();
     assert_eq!(from_images.len(), 1);
     let r = &from_images[0].report;
     assert_eq!(pcheck(r, "proof").outcome, Outcome::Passed);
@@ -256,13 +271,20 @@ fn checking_what_is_shown_needs_the_challenge_catches_tampering_and_names_bad_in
     assert_ne!(r.result, Verdict::Invalid);
     assert_eq!(r.credentials.len(), 1);
 
-    let replayed = ask(CheckRequest { text: Some(shared.parts.join("\n")), challenge: Some("another".into()), ..CheckRequest::default() }).unwrap();
+    let replayed = ask(CheckRequest {
+        text: Some(shared.parts.join("\n")),
+        challenge: Some("another".into()),
+        ..CheckRequest::default()
+    })
+    .unwrap();
     assert_eq!(pcheck(&replayed[0].report, "challenge").outcome, Outcome::Failed);
     assert_eq!(replayed[0].report.result, Verdict::Invalid);
 
     let mut vp: serde_json::Value = serde_json::from_str(&shared.json).unwrap();
     vp["verifiableCredential"][0]["credentialSubject"]["achievement"]["name"] = "Master of the Universe".into();
-    let tampered = ask(CheckRequest { text: Some(vp.to_string()), challenge: Some("8Kq2".into()), ..CheckRequest::default() }).unwrap();
+    let tampered =
+        ask(CheckRequest { text: Some(vp.to_string()), challenge: Some("8Kq2".into()), ..CheckRequest::default() })
+            .unwrap();
     assert_eq!(tampered[0].report.result, Verdict::Invalid);
     assert_eq!(pcheck(&tampered[0].report, "proof").outcome, Outcome::Failed);
 
@@ -292,7 +314,8 @@ fn camera_frame(text: &str) -> (u32, u32, Vec<u8>) {
 #[test]
 fn a_camera_reads_the_parts_in_any_order_and_what_it_read_checks_like_the_files() {
     let dir = tempfile::tempdir().unwrap();
-    let (held, ids) = wallet_with(&dir, &[&edu("theed_microcredential_full_ho.json"), &edu("uvh_at_regular_full.json")]);
+    let (held, ids) =
+        wallet_with(&dir, &[&edu("theed_microcredential_full_ho.json"), &edu("uvh_at_regular_full.json")]);
     let shared = held.with(|w| sharing::make(w, &ids, Some("8Kq2".into()), None, Utc::now())).unwrap();
     held.lock();
     let mut seen: Vec<String> = Vec::new();
@@ -319,10 +342,16 @@ fn a_camera_reads_the_parts_in_any_order_and_what_it_read_checks_like_the_files(
     let n = shared.parts.len();
     assert_eq!(page["count"], n);
     assert_eq!(page["read"], serde_json::json!((1..=n).collect::<Vec<_>>()));
-    assert_eq!((page["codes"].as_array().map(Vec::len), &page["foreign"], &page["complete"]), (Some(n), &0.into(), &true.into()));
+    assert_eq!(
+        (page["codes"].as_array().map(Vec::len), &page["foreign"], &page["complete"]),
+        (Some(n), &0.into(), &true.into())
+    );
 
     let ask = |codes: Vec<String>, challenge: &str| {
-        sharing::check(&CheckRequest { codes, challenge: Some(challenge.into()), offline: true, ..CheckRequest::default() }, Utc::now())
+        sharing::check(
+            &CheckRequest { codes, challenge: Some(challenge.into()), offline: true, ..CheckRequest::default() },
+            Utc::now(),
+        )
     };
     let checked = ask(scanned.scan.codes.clone(), "8Kq2").unwrap();
     assert_eq!(checked.len(), 1);
@@ -362,18 +391,25 @@ fn the_page_may_use_the_camera_and_nothing_else_it_could_ask_for() {
 fn a_transcript_and_its_course_count_once_and_the_answer_names_both_for_the_counted_once_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut clr: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json")).unwrap(),
+        &std::fs::read(vector(
+            "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
+        ))
+        .unwrap(),
     )
     .unwrap();
     clr["credentialSubject"]["creditsEarned"] = 60.into();
-    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]["creditsAvailable"] = 15.into();
+    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]["creditsAvailable"] =
+        15.into();
     let file = dir.path().join("clr.json");
     std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
     let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
     held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
-    let summary = held.with(|w| Ok(importing::import(w, &[file.display().to_string()], &Offline, &mut |_| {}))).unwrap();
+    let summary =
+        held.with(|w| Ok(importing::import(w, &[file.display().to_string()], &Offline, &mut |_| {}))).unwrap();
     let clr_id = summary.ids[0].clone();
-    let all = held.with(|w| Ok(w.list(&stapel_core::store::ListQuery { include_children: true, ..Default::default() })?)).unwrap();
+    let all = held
+        .with(|w| Ok(w.list(&stapel_core::store::ListQuery { include_children: true, ..Default::default() })?))
+        .unwrap();
     let part_id = all.iter().find(|s| s.id != clr_id).expect("the CLR's part is stored").id.clone();
     verified(&held, &clr_id);
     verified(&held, &part_id);
@@ -391,6 +427,10 @@ fn a_transcript_and_its_course_count_once_and_the_answer_names_both_for_the_coun
     let kept = p.not_counted.iter().find(|n| n.id == part_id).expect("the part is listed apart");
     assert_eq!(serde_json::to_value(kept.reason).unwrap(), "container-counted");
     assert_eq!(kept.counted_instead, vec![clr_id.clone()]);
-    assert_eq!(view.titles.get(&clr_id).map(String::as_str), Some("Sample Transcript"), "the page names what counts instead");
+    assert_eq!(
+        view.titles.get(&clr_id).map(String::as_str),
+        Some("Sample Transcript"),
+        "the page names what counts instead"
+    );
     assert_eq!(view.titles.get(&part_id).map(String::as_str), Some("Example University Degree"));
 }

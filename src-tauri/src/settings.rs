@@ -75,11 +75,15 @@ pub fn load(path: Option<&Path>) -> Loaded {
         Err(e) => {
             return Loaded {
                 settings: Settings::default(),
-                notice: Some(format!("the settings file {} could not be read ({e}): the defaults are used", path.display())),
+                notice: Some(format!(
+                    "the settings file {} could not be read ({e}): the defaults are used",
+                    path.display()
+                )),
             };
         }
     };
-    let parsed = serde_json::from_str::<Settings>(&text).map_err(|e| e.to_string()).and_then(|s| s.validate().map(|()| s));
+    let parsed =
+        serde_json::from_str::<Settings>(&text).map_err(|e| e.to_string()).and_then(|s| s.validate().map(|()| s));
     match parsed {
         Ok(settings) => Loaded { settings, notice: None },
         Err(reason) => Loaded {
@@ -93,7 +97,9 @@ pub fn load(path: Option<&Path>) -> Loaded {
 pub fn save(path: Option<&Path>, settings: &Settings) -> Result<(), CommandError> {
     settings.validate().map_err(|m| CommandError::new("invalid_argument", m))?;
     let path = path.ok_or_else(|| CommandError::new("no_settings_path", "no place for the settings file was found"))?;
-    let io = |e: std::io::Error| CommandError::new("io", format!("could not write the settings file {}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        CommandError::new("io", format!("could not write the settings file {}: {e}", path.display()))
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }

@@ -160,12 +160,16 @@ pub fn check(request: &CheckRequest, now: DateTime<Utc>) -> Result<Vec<Checked>,
         inputs.push(("the camera".to_string(), request.codes.join("\n").into_bytes()));
     }
     if inputs.is_empty() {
-        return Err(CommandError::new("nothing_to_check", "open a presentation or QR image, or paste one, to check it"));
+        return Err(CommandError::new(
+            "nothing_to_check",
+            "open a presentation or QR image, or paste one, to check it",
+        ));
     }
     let presentations = present::read_inputs(&inputs)?;
     let fetcher: Box<dyn Fetcher> = if request.offline { Box::new(Offline) } else { http_fetcher()? };
     let ctx = VerifyContext { now, fetcher: fetcher.as_ref(), identities: &[] };
-    let expect = Expectations { challenge: given(request.challenge.as_deref()), domain: given(request.domain.as_deref()) };
+    let expect =
+        Expectations { challenge: given(request.challenge.as_deref()), domain: given(request.domain.as_deref()) };
     Ok(presentations
         .into_iter()
         .map(|(source, vp)| Checked { source, report: present::verify_presentation(&vp, &ctx, &expect) })

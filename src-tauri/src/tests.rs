@@ -38,7 +38,9 @@ fn now() -> DateTime<Utc> {
 pub(crate) fn filled(dir: &tempfile::TempDir) -> Held {
     let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
     held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
-    let summary = held.with(|w| Ok(importing::import(w, &[vector(EDU), vector(COMPLETE), vector(BAKED)], &Offline, &mut |_| {}))).unwrap();
+    let summary = held
+        .with(|w| Ok(importing::import(w, &[vector(EDU), vector(COMPLETE), vector(BAKED)], &Offline, &mut |_| {})))
+        .unwrap();
     assert!(summary.failures.is_empty(), "{:?}", summary.failures);
     held
 }
@@ -58,7 +60,11 @@ fn importing_a_folder_a_stray_file_and_a_missing_path_names_each_failure_with_it
     let missing = dir.path().join("no-such-badge.json").display().to_string();
     let mut seen: Vec<Progress> = Vec::new();
     let summary = held
-        .with(|w| Ok(importing::import(w, &[vector(EDU), not_a_credential.clone(), missing.clone()], &Offline, &mut |p| seen.push(p))))
+        .with(|w| {
+            Ok(importing::import(w, &[vector(EDU), not_a_credential.clone(), missing.clone()], &Offline, &mut |p| {
+                seen.push(p)
+            }))
+        })
         .unwrap();
     assert_eq!(summary.imported, 30);
     assert_eq!(summary.already_present, 0);
@@ -93,7 +99,18 @@ fn pages_add_up_to_the_total_without_repeats_and_a_page_past_the_end_is_empty() 
     let mut ids = BTreeSet::new();
     let mut offset = 0;
     while offset < total as u32 {
-        let page = held.with(|w| listing::page(w, &query(|q| { q.offset = offset; q.limit = 7; }), now())).unwrap();
+        let page = held
+            .with(|w| {
+                listing::page(
+                    w,
+                    &query(|q| {
+                        q.offset = offset;
+                        q.limit = 7;
+                    }),
+                    now(),
+                )
+            })
+            .unwrap();
         assert_eq!(page.total, total);
         assert!(page.items.len() <= 7 && !page.items.is_empty());
         for card in page.items {
@@ -142,7 +159,12 @@ fn a_search_narrows_the_list_and_words_that_match_nothing_give_an_empty_page() {
     let dir = tempfile::tempdir().unwrap();
     let held = filled(&dir);
     let first = held.with(|w| listing::page(w, &query(|q| q.limit = 1), now())).unwrap().items.remove(0);
-    let word = first.title.split_whitespace().find(|w| w.chars().all(char::is_alphanumeric) && w.len() > 3).unwrap().to_string();
+    let word = first
+        .title
+        .split_whitespace()
+        .find(|w| w.chars().all(char::is_alphanumeric) && w.len() > 3)
+        .unwrap()
+        .to_string();
     let page = held.with(|w| listing::page(w, &query(|q| q.search = Some(word.clone())), now())).unwrap();
     assert!(page.total >= 1 && page.total <= 32);
     assert!(page.items.iter().any(|c| c.id == first.id));
@@ -165,7 +187,19 @@ fn sorting_by_credits_puts_the_most_credits_first_and_those_without_a_value_last
     let stated: Vec<f64> = values[..first_none].iter().flatten().copied().collect();
     assert!(stated.windows(2).all(|w| w[0] >= w[1]), "{stated:?}");
     // Paging by credits keeps the order.
-    let second = held.with(|w| listing::page(w, &query(|q| { q.sort = Some("credits".into()); q.offset = 5; q.limit = 5; }), now())).unwrap();
+    let second = held
+        .with(|w| {
+            listing::page(
+                w,
+                &query(|q| {
+                    q.sort = Some("credits".into());
+                    q.offset = 5;
+                    q.limit = 5;
+                }),
+                now(),
+            )
+        })
+        .unwrap();
     let ids: Vec<&str> = second.items.iter().map(|c| c.id.as_str()).collect();
     let expected: Vec<&str> = page.items[5..10].iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, expected);
@@ -211,7 +245,10 @@ fn an_alignment_without_a_framework_joins_the_same_uri_named_in_a_framework() {
         .flat_map(|g| g.skills.iter().map(|s| (g.name.clone(), s.label.clone(), s.count)))
         .filter(|(_, label, _)| label == "Requirements Analysis")
         .collect();
-    assert_eq!(listed, vec![(Some("Edmonds College Course Catalog".to_string()), "Requirements Analysis".to_string(), 1)]);
+    assert_eq!(
+        listed,
+        vec![(Some("Edmonds College Course Catalog".to_string()), "Requirements Analysis".to_string(), 1)]
+    );
 }
 
 #[test]
@@ -229,7 +266,9 @@ fn a_baked_badge_shows_its_own_image_and_an_image_only_on_a_server_is_never_fetc
         // A card promises an image exactly when one can be shown without the network.
         assert_eq!(card.has_image, image.is_some(), "{}", card.title);
     }
-    let baked = cards.iter().find(|c| held.with(|w| Ok(w.get(&c.id)?.originals.iter().any(|o| o.media_type == "image/svg+xml"))).unwrap());
+    let baked = cards
+        .iter()
+        .find(|c| held.with(|w| Ok(w.get(&c.id)?.originals.iter().any(|o| o.media_type == "image/svg+xml"))).unwrap());
     let baked = baked.expect("the baked badge is in the wallet");
     let url = held.with(|w| listing::badge_image(w, &baked.id)).unwrap().unwrap();
     let svg = std::fs::read(stapel_testkit::vector(BAKED)).unwrap();
@@ -256,14 +295,28 @@ fn the_chip_tells_revoked_and_expired_apart_from_other_failures_and_never_checke
     assert_eq!(listing::chip(Some(&stored(vec![ok()])), None, t), Chip::Verified);
     assert_eq!(listing::chip(Some(&stored(vec![ok()])), Some("2026-05-31T23:59:59Z"), t), Chip::Expired);
     assert_eq!(listing::chip(Some(&stored(vec![ok()])), Some("2027-01-01T00:00:00Z"), t), Chip::Verified);
-    assert_eq!(listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Status, "revoked")])), None, t), Chip::Revoked);
-    assert_eq!(listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Dates, "expired")])), None, t), Chip::Expired);
     assert_eq!(
-        listing::chip(Some(&stored(vec![Check::failed(CheckId::Proof, "bad"), Check::failed(CheckId::Dates, "expired")])), None, t),
+        listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Status, "revoked")])), None, t),
+        Chip::Revoked
+    );
+    assert_eq!(
+        listing::chip(Some(&stored(vec![ok(), Check::failed(CheckId::Dates, "expired")])), None, t),
+        Chip::Expired
+    );
+    assert_eq!(
+        listing::chip(
+            Some(&stored(vec![Check::failed(CheckId::Proof, "bad"), Check::failed(CheckId::Dates, "expired")])),
+            None,
+            t
+        ),
         Chip::Invalid
     );
     assert_eq!(
-        listing::chip(Some(&stored(vec![ok(), Check::new(CheckId::Key, stapel_core::verify::Outcome::Unverifiable, "offline")])), None, t),
+        listing::chip(
+            Some(&stored(vec![ok(), Check::new(CheckId::Key, stapel_core::verify::Outcome::Unverifiable, "offline")])),
+            None,
+            t
+        ),
         Chip::Unverifiable
     );
 }
@@ -283,7 +336,13 @@ fn verifying_offline_is_recorded_and_the_card_and_detail_show_it() {
     assert!(recorded.offline);
     assert_ne!(after.chip, Chip::Unchecked);
     assert_ne!(after.chip, Chip::Verified, "offline, an educredentials example cannot have every check run");
-    let card = held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().items.into_iter().find(|c| c.id == id).unwrap();
+    let card = held
+        .with(|w| listing::page(w, &PageQuery::default(), now()))
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap();
     assert_eq!(card.chip, after.chip);
     assert!(card.checked_at.is_some());
 }
@@ -325,10 +384,19 @@ fn changing_the_passphrase_needs_the_current_one_and_then_only_the_new_one_opens
     let dir = tempfile::tempdir().unwrap();
     let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
     held.create(Protection::Passphrase(secret("the first passphrase"))).unwrap();
-    let err = held.change_protection(Some(secret("not the first one")), Protection::Passphrase(secret("the second passphrase"))).unwrap_err();
+    let err = held
+        .change_protection(Some(secret("not the first one")), Protection::Passphrase(secret("the second passphrase")))
+        .unwrap_err();
     assert_eq!(err.code, "wrong_passphrase");
-    assert_eq!(held.change_protection(None, Protection::Passphrase(secret("the second passphrase"))).unwrap_err().code, "passphrase_missing");
-    held.change_protection(Some(secret("the first passphrase")), Protection::Passphrase(secret("the second passphrase"))).unwrap();
+    assert_eq!(
+        held.change_protection(None, Protection::Passphrase(secret("the second passphrase"))).unwrap_err().code,
+        "passphrase_missing"
+    );
+    held.change_protection(
+        Some(secret("the first passphrase")),
+        Protection::Passphrase(secret("the second passphrase")),
+    )
+    .unwrap();
     held.lock();
     assert_eq!(held.unlock(Unlock::Passphrase(secret("the first passphrase"))).unwrap_err().code, "wrong_passphrase");
     assert!(held.unlock(Unlock::Passphrase(secret("the second passphrase"))).unwrap().open);
@@ -342,10 +410,14 @@ fn a_backup_restores_into_a_new_wallet_and_a_wrong_backup_passphrase_changes_not
     held.backup(&file, &secret("backup passphrase")).unwrap();
     let other = tempfile::tempdir().unwrap();
     let fresh = Held::new(Some(other.path().join("wallet.db")), FAST);
-    let err = fresh.restore(&file, &secret("wrong backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass")))).unwrap_err();
+    let err = fresh
+        .restore(&file, &secret("wrong backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass"))))
+        .unwrap_err();
     assert_eq!(err.code, "backup_does_not_open");
     assert!(!fresh.status().exists);
-    let report = fresh.restore(&file, &secret("backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass")))).unwrap();
+    let report = fresh
+        .restore(&file, &secret("backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass"))))
+        .unwrap();
     assert_eq!(report.credentials_added, 32);
     assert_eq!(fresh.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total, 32);
     // Into the open wallet it came from: everything is already there.
@@ -374,7 +446,8 @@ fn settings_survive_a_round_trip_and_a_damaged_file_gives_the_defaults_with_a_pl
 
     std::fs::write(&path, "{\"language\": \"fr\"}").unwrap();
     assert!(settings::load(Some(&path)).notice.unwrap().contains("\"fr\""));
-    let refused = settings::save(Some(&path), &Settings { language: Some("fr".into()), lock_after_minutes: 5 }).unwrap_err();
+    let refused =
+        settings::save(Some(&path), &Settings { language: Some("fr".into()), lock_after_minutes: 5 }).unwrap_err();
     assert_eq!(refused.code, "invalid_argument");
 }
 
@@ -384,7 +457,10 @@ fn the_settings_live_beside_a_wallet_named_by_stapel_wallet_else_in_the_config_f
         settings::settings_path(Some(Path::new("/tmp/x/w.db")), Some(PathBuf::from("/cfg"))),
         Some(PathBuf::from("/tmp/x").join(settings::FILE_NAME))
     );
-    assert_eq!(settings::settings_path(None, Some(PathBuf::from("/cfg"))), Some(PathBuf::from("/cfg").join(settings::FILE_NAME)));
+    assert_eq!(
+        settings::settings_path(None, Some(PathBuf::from("/cfg"))),
+        Some(PathBuf::from("/cfg").join(settings::FILE_NAME))
+    );
     assert_eq!(settings::settings_path(None, None), None);
 }
 
@@ -450,9 +526,10 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
 
 #[test]
 fn the_page_is_allowed_exactly_the_commands_it_invokes() {
-    let capability: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/main.json")).unwrap())
-            .unwrap();
+    let capability: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/main.json")).unwrap(),
+    )
+    .unwrap();
     let allowed: BTreeSet<String> = capability["permissions"]
         .as_array()
         .unwrap()
@@ -532,11 +609,12 @@ fn every_colour_pair_the_page_uses_meets_wcag_aa_contrast_in_the_light_and_the_d
         ("muted", "card", 3.0, "field borders, and a part the camera has not read yet"),
         ("ok-ink", "card", 3.0, "a part the camera has read, against the dialog"),
     ];
-    assert!(css.contains(".bar :focus-visible { outline-color: var(--accent-ink); }"), "the header's focus ring is its own colour");
-    let themes = [
-        ("light", theme(&css, ":root {", "}")),
-        ("dark", theme(&css, "@media (prefers-color-scheme: dark)", "}\n}")),
-    ];
+    assert!(
+        css.contains(".bar :focus-visible { outline-color: var(--accent-ink); }"),
+        "the header's focus ring is its own colour"
+    );
+    let themes =
+        [("light", theme(&css, ":root {", "}")), ("dark", theme(&css, "@media (prefers-color-scheme: dark)", "}\n}"))];
     for (name, colours) in &themes {
         assert!(colours.len() >= 18, "the {name} theme's colours were read: {}", colours.len());
         for (fg, bg, minimum, what) in pairs {

@@ -128,18 +128,24 @@ impl Held {
     /// Runs `work` on the open wallet; `locked` when there is none.
     pub fn with<T>(&self, work: impl FnOnce(&mut Wallet) -> Result<T, CommandError>) -> Result<T, CommandError> {
         let mut slot = self.slot();
-        let wallet = slot.as_mut().ok_or_else(|| CommandError::new("locked", "the wallet is locked: unlock it first"))?;
+        let wallet =
+            slot.as_mut().ok_or_else(|| CommandError::new("locked", "the wallet is locked: unlock it first"))?;
         work(wallet)
     }
 
     /// Re-keys the open wallet with a new passphrase, or moves its key into the keychain. A
     /// wallet protected by a passphrase asks for the current one first: an unlocked window
     /// left alone must not be enough to take the wallet over.
-    pub fn change_protection(&self, current: Option<Secret>, protection: Protection) -> Result<WalletStatus, CommandError> {
+    pub fn change_protection(
+        &self,
+        current: Option<Secret>,
+        protection: Protection,
+    ) -> Result<WalletStatus, CommandError> {
         let path = self.path()?.clone();
         self.with(|w| {
             if w.info_now().key_mode == KeyMode::Passphrase {
-                let current = current.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
+                let current =
+                    current.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
                 // Opening a second connection with it proves the passphrase, and changes nothing.
                 drop(Wallet::open(&path, Unlock::Passphrase(current))?);
             }
@@ -156,7 +162,12 @@ impl Held {
     /// Brings a backup back: merged into the open wallet, or as a new wallet (protected by
     /// `protection`) where there is none yet. A wrong passphrase or a damaged file changes
     /// nothing: the whole backup is read and checked before anything is written.
-    pub fn restore(&self, file: &Path, passphrase: &Secret, protection: Option<Protection>) -> Result<RestoreReport, CommandError> {
+    pub fn restore(
+        &self,
+        file: &Path,
+        passphrase: &Secret,
+        protection: Option<Protection>,
+    ) -> Result<RestoreReport, CommandError> {
         let backup = Backup::read(file, passphrase)?;
         if self.slot().is_some() {
             return self.with(|w| Ok(w.restore(&backup, &mut |_, _| {})?));
@@ -165,7 +176,8 @@ impl Held {
         if path.exists() {
             return Err(CommandError::new("locked", "the wallet is locked: unlock it first"));
         }
-        let protection = protection.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
+        let protection =
+            protection.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
         let (wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |_, _| {})?;
         *self.slot() = Some(wallet);
         Ok(report)
@@ -185,7 +197,10 @@ pub fn secret_choice(method: &str, passphrase: Option<String>) -> Result<Option<
         ("keychain", _) => Ok(None),
         ("passphrase", Some(p)) if !p.is_empty() => Ok(Some(Secret::new(p))),
         ("passphrase", _) => Err(CommandError::new("passphrase_missing", "no passphrase was given")),
-        (other, _) => Err(CommandError::new("invalid_argument", format!("{other:?} is not a way to protect a wallet: use passphrase or keychain"))),
+        (other, _) => Err(CommandError::new(
+            "invalid_argument",
+            format!("{other:?} is not a way to protect a wallet: use passphrase or keychain"),
+        )),
     }
 }
 

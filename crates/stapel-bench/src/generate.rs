@@ -5,16 +5,37 @@
 use serde_json::{Value, json};
 
 const ISSUERS: [&str; 12] = [
-    "Hogeschool Utrecht", "Fontys Hogescholen", "Hanzehogeschool Groningen", "Saxion", "Avans Hogeschool",
-    "Hogeschool van Amsterdam", "ROC Midden Nederland", "Grafisch Lyceum Rotterdam", "TU Delft", "Universiteit Leiden",
-    "NHL Stenden", "Windesheim",
+    "Hogeschool Utrecht",
+    "Fontys Hogescholen",
+    "Hanzehogeschool Groningen",
+    "Saxion",
+    "Avans Hogeschool",
+    "Hogeschool van Amsterdam",
+    "ROC Midden Nederland",
+    "Grafisch Lyceum Rotterdam",
+    "TU Delft",
+    "Universiteit Leiden",
+    "NHL Stenden",
+    "Windesheim",
 ];
 
 const SKILLS: [(&str, &str); 16] = [
-    ("S1.1.1", "develop software"), ("S1.2.3", "use databases"), ("S2.1.0", "programming"), ("S2.3.4", "web development"),
-    ("S3.0.1", "data analysis"), ("S3.2.2", "machine learning"), ("S4.1.1", "project management"), ("S4.4.2", "agile development"),
-    ("S5.1.1", "teamwork"), ("S5.2.3", "communication"), ("S6.1.0", "cloud computing"), ("S6.3.1", "information security"),
-    ("S7.1.1", "user experience design"), ("S7.2.2", "testing software"), ("S8.1.1", "networking"), ("S8.2.2", "linux administration"),
+    ("S1.1.1", "develop software"),
+    ("S1.2.3", "use databases"),
+    ("S2.1.0", "programming"),
+    ("S2.3.4", "web development"),
+    ("S3.0.1", "data analysis"),
+    ("S3.2.2", "machine learning"),
+    ("S4.1.1", "project management"),
+    ("S4.4.2", "agile development"),
+    ("S5.1.1", "teamwork"),
+    ("S5.2.3", "communication"),
+    ("S6.1.0", "cloud computing"),
+    ("S6.3.1", "information security"),
+    ("S7.1.1", "user experience design"),
+    ("S7.2.2", "testing software"),
+    ("S8.1.1", "networking"),
+    ("S8.2.2", "linux administration"),
 ];
 
 /// The i-th generated credential as JSON bytes.
@@ -41,7 +62,9 @@ pub fn value(i: usize) -> Value {
         })
         .collect();
     if i % 1000 == 7 {
-        alignments.push(json!({"type": ["Alignment"], "targetName": RARE_SKILL, "targetUrl": "https://example.org/skills/qec"}));
+        alignments.push(
+            json!({"type": ["Alignment"], "targetName": RARE_SKILL, "targetUrl": "https://example.org/skills/qec"}),
+        );
     }
     let ects = [3.0, 5.0, 5.0, 10.0, 15.0, 2.5][i % 6];
     let day = 1 + (i % 28);

@@ -17,7 +17,6 @@ use stapel_core::store::HolderKey;
 
 use crate::{median, ms, ratio};
 
-
 fn vectors() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"))
 }
@@ -36,7 +35,10 @@ fn badge_files() -> Vec<PathBuf> {
     let mut files = vec![typical];
     files.extend(others);
     files.push(vectors().join("1-ob3/1edtech-openbadges-specification/rendered-spec-gh-pages-9535509/example-35-sample-openbadgecredential.signed.json"));
-    files.push(vectors().join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"));
+    files.push(
+        vectors()
+            .join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"),
+    );
     files.push(vectors().join(DCC).join("ed25519/didKey/legacy-noStatus-noExpiry.json"));
     files
 }
@@ -111,18 +113,35 @@ pub fn run(rounds: usize) {
             (bytes.len() as u64, serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
         })
         .collect();
-    println!("present benchmark: presentations of typical Open Badges 3.0 badges (eddsa-jcs-2022 holder proof, with challenge and domain)");
+    println!(
+        "present benchmark: presentations of typical Open Badges 3.0 badges (eddsa-jcs-2022 holder proof, with challenge and domain)"
+    );
     let key = key();
     let rows: Vec<Row> = [1, 5, 20].iter().map(|&n| measure(&key, &badges[..n], rounds.max(1))).collect();
     println!();
     println!(
         "{:>6} {:>9} {:>10} {:>9} {:>9} {:>11} {:>6} {:>16} {:>10} {:>10} {:>10} {:>10}",
-        "badges", "files B", "VP JSON B", "deflated", "payload", "payload/JSON", "codes", "QR versions (M)",
-        "encode", "decode", "PNG", "read PNG"
+        "badges",
+        "files B",
+        "VP JSON B",
+        "deflated",
+        "payload",
+        "payload/JSON",
+        "codes",
+        "QR versions (M)",
+        "encode",
+        "decode",
+        "PNG",
+        "read PNG"
     );
     for r in &rows {
         let versions = if r.versions.len() > 4 {
-            format!("{}x {}..{}", r.versions.len(), r.versions.iter().min().unwrap_or(&0), r.versions.iter().max().unwrap_or(&0))
+            format!(
+                "{}x {}..{}",
+                r.versions.len(),
+                r.versions.iter().min().unwrap_or(&0),
+                r.versions.iter().max().unwrap_or(&0)
+            )
         } else {
             r.versions.iter().map(i16::to_string).collect::<Vec<_>>().join(",")
         };
@@ -143,8 +162,12 @@ pub fn run(rounds: usize) {
         );
     }
     println!();
-    println!("payload: characters of every code's text together (Base45, QR alphanumeric mode); payload/JSON: against the presentation as compact JSON");
-    println!("encode: presentation to code texts (JSON, DEFLATE, Base45, QR version fit); decode: texts back to the presentation");
+    println!(
+        "payload: characters of every code's text together (Base45, QR alphanumeric mode); payload/JSON: against the presentation as compact JSON"
+    );
+    println!(
+        "encode: presentation to code texts (JSON, DEFLATE, Base45, QR version fit); decode: texts back to the presentation"
+    );
     println!("PNG: drawing every code; read PNG: finding and reading every code in the images (rxing)");
     let (one, twenty) = (&rows[0], &rows[2]);
     println!(
@@ -203,9 +226,15 @@ fn read_frames(text: &str, frames: &[image::GrayImage]) -> (usize, Duration, usi
 pub fn camera(badges: &[(u64, Value)]) {
     let key = key();
     println!();
-    println!("camera frames: each code scaled to 400-700 px (4 filters), on white and on unevenly lit grey, 1280x720; Stapel (rxing) beside rqrr");
-    println!("{:>22} {:>7} {:>16} {:>16} {:>10} {:>10} {:>8}", "code", "frames", "read by Stapel", "read by rqrr", "Stapel", "rqrr", "time");
-    let (mut all, mut ours_all, mut theirs_all, mut ours_time, mut theirs_time) = (0, 0, 0, Duration::ZERO, Duration::ZERO);
+    println!(
+        "camera frames: each code scaled to 400-700 px (4 filters), on white and on unevenly lit grey, 1280x720; Stapel (rxing) beside rqrr"
+    );
+    println!(
+        "{:>22} {:>7} {:>16} {:>16} {:>10} {:>10} {:>8}",
+        "code", "frames", "read by Stapel", "read by rqrr", "Stapel", "rqrr", "time"
+    );
+    let (mut all, mut ours_all, mut theirs_all, mut ours_time, mut theirs_time) =
+        (0, 0, 0, Duration::ZERO, Duration::ZERO);
     for n in [1, 20] {
         let entries: Vec<Entry> = badges[..n].iter().map(|(_, v)| Entry::Embedded(v.clone())).collect();
         let opts = PresentOptions {
@@ -232,7 +261,8 @@ pub fn camera(badges: &[(u64, Value)]) {
             ratio(per(ours_t), per(theirs_t))
         );
         all += frames.len();
-        (ours_all, theirs_all, ours_time, theirs_time) = (ours_all + ours, theirs_all + theirs, ours_time + ours_t, theirs_time + theirs_t);
+        (ours_all, theirs_all, ours_time, theirs_time) =
+            (ours_all + ours, theirs_all + theirs, ours_time + ours_t, theirs_time + theirs_t);
     }
     println!(
         "read: Stapel {ours_all} of {all}, rqrr {theirs_all} of {all}; time a frame: Stapel {} of rqrr's",

@@ -21,14 +21,36 @@ use crate::{ms, ratio};
 /// groups (one with an age limit), 2 open groups and 8 named achievements.
 pub fn pathway() -> Pathway {
     let skills = [
-        "develop software", "use databases", "programming", "web development", "data analysis", "machine learning",
-        "project management", "agile development", "teamwork", "communication", "cloud computing",
-        "information security", "user experience design", "testing software", "networking", "linux administration",
+        "develop software",
+        "use databases",
+        "programming",
+        "web development",
+        "data analysis",
+        "machine learning",
+        "project management",
+        "agile development",
+        "teamwork",
+        "communication",
+        "cloud computing",
+        "information security",
+        "user experience design",
+        "testing software",
+        "networking",
+        "linux administration",
     ];
     let issuers = [
-        "Hogeschool Utrecht", "Fontys Hogescholen", "Hanzehogeschool Groningen", "Saxion", "Avans Hogeschool",
-        "Hogeschool van Amsterdam", "ROC Midden Nederland", "Grafisch Lyceum Rotterdam", "TU Delft", "Universiteit Leiden",
-        "NHL Stenden", "Windesheim",
+        "Hogeschool Utrecht",
+        "Fontys Hogescholen",
+        "Hanzehogeschool Groningen",
+        "Saxion",
+        "Avans Hogeschool",
+        "Hogeschool van Amsterdam",
+        "ROC Midden Nederland",
+        "Grafisch Lyceum Rotterdam",
+        "TU Delft",
+        "Universiteit Leiden",
+        "NHL Stenden",
+        "Windesheim",
     ];
     let mut groups: Vec<Value> = Vec::new();
     for (k, s) in skills.iter().enumerate() {
@@ -38,7 +60,8 @@ pub fn pathway() -> Pathway {
         groups.push(json!({"id": format!("issuer-{k}"), "name": i, "credits": 30, "issuers": [i]}));
     }
     groups.push(json!({"id": "hbo", "name": "HBO", "credits": 30, "tags": ["hbo"]}));
-    groups.push(json!({"id": "mbo-recent", "name": "MBO, recent", "credits": 30, "tags": ["mbo"], "max_age_months": 60}));
+    groups
+        .push(json!({"id": "mbo-recent", "name": "MBO, recent", "credits": 30, "tags": ["mbo"], "max_age_months": 60}));
     groups.push(json!({"id": "free-1", "name": "Free choice 1", "credits": 30}));
     groups.push(json!({"id": "free-2", "name": "Free choice 2", "credits": 30}));
     for k in 0..8 {
@@ -73,7 +96,8 @@ fn verified() -> Report {
 fn parsed(n: usize) -> Vec<(String, Credential, Eligibility)> {
     (0..n)
         .map(|i| {
-            let c = formats::read(&generate::credential(i), &Offline).expect("a generated credential parses").credential;
+            let c =
+                formats::read(&generate::credential(i), &Offline).expect("a generated credential parses").credential;
             (format!("{i:08}"), c, eligibility(i))
         })
         .collect()
@@ -137,14 +161,18 @@ pub fn run(n: usize, rounds: usize) {
     assert!(n >= 10, "the stacking benchmark needs at least 10 credentials");
     let small = n / 10;
     let p = pathway();
-    println!("stacking benchmark: progress towards a {}-group pathway, {small} and {n} generated credentials", p.groups.len());
+    println!(
+        "stacking benchmark: progress towards a {}-group pathway, {small} and {n} generated credentials",
+        p.groups.len()
+    );
 
     let large_creds = parsed(n);
     let small_creds = &large_creds[..small];
     let (s, l) = (in_memory(&p, small_creds), in_memory(&p, &large_creds));
     describe(&format!("{small:>6} credentials"), &s);
     describe(&format!("{n:>6} credentials"), &l);
-    let (m_small, m_large) = side_by_side(rounds, || drop(in_memory(&p, small_creds)), || drop(in_memory(&p, &large_creds)));
+    let (m_small, m_large) =
+        side_by_side(rounds, || drop(in_memory(&p, small_creds)), || drop(in_memory(&p, &large_creds)));
 
     print!("importing {small} and {n} credentials into two encrypted wallets ...");
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -167,11 +195,17 @@ pub fn run(n: usize, rounds: usize) {
 
     println!();
     println!("{:<52} {:>12} {:>12} {:>8}", "", format!("{small}"), format!("{n}"), "ratio");
-    let row = |label: &str, a: Duration, b: Duration| println!("{label:<52} {:>12} {:>12} {:>8}", ms(a), ms(b), ratio(b, a));
+    let row =
+        |label: &str, a: Duration, b: Duration| println!("{label:<52} {:>12} {:>12} {:>8}", ms(a), ms(b), ratio(b, a));
     row("progress, credentials in memory (matcher)", m_small, m_large);
     row("progress from the wallet (read + matcher)", w_s, w_l);
     println!();
-    println!("growth from {small} to {n} credentials ({}x the input): matcher {}, from the wallet {}", n / small, ratio(m_large, m_small), ratio(w_l, w_s));
+    println!(
+        "growth from {small} to {n} credentials ({}x the input): matcher {}, from the wallet {}",
+        n / small,
+        ratio(m_large, m_small),
+        ratio(w_l, w_s)
+    );
     println!(
         "reading {n} credentials for stacking: one batch {}, one get per credential {} (batch is {} faster)",
         ms(read_batch),

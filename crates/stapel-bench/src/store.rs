@@ -59,7 +59,8 @@ fn measure(mut wallets: [&mut Wallet; 2], inputs: &[Vec<u8>]) -> [Figures; 2] {
     for (i, bytes) in inputs.iter().enumerate() {
         for (w, wallet) in wallets.iter_mut().enumerate() {
             let t = Instant::now();
-            import::import_one(wallet, &Input::Stdin(bytes.clone()), &Offline, now).expect("a generated credential imports");
+            import::import_one(wallet, &Input::Stdin(bytes.clone()), &Offline, now)
+                .expect("a generated credential imports");
             import_time[w] += t.elapsed();
         }
         if i + 1 == n / 10 {
@@ -93,9 +94,11 @@ pub fn run(n: usize) {
     let dir = tempfile::tempdir().expect("a temporary folder");
 
     let passphrase = Secret::new("benchmark passphrase".into());
-    let mut encrypted = Wallet::create(&dir.path().join("encrypted.stapel"), Protection::Passphrase(passphrase), KdfParams::default())
-        .expect("an encrypted wallet");
-    let mut plain = Wallet::create_unencrypted_for_benchmarks(&dir.path().join("plain.sqlite")).expect("a plain wallet");
+    let mut encrypted =
+        Wallet::create(&dir.path().join("encrypted.stapel"), Protection::Passphrase(passphrase), KdfParams::default())
+            .expect("an encrypted wallet");
+    let mut plain =
+        Wallet::create_unencrypted_for_benchmarks(&dir.path().join("plain.sqlite")).expect("a plain wallet");
     let [e, p] = measure([&mut encrypted, &mut plain], &inputs);
 
     let small = n / 10;
@@ -113,14 +116,26 @@ pub fn run(n: usize) {
     row(&format!("skill filter (rare, all rows), at {n}"), e.rare_large, p.rare_large);
     println!();
     println!("growth from {small} to {n} credentials (goal: well under 2x):");
-    println!("  list page      encrypted {}  plain {}", ratio(e.page_large, e.page_small), ratio(p.page_large, p.page_small));
-    println!("  skill (common) encrypted {}  plain {}", ratio(e.skill_large, e.skill_small), ratio(p.skill_large, p.skill_small));
+    println!(
+        "  list page      encrypted {}  plain {}",
+        ratio(e.page_large, e.page_small),
+        ratio(p.page_large, p.page_small)
+    );
+    println!(
+        "  skill (common) encrypted {}  plain {}",
+        ratio(e.skill_large, e.skill_small),
+        ratio(p.skill_large, p.skill_small)
+    );
     println!(
         "  skill (rare)   encrypted {}  plain {}  (the result itself grows {}x)",
         ratio(e.rare_large, e.rare_small),
         ratio(p.rare_large, p.rare_small),
         n / small
     );
-    println!("encrypted / plain (goal: at most 1.3x): import {}, list page {}, skill filter {}",
-        ratio(e.import_per_credential, p.import_per_credential), ratio(e.page_large, p.page_large), ratio(e.skill_large, p.skill_large));
+    println!(
+        "encrypted / plain (goal: at most 1.3x): import {}, list page {}, skill filter {}",
+        ratio(e.import_per_credential, p.import_per_credential),
+        ratio(e.page_large, p.page_large),
+        ratio(e.skill_large, p.skill_large)
+    );
 }

@@ -149,7 +149,12 @@ fn dcc_missing() -> Option<String> {
 
 /// Runs the JavaScript verifier over `files` in one process; `None` with the reason when it
 /// fails, or when it takes longer than `timeout`.
-fn dcc(files: &[PathBuf], rounds: usize, ctx_file: &Path, timeout: Option<Duration>) -> Result<BTreeMap<PathBuf, Theirs>, String> {
+fn dcc(
+    files: &[PathBuf],
+    rounds: usize,
+    ctx_file: &Path,
+    timeout: Option<Duration>,
+) -> Result<BTreeMap<PathBuf, Theirs>, String> {
     let mut child = Command::new("node")
         .current_dir(dcc_dir())
         .arg("verify.mjs")
@@ -236,7 +241,11 @@ pub fn run() {
         println!(
             "DCC JavaScript verifier: @digitalcredentials/vc with Ed25519Signature2020 and eddsa-rdfc-2022 \
              (the stack @digitalcredentials/verifier-core assembles), node {}, one process, warm, offline loader",
-            Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+            Command::new("node")
+                .arg("--version")
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default()
         );
         println!(
             "  (verifier-core's own verifyCredential cannot run offline: it builds its document loader with \
@@ -247,7 +256,10 @@ pub fn run() {
     let theirs_map = theirs.as_ref().unwrap_or(&empty);
 
     println!();
-    println!("{:<78} {:>10} {:>10} {:>7}  {:<26} {:<9} agree", "credential", "stapel", "dcc", "dcc/st", "stapel proof / result", "dcc sig");
+    println!(
+        "{:<78} {:>10} {:>10} {:>7}  {:<26} {:<9} agree",
+        "credential", "stapel", "dcc", "dcc/st", "stapel proof / result", "dcc sig"
+    );
     let (mut ours_sum, mut theirs_sum, mut both) = (Duration::ZERO, 0.0f64, 0usize);
     let (mut ok_ours, mut ok_theirs, mut ok_both) = (Duration::ZERO, 0.0f64, 0usize);
     let mut agree = 0usize;
@@ -264,11 +276,19 @@ pub fn run() {
                 } else {
                     disagreements.push((path.clone(), o, t));
                 }
-                (t.ms.map(|m| format!("{m:.3} ms")).unwrap_or("-".into()), if t.signature { "valid" } else { "not valid" }, if same { "yes" } else { "NO" })
+                (
+                    t.ms.map(|m| format!("{m:.3} ms")).unwrap_or("-".into()),
+                    if t.signature { "valid" } else { "not valid" },
+                    if same { "yes" } else { "NO" },
+                )
             }
             None => ("-".into(), "-", "-"),
         };
-        let r = if let Some(ms) = t.and_then(|t| t.ms) { format!("{:.1}x", ms / (o.time.as_secs_f64() * 1000.0).max(1e-9)) } else { "-".into() };
+        let r = if let Some(ms) = t.and_then(|t| t.ms) {
+            format!("{:.1}x", ms / (o.time.as_secs_f64() * 1000.0).max(1e-9))
+        } else {
+            "-".into()
+        };
         if let Some(m) = t.and_then(|t| t.ms) {
             ours_sum += o.time;
             theirs_sum += m;
@@ -319,8 +339,15 @@ pub fn run() {
                 let right = if stapel_ok == expected { "stapel" } else { "dcc" };
                 let proof_msg = o.report.check(CheckId::Proof).map(|c| c.message.clone()).unwrap_or_default();
                 println!("  {}", short(path));
-                println!("    expected: {}; matches the authors: {right}", if expected { "valid" } else { "not valid" });
-                println!("    stapel: proof {}: {}", outcome_word(o.report.outcome(CheckId::Proof)), cut(&proof_msg, 160));
+                println!(
+                    "    expected: {}; matches the authors: {right}",
+                    if expected { "valid" } else { "not valid" }
+                );
+                println!(
+                    "    stapel: proof {}: {}",
+                    outcome_word(o.report.outcome(CheckId::Proof)),
+                    cut(&proof_msg, 160)
+                );
                 println!("    dcc:    {}", cut(t.error.as_deref().unwrap_or("valid"), 160));
             }
         }
@@ -358,7 +385,11 @@ fn floor(docs: &[(PathBuf, Value)], ours: &[Ours]) {
     println!("floor (w3c-di/eddsa-rdfc-2022/signedDataInt.json):");
     println!("  bare Ed25519 signature check           {}", ms(bare));
     println!("  canonical forms and hashes (RDFC-1.0)  {}", ms(canon_time));
-    println!("  whole verification (every check)       {}  ({} the bare check)", ms(ours[i].time), ratio(ours[i].time, bare));
+    println!(
+        "  whole verification (every check)       {}  ({} the bare check)",
+        ms(ours[i].time),
+        ratio(ours[i].time, bare)
+    );
 }
 
 /// RDFC-1.0's negative test (a 10-node blank-node clique) and a credential carrying a clique:
@@ -368,10 +399,8 @@ fn poison(ctx_file: &Path, tmp: &Path) {
     let nq = vectors().join("2-w3c-di-eddsa/w3c-rdf-canon/tests/rdfc10/test074-in.nq");
     match std::fs::read_to_string(&nq) {
         Ok(text) => {
-            let dataset: oxrdf::Dataset = oxttl::NQuadsParser::new()
-                .for_reader(text.as_bytes())
-                .filter_map(Result::ok)
-                .collect();
+            let dataset: oxrdf::Dataset =
+                oxttl::NQuadsParser::new().for_reader(text.as_bytes()).filter_map(Result::ok).collect();
             let got = canon::rdfc_dataset(&dataset, RdfcHash::Sha256);
             let t = median(ROUNDS, || drop(canon::rdfc_dataset(&dataset, RdfcHash::Sha256)));
             let what = match got {
@@ -396,7 +425,11 @@ fn poison(ctx_file: &Path, tmp: &Path) {
         .collect();
     doc["credentialSubject"] = serde_json::json!({"id": "did:example:abcdefgh", "https://example.org/knows": nodes});
     let o = stapel(&doc);
-    let proof = o.report.check(CheckId::Proof).map(|c| format!("{}: {}", outcome_word(c.outcome), c.message)).unwrap_or_default();
+    let proof = o
+        .report
+        .check(CheckId::Proof)
+        .map(|c| format!("{}: {}", outcome_word(c.outcome), c.message))
+        .unwrap_or_default();
     println!("  poison credential (12-node clique in the subject of the W3C eddsa-rdfc-2022 vector)");
     println!("    stapel  {}  proof {}", ms(o.time), cut(&proof, 100));
     if dcc_missing().is_some() {
@@ -410,7 +443,11 @@ fn poison(ctx_file: &Path, tmp: &Path) {
             let r = r.values().next();
             let what = r.map(|r| r.error.clone().unwrap_or("valid".into())).unwrap_or_default();
             let time = r.and_then(|r| r.ms).map(|m| format!("{m:.3} ms")).unwrap_or("-".into());
-            println!("    dcc     {time} per round (whole process {:.1} s)  {}", t.elapsed().as_secs_f64(), cut(&what, 100));
+            println!(
+                "    dcc     {time} per round (whole process {:.1} s)  {}",
+                t.elapsed().as_secs_f64(),
+                cut(&what, 100)
+            );
         }
         Err(why) => println!("    dcc     {why}"),
     }

@@ -200,7 +200,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { passphrase } => init(&g, passphrase),
         Command::Import { inputs } => import(&g, &inputs),
-        Command::List { issuer, skill, tag, format, search, achievement_type, level, by_title, by_credits, nested, limit, offset } => {
+        Command::List {
+            issuer,
+            skill,
+            tag,
+            format,
+            search,
+            achievement_type,
+            level,
+            by_title,
+            by_credits,
+            nested,
+            limit,
+            offset,
+        } => {
             let format = match format {
                 Some(f) => Some(Format::parse(&f).with_context(|| {
                     format!("unknown format {f:?} (one of: ob2-hosted, ob2-signed, vc-jsonld, vc-jwt, vc-jose)")
@@ -212,7 +225,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (_, true) => store::Sort::Credits,
                 _ => store::Sort::Date,
             };
-            list(&g, ListQuery { issuer, skill, tag, format, search, achievement_type, level, sort, limit, offset, include_children: nested })
+            list(
+                &g,
+                ListQuery {
+                    issuer,
+                    skill,
+                    tag,
+                    format,
+                    search,
+                    achievement_type,
+                    level,
+                    sort,
+                    limit,
+                    offset,
+                    include_children: nested,
+                },
+            )
         }
         Command::Show { id } => show(&g, &id),
         Command::Export { id, original, output } => export(&g, &id, original, &output),
@@ -332,7 +360,10 @@ fn import(g: &Global, args: &[String]) -> Result<ExitCode> {
                 Err(e) => serde_json::json!({"input": o.input, "error": e.to_string()}),
             })
             .collect();
-        println!("{}", serde_json::json!({"imported": tally.imported, "already_present": tally.already_present, "failed": tally.failed, "inputs": items}));
+        println!(
+            "{}",
+            serde_json::json!({"imported": tally.imported, "already_present": tally.already_present, "failed": tally.failed, "inputs": items})
+        );
     } else {
         for o in &outcomes {
             match &o.result {
@@ -410,7 +441,11 @@ fn show(g: &Global, id: &str) -> Result<ExitCode> {
         println!("  level     {} {}", level.framework, level.level);
     }
     for skill in &c.skills {
-        println!("  skill     {}{}", skill.label, skill.framework.as_deref().map(|f| format!(" ({f})")).unwrap_or_default());
+        println!(
+            "  skill     {}{}",
+            skill.label,
+            skill.framework.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+        );
     }
     for o in &stored.originals {
         println!("  original {}: {} {} from {}", o.n, o.role, o.media_type, o.source);

@@ -116,7 +116,9 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
         }
     }
     if let (Some(path), true) = (&a.qr, a.qr_link) {
-        let [id] = a.ids.as_slice() else { bail!("--qr-link puts one credential's address in the code: give exactly one") };
+        let [id] = a.ids.as_slice() else {
+            bail!("--qr-link puts one credential's address in the code: give exactly one")
+        };
         let url = match present::public_url(&wallet, id)? {
             Ok(url) => url,
             Err(why) => bail!("credential {id} has no public web address: {why}"),
@@ -188,7 +190,12 @@ fn mark(o: Outcome) -> &'static str {
 fn print_report(source: &str, r: &PresentationReport) {
     println!("{source}: {}", verdict_word(r.result));
     for c in &r.checks {
-        println!("  {} {:<9} {}", mark(c.outcome), serde_json::to_value(c.id).unwrap_or_default().as_str().unwrap_or(""), c.message);
+        println!(
+            "  {} {:<9} {}",
+            mark(c.outcome),
+            serde_json::to_value(c.id).unwrap_or_default().as_str().unwrap_or(""),
+            c.message
+        );
     }
     for c in &r.credentials {
         let name = c.name.as_deref().unwrap_or("(unnamed credential)");

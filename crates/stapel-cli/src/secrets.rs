@@ -37,9 +37,13 @@ pub fn read_new_passphrase(file: Option<&Path>, what: &str) -> Result<Secret> {
 fn from_file(path: &Path, what: &str) -> Result<Secret> {
     let mut line = String::new();
     if path == Path::new("-") {
-        std::io::stdin().lock().read_line(&mut line).with_context(|| format!("cannot read the {what} from standard input"))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .with_context(|| format!("cannot read the {what} from standard input"))?;
     } else {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} from {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read the {what} from {}", path.display()))?;
         line = text.lines().next().unwrap_or("").to_string();
     }
     let secret = line.trim_end_matches(['\r', '\n']).to_string();

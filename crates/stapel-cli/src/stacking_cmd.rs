@@ -69,11 +69,7 @@ fn round2(x: f64) -> f64 {
 
 fn num(x: f64) -> String {
     let r = round2(x);
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r}")
-    }
+    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r}") }
 }
 
 pub fn credits(g: &Global) -> Result<ExitCode> {
@@ -95,12 +91,7 @@ pub fn credits(g: &Global) -> Result<ExitCode> {
                 }),
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"total_ects": total_ects, "credentials": credentials})
-            )?
-        );
+        println!("{}", serde_json::to_string_pretty(&json!({"total_ects": total_ects, "credentials": credentials}))?);
         return Ok(ExitCode::SUCCESS);
     }
     if items.is_empty() {
@@ -127,11 +118,7 @@ pub fn credits(g: &Global) -> Result<ExitCode> {
                 short(&c.id),
                 num(v.amount),
                 unit_name(v.unit),
-                if v.unit_assumed {
-                    " (unit assumed)"
-                } else {
-                    ""
-                },
+                if v.unit_assumed { " (unit assumed)" } else { "" },
                 v.source,
                 num(v.ects()),
                 num(v.hours),
@@ -169,16 +156,10 @@ pub fn pathway(g: &Global, action: PathwayAction) -> Result<ExitCode> {
             // The file is checked before the wallet is opened: a bad file changes nothing.
             let (pathway, json) = read_pathway_file(&file)?;
             let mut wallet = open(g)?;
-            let source = file
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let source = file.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let replaced = wallet.add_pathway(&pathway, &json, &source, Utc::now())?;
             if g.json {
-                println!(
-                    "{}",
-                    json!({"id": pathway.id, "name": pathway.target.name, "replaced": replaced})
-                );
+                println!("{}", json!({"id": pathway.id, "name": pathway.target.name, "replaced": replaced}));
             } else if replaced {
                 println!(
                     "replaced pathway {}: {} (the earlier version with this id is gone)",
@@ -194,17 +175,16 @@ pub fn pathway(g: &Global, action: PathwayAction) -> Result<ExitCode> {
             if g.json {
                 let items: Vec<_> = pathways
                     .iter()
-                    .map(|p| json!({
-                        "id": p.pathway.id, "name": p.pathway.target.name,
-                        "awarding_body": p.pathway.target.awarding_body,
-                        "total_credits": p.pathway.target.total_credits, "unit": p.pathway.unit,
-                        "groups": p.pathway.groups.len(), "source": p.source, "added_at": p.added_at,
-                    }))
+                    .map(|p| {
+                        json!({
+                            "id": p.pathway.id, "name": p.pathway.target.name,
+                            "awarding_body": p.pathway.target.awarding_body,
+                            "total_credits": p.pathway.target.total_credits, "unit": p.pathway.unit,
+                            "groups": p.pathway.groups.len(), "source": p.source, "added_at": p.added_at,
+                        })
+                    })
                     .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json!({"pathways": items}))?
-                );
+                println!("{}", serde_json::to_string_pretty(&json!({"pathways": items}))?);
             } else if pathways.is_empty() {
                 println!("no pathways (add one with `stapel pathway add FILE`)");
             } else {
@@ -312,9 +292,7 @@ fn find_pathway(wallet: &Wallet, arg: &str) -> Result<Pathway> {
             if path.is_file() {
                 Ok(read_pathway_file(path)?.0)
             } else {
-                bail!(
-                    "{arg}: no pathway with this id in the wallet, and no such file (see `stapel pathway list`)"
-                )
+                bail!("{arg}: no pathway with this id in the wallet, and no such file (see `stapel pathway list`)")
             }
         }
         Err(e) => Err(e.into()),
@@ -351,9 +329,7 @@ pub fn progress(g: &Global, args: ProgressArgs) -> Result<ExitCode> {
                 println!("not in the presentation: {}: {why}", short(id));
             }
             if learner.is_empty() {
-                println!(
-                    "the learner is not named in it: give --learner NAME, or add an identity to the wallet"
-                );
+                println!("the learner is not named in it: give --learner NAME, or add an identity to the wallet");
             }
             hint_unverified(&written.progress);
         }
@@ -389,10 +365,7 @@ fn summaries(g: &Global, wallet: &Wallet, options: &MatchOptions) -> Result<Exit
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"pathways": items}))?
-        );
+        println!("{}", serde_json::to_string_pretty(&json!({"pathways": items}))?);
         return Ok(ExitCode::SUCCESS);
     }
     if lines.is_empty() {
@@ -402,11 +375,7 @@ fn summaries(g: &Global, wallet: &Wallet, options: &MatchOptions) -> Result<Exit
     for (s, wp) in &lines {
         let p = &wp.progress;
         let unit = p.unit.as_str();
-        let pct = if p.required > 0.0 {
-            (p.earned / p.required * 100.0).floor()
-        } else {
-            100.0
-        };
+        let pct = if p.required > 0.0 { (p.earned / p.required * 100.0).floor() } else { 100.0 };
         let done = p.groups.iter().filter(|g| g.complete).count();
         let more = match &p.if_verified {
             Some(v) if v.earned > p.earned => format!("; {} {unit} once verified", num(v.earned)),
@@ -425,12 +394,7 @@ fn summaries(g: &Global, wallet: &Wallet, options: &MatchOptions) -> Result<Exit
 }
 
 fn hint_unverified(wp: &WalletProgress) {
-    let waiting = wp
-        .progress
-        .not_counted
-        .iter()
-        .filter(|n| n.reason == NotCountedReason::Unverifiable)
-        .count();
+    let waiting = wp.progress.not_counted.iter().filter(|n| n.reason == NotCountedReason::Unverifiable).count();
     if waiting > 0 {
         println!("{waiting} credentials would count once verified: run `stapel verify`");
     }
@@ -439,12 +403,7 @@ fn hint_unverified(wp: &WalletProgress) {
 fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
     let p = &wp.progress;
     let unit = p.unit.as_str();
-    let title = |id: &str| {
-        wp.credentials
-            .get(id)
-            .map(|c| c.summary.title.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let title = |id: &str| wp.credentials.get(id).map(|c| c.summary.title.clone()).unwrap_or_else(|| id.to_string());
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} — {} ({})", p.target, p.awarding_body, pathway.id)?;
     writeln!(
@@ -465,11 +424,7 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
                 group.name,
                 num(group.earned),
                 num(group.required),
-                if group.complete {
-                    String::new()
-                } else {
-                    format!(", {} missing", num(group.missing))
-                }
+                if group.complete { String::new() } else { format!(", {} missing", num(group.missing)) }
             )?,
             GroupKind::Achievement => writeln!(
                 out,
@@ -486,11 +441,7 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
                     num(*n),
                     num(cv.amount),
                     unit_name(cv.unit),
-                    if cv.unit_assumed {
-                        ", unit assumed"
-                    } else {
-                        ""
-                    },
+                    if cv.unit_assumed { ", unit assumed" } else { "" },
                     cv.source
                 ),
                 _ => "no credit value".to_string(),
@@ -506,67 +457,34 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
             writeln!(
                 out,
                 "    fits but has no credit value: {}",
-                group
-                    .no_credit_value
-                    .iter()
-                    .map(|i| title(i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                group.no_credit_value.iter().map(|i| title(i)).collect::<Vec<_>>().join(", ")
             )?;
         }
     }
     if !p.expiring.is_empty() {
         writeln!(out, "\nwill stop counting:")?;
         for e in &p.expiring {
-            writeln!(
-                out,
-                "    {}  {} ({}) on {}",
-                short(&e.id),
-                title(&e.id),
-                e.group,
-                &e.on[..e.on.len().min(10)]
-            )?;
+            writeln!(out, "    {}  {} ({}) on {}", short(&e.id), title(&e.id), e.group, &e.on[..e.on.len().min(10)])?;
         }
     }
-    let waiting: Vec<_> = p
-        .not_counted
-        .iter()
-        .filter(|n| n.reason == NotCountedReason::Unverifiable)
-        .collect();
+    let waiting: Vec<_> = p.not_counted.iter().filter(|n| n.reason == NotCountedReason::Unverifiable).collect();
     if !waiting.is_empty() {
         let extra = p
             .if_verified
             .as_ref()
             .map(|v| format!(" (then {} of {} {unit})", num(v.earned), num(p.required)))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "\nwould count once verified{extra}: run `stapel verify`"
-        )?;
+        writeln!(out, "\nwould count once verified{extra}: run `stapel verify`")?;
         for n in &waiting {
-            let why = if wp.never_verified.contains(&n.id) {
-                "never verified"
-            } else {
-                "unverifiable at the last check"
-            };
-            writeln!(
-                out,
-                "    {}  {} — {why}; fits {}",
-                short(&n.id),
-                n.title,
-                n.groups.join(", ")
-            )?;
+            let why =
+                if wp.never_verified.contains(&n.id) { "never verified" } else { "unverifiable at the last check" };
+            writeln!(out, "    {}  {} — {why}; fits {}", short(&n.id), n.title, n.groups.join(", "))?;
         }
     }
     let once: Vec<_> = p
         .not_counted
         .iter()
-        .filter(|n| {
-            matches!(
-                n.reason,
-                NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted
-            )
-        })
+        .filter(|n| matches!(n.reason, NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted))
         .collect();
     if !once.is_empty() {
         // Where a credential is counted, as the learner reads it: its title and the group.
@@ -596,9 +514,7 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
         .filter(|n| {
             !matches!(
                 n.reason,
-                NotCountedReason::Unverifiable
-                    | NotCountedReason::ContainerCounted
-                    | NotCountedReason::PartsCounted
+                NotCountedReason::Unverifiable | NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted
             )
         })
         .collect();
@@ -610,9 +526,7 @@ fn print_progress(pathway: &Pathway, wp: &WalletProgress) -> Result<()> {
                 NotCountedReason::Expired => "expired",
                 NotCountedReason::NotYetValid => "not valid yet",
                 NotCountedReason::Unverifiable => "unverifiable",
-                NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted => {
-                    "counted once elsewhere"
-                }
+                NotCountedReason::ContainerCounted | NotCountedReason::PartsCounted => "counted once elsewhere",
             };
             writeln!(out, "    {}  {} — {why}", short(&n.id), n.title)?;
         }

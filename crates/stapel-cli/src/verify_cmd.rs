@@ -82,7 +82,9 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
         None => Utc::now(),
         Some(text) => match DateTime::parse_from_rfc3339(text) {
             Ok(t) => t.with_timezone(&Utc),
-            Err(e) => return Ok(usage(format!("--now {text:?} is not an RFC 3339 time (like 2026-01-31T12:00:00Z): {e}"))),
+            Err(e) => {
+                return Ok(usage(format!("--now {text:?} is not an RFC 3339 time (like 2026-01-31T12:00:00Z): {e}")));
+            }
         },
     };
     let fetcher: Box<dyn Fetcher> = match (&args.documents, args.offline) {
@@ -167,7 +169,14 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
 
 fn no_wallet(id: &str) -> Done {
     // The wallet is opened whenever an id is given; kept total for the type's sake.
-    Done { input: id.into(), id: None, file: None, title: id.into(), result: Err("no wallet is open".into()), part_of: None }
+    Done {
+        input: id.into(),
+        id: None,
+        file: None,
+        title: id.into(),
+        result: Err("no wallet is open".into()),
+        part_of: None,
+    }
 }
 
 /// A loose file's report, then (for a CLR) one report per credential nested in it, depth
@@ -177,7 +186,14 @@ fn verify_file(path: &Path, wallet: Option<&Wallet>, run: &Run<'_>) -> Vec<Done>
     let bytes = match read_capped(path) {
         Ok(b) => b,
         Err(e) => {
-            return vec![Done { input: input.clone(), id: None, file: Some(input.clone()), title: input, result: Err(e), part_of: None }];
+            return vec![Done {
+                input: input.clone(),
+                id: None,
+                file: Some(input.clone()),
+                title: input,
+                result: Err(e),
+                part_of: None,
+            }];
         }
     };
     let title = title_of(&bytes).unwrap_or_else(|| file_name(path));
@@ -194,13 +210,34 @@ struct Place<'a> {
     part_of: Option<String>,
 }
 
-fn verify_form(bytes: &[u8], title: String, at: &Place<'_>, wallet: Option<&Wallet>, run: &Run<'_>, out: &mut Vec<Done>) {
-    let input = if at.position.is_empty() { at.file.to_string() } else { format!("{} › credential {}", at.file, at.position) };
+fn verify_form(
+    bytes: &[u8],
+    title: String,
+    at: &Place<'_>,
+    wallet: Option<&Wallet>,
+    run: &Run<'_>,
+    out: &mut Vec<Done>,
+) {
+    let input = if at.position.is_empty() {
+        at.file.to_string()
+    } else {
+        format!("{} › credential {}", at.file, at.position)
+    };
     let result = check::verify_loose(bytes, wallet, run).map_err(|e| e.to_string());
-    out.push(Done { input: input.clone(), id: None, file: Some(at.file.to_string()), title, result, part_of: at.part_of.clone() });
+    out.push(Done {
+        input: input.clone(),
+        id: None,
+        file: Some(at.file.to_string()),
+        title,
+        result,
+        part_of: at.part_of.clone(),
+    });
     for nested in check::nested_credentials(bytes) {
-        let position =
-            if at.position.is_empty() { nested.position.to_string() } else { format!("{}.{}", at.position, nested.position) };
+        let position = if at.position.is_empty() {
+            nested.position.to_string()
+        } else {
+            format!("{}.{}", at.position, nested.position)
+        };
         let title = if nested.title.trim().is_empty() { format!("credential {position}") } else { nested.title };
         let place = Place { file: at.file, position, part_of: Some(input.clone()) };
         verify_form(&nested.form, title, &place, wallet, run, out);
@@ -210,7 +247,16 @@ fn verify_form(bytes: &[u8], title: String, at: &Place<'_>, wallet: Option<&Wall
 fn verify_id(wallet: &mut Wallet, id: &str, run: &Run<'_>) -> Done {
     let (full, title) = match wallet.get(id) {
         Ok(stored) => (stored.summary.id, stored.summary.title),
-        Err(e) => return Done { input: id.into(), id: None, file: None, title: id.into(), result: Err(e.to_string()), part_of: None },
+        Err(e) => {
+            return Done {
+                input: id.into(),
+                id: None,
+                file: None,
+                title: id.into(),
+                result: Err(e.to_string()),
+                part_of: None,
+            };
+        }
     };
     let result = check::verify_stored(wallet, &full, run).map_err(|e| e.to_string());
     Done { input: id.into(), id: Some(full), file: None, title, result, part_of: None }
@@ -285,7 +331,6 @@ fn print_human(outcomes: &[Done], checked_at: &str) {
         }
     }
 }
-
 
 fn to_json(o: &Done, checked_at: &str, offline: bool) -> Value {
     match &o.result {

@@ -501,17 +501,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
         let mut wallet =
-            Wallet::create(&dir.path().join("w.stapel"), Protection::Passphrase(Secret::new("pw".into())), cheap).unwrap();
+            Wallet::create(&dir.path().join("w.stapel"), Protection::Passphrase(Secret::new("pw".into())), cheap)
+                .unwrap();
         let file = stapel_testkit::vector(CREDENTIAL);
         let first_day = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
-        let inserted = crate::import::import_one(&mut wallet, &crate::import::Input::File(file), &Offline, first_day).unwrap();
+        let inserted =
+            crate::import::import_one(&mut wallet, &crate::import::Input::File(file), &Offline, first_day).unwrap();
 
         let documents = MapFetcher::new(HashMap::from([(LIST_URL.to_string(), stapel_testkit::vector(LIST))]), None);
         let run = Run { now: first_day, fetched_at: first_day, fetcher: &documents, offline: false };
         let report = verify_stored(&mut wallet, &inserted.id[..10], &run).unwrap();
         assert_eq!(report.result, verify::Verdict::Verified, "{report:?}");
         let stored = wallet.verification(&inserted.id).unwrap().unwrap();
-        assert_eq!((stored.report, stored.checked_at.as_str(), stored.offline), (report, "2026-03-01T09:00:00Z", false));
+        assert_eq!(
+            (stored.report, stored.checked_at.as_str(), stored.offline),
+            (report, "2026-03-01T09:00:00Z", false)
+        );
         assert_eq!(wallet.cached_document(LIST_URL).unwrap().unwrap().fetched_at, "2026-03-01T09:00:00Z");
 
         let later = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();

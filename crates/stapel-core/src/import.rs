@@ -168,8 +168,10 @@ pub fn import_one(
     now: DateTime<Utc>,
 ) -> Result<Inserted, ImportError> {
     let (parsed, bytes, declared) = parse(input, fetcher)?;
-    let media_type = sniff_media_type(&bytes).map(str::to_string).or(declared).unwrap_or_else(|| "application/octet-stream".into());
-    let new = to_new_credential(parsed, NewOriginal { role: "credential".into(), media_type, source: input.name(), bytes });
+    let media_type =
+        sniff_media_type(&bytes).map(str::to_string).or(declared).unwrap_or_else(|| "application/octet-stream".into());
+    let new =
+        to_new_credential(parsed, NewOriginal { role: "credential".into(), media_type, source: input.name(), bytes });
     Ok(wallet.insert(&new, now)?)
 }
 
@@ -207,7 +209,12 @@ pub fn to_new_credential(parsed: Parsed, original: NewOriginal) -> NewCredential
             .media_type
             .or_else(|| sniff_media_type(&doc.bytes).map(str::to_string))
             .unwrap_or_else(|| "application/octet-stream".into());
-        originals.push(NewOriginal { role: doc.role, media_type, source: doc.url.unwrap_or_default(), bytes: doc.bytes });
+        originals.push(NewOriginal {
+            role: doc.role,
+            media_type,
+            source: doc.url.unwrap_or_default(),
+            bytes: doc.bytes,
+        });
     }
     let source = originals[0].source.clone();
     let children = parsed

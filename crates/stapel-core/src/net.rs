@@ -52,10 +52,7 @@ impl FetchError {
     /// True where the document could not be had at all for reasons outside the document
     /// (offline, unreachable, timed out), as opposed to a server that answered with something.
     pub fn is_unreachable(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Offline { .. } | FetchError::Timeout { .. } | FetchError::Network { .. }
-        )
+        matches!(self, FetchError::Offline { .. } | FetchError::Timeout { .. } | FetchError::Network { .. })
     }
 }
 
@@ -210,8 +207,8 @@ fn is_private(ip: IpAddr) -> bool {
 
 impl Fetcher for HttpFetcher {
     fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
-        let parsed = url::Url::parse(url)
-            .map_err(|e| FetchError::BadUrl { url: url.to_string(), reason: e.to_string() })?;
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::BadUrl { url: url.to_string(), reason: e.to_string() })?;
         check_url(&parsed, &self.policy)?;
         let response = self.client.get(parsed).send().map_err(|e| self.classify(url, e))?;
         let status = response.status();
@@ -224,16 +221,10 @@ impl Fetcher for HttpFetcher {
             return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
         }
         let final_url = response.url().to_string();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(media_type);
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(media_type);
         let mut body = Vec::new();
-        response
-            .take(self.policy.max_bytes + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| self.classify_io(url, e))?;
+        response.take(self.policy.max_bytes + 1).read_to_end(&mut body).map_err(|e| self.classify_io(url, e))?;
         if body.len() as u64 > self.policy.max_bytes {
             return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
         }
@@ -263,11 +254,7 @@ impl HttpFetcher {
             }
             return FetchError::TooManyRedirects { url, limit: self.policy.max_redirects };
         }
-        let reason = if e.is_connect() {
-            "cannot connect to the server".to_string()
-        } else {
-            innermost(&e)
-        };
+        let reason = if e.is_connect() { "cannot connect to the server".to_string() } else { innermost(&e) };
         FetchError::Network { url, reason }
     }
 

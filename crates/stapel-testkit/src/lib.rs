@@ -22,11 +22,7 @@ pub fn vectors() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
-    let root = start
-        .ancestors()
-        .find(|d| d.join("Cargo.lock").is_file())
-        .unwrap_or(&start)
-        .to_path_buf();
+    let root = start.ancestors().find(|d| d.join("Cargo.lock").is_file()).unwrap_or(&start).to_path_buf();
     let p = root.join("../shared/vectors");
     assert!(p.is_dir(), "the published test vectors are missing: expected {}", p.display());
     p
@@ -116,7 +112,8 @@ fn serve(stream: TcpStream, route: &(dyn Fn(&str) -> Reply + Send + Sync), stop:
             let _ = stream.write_all(&body);
         }
         Reply::Redirect(location) => {
-            let head = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let head =
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             let _ = stream.write_all(head.as_bytes());
         }
         Reply::Hang => {

@@ -29,4 +29,3 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| CommandError::new("internal", format!("the wallet task stopped unexpectedly: {e}")))?
 }
-

@@ -20,8 +20,9 @@ pub async fn save_settings(held: State<'_, Shared>, settings: Settings) -> Resul
 }
 
 fn identity_kind(kind: &str) -> Result<IdentityKind, CommandError> {
-    IdentityKind::parse(kind)
-        .ok_or_else(|| CommandError::new("invalid_argument", format!("{kind:?} is not a kind of identity: use email, did or url")))
+    IdentityKind::parse(kind).ok_or_else(|| {
+        CommandError::new("invalid_argument", format!("{kind:?} is not a kind of identity: use email, did or url"))
+    })
 }
 
 /// The learner's identities, matched against a credential's recipient.
@@ -45,7 +46,11 @@ pub async fn add_identity(held: State<'_, Shared>, kind: String, value: String) 
 
 /// Removes an identity; returns the list.
 #[tauri::command]
-pub async fn remove_identity(held: State<'_, Shared>, kind: String, value: String) -> Result<Vec<Identity>, CommandError> {
+pub async fn remove_identity(
+    held: State<'_, Shared>,
+    kind: String,
+    value: String,
+) -> Result<Vec<Identity>, CommandError> {
     let kind = identity_kind(&kind)?;
     blocking(&held, move |h| {
         h.with(|w| {

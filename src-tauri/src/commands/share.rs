@@ -29,7 +29,11 @@ pub async fn save_presentation(held: State<'_, Shared>, path: PathBuf, json: Str
 
 /// Writes the shown codes as PNG or SVG images; returns the files written.
 #[tauri::command]
-pub async fn save_codes(held: State<'_, Shared>, path: PathBuf, parts: Vec<String>) -> Result<Vec<PathBuf>, CommandError> {
+pub async fn save_codes(
+    held: State<'_, Shared>,
+    path: PathBuf,
+    parts: Vec<String>,
+) -> Result<Vec<PathBuf>, CommandError> {
     blocking(&held, move |_| sharing::save_codes(&path, &parts)).await
 }
 

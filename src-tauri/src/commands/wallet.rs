@@ -69,7 +69,11 @@ pub async fn change_passphrase(
 
 /// Writes an encrypted backup of the whole wallet to `path`, under `backupPassphrase`.
 #[tauri::command]
-pub async fn backup_wallet(held: State<'_, Shared>, path: PathBuf, backup_passphrase: String) -> Result<(), CommandError> {
+pub async fn backup_wallet(
+    held: State<'_, Shared>,
+    path: PathBuf,
+    backup_passphrase: String,
+) -> Result<(), CommandError> {
     let secret = secret_choice("passphrase", Some(backup_passphrase))?.unwrap_or_else(|| Secret::new(String::new()));
     blocking(&held, move |h| h.backup(&path, &secret)).await
 }

@@ -53,7 +53,9 @@ pub async fn grab_window(rect: (u64, u64, u64, u64), path: &Path) -> Result<()> 
         .kill_on_drop(true);
     let out = match tokio::time::timeout(STEP, import.output()).await {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(format!("ImageMagick's import could not be started (package imagemagick): {e}").into()),
+        Ok(Err(e)) => {
+            return Err(format!("ImageMagick's import could not be started (package imagemagick): {e}").into());
+        }
         Err(_) => return Err(format!("import did not return within {STEP:?}").into()),
     };
     if !out.status.success() {
@@ -71,9 +73,8 @@ pub fn app_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("STAPEL_APP") {
         return PathBuf::from(path);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     target.join("debug/stapel-app")
 }
 
@@ -109,9 +110,7 @@ pub fn stapel(wallet: &Path, passphrase_file: &Path, args: &[&str]) -> Result<St
 
 /// Where screenshots go: `STAPEL_E2E_OUT` if set, else `target/e2e/` in the workspace.
 pub fn screenshot_dir() -> PathBuf {
-    std::env::var_os("STAPEL_E2E_OUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/e2e"))
+    std::env::var_os("STAPEL_E2E_OUT").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target/e2e"))
 }
 
 /// The test vectors other people published, read in place (never copied).
@@ -184,7 +183,12 @@ impl App {
         Self::launch_full(journey, app, wallet, &[]).await
     }
 
-    async fn launch_full(journey: &str, app: &Path, wallet: Option<&Path>, env: &[(&str, &std::ffi::OsStr)]) -> Result<App> {
+    async fn launch_full(
+        journey: &str,
+        app: &Path,
+        wallet: Option<&Path>,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<App> {
         if !app.is_file() {
             return Err(format!("the app is not built at {} (run scripts/test-e2e)", app.display()).into());
         }
@@ -313,7 +317,9 @@ impl App {
             }
             if Instant::now() > deadline {
                 let _ = self.screenshot("timeout").await;
-                return Err(format!("{}: the page shows {view:?}, not {name:?}, after {PATIENCE:?}", self.journey).into());
+                return Err(
+                    format!("{}: the page shows {view:?}, not {name:?}, after {PATIENCE:?}", self.journey).into()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -372,9 +378,14 @@ impl App {
     /// with nothing to repaint never answers it (docs/decisions/0023). The page is first asked
     /// for a painted frame, so what the X server holds is what the page last drew.
     pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {
-        self.step(&format!("waiting for a painted frame before the screenshot {step}"), self.client.execute_async(PAINTED, vec![]))
+        self.step(
+            &format!("waiting for a painted frame before the screenshot {step}"),
+            self.client.execute_async(PAINTED, vec![]),
+        )
+        .await?;
+        let rect = self
+            .step(&format!("reading the window's place for the screenshot {step}"), self.client.get_window_rect())
             .await?;
-        let rect = self.step(&format!("reading the window's place for the screenshot {step}"), self.client.get_window_rect()).await?;
         let path = screenshot_dir().join(format!("{}-{step}.png", self.journey));
         grab_window(rect, &path).await.map_err(|e| format!("{}: the screenshot {step}: {e}", self.journey))?;
         Ok(path)
@@ -452,23 +463,44 @@ impl Camera {
         let deadline = Instant::now() + PATIENCE;
         while !socket.exists() {
             if Instant::now() > deadline {
-                return Err(format!("PipeWire made no socket in {} within {PATIENCE:?}", runtime.path().display()).into());
+                return Err(
+                    format!("PipeWire made no socket in {} within {PATIENCE:?}", runtime.path().display()).into()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         daemons.push(spawn("wireplumber", &[], "wireplumber")?);
         let location = format!("location={}", frames.join("frame-%d.png").display());
-        let properties = format!("stream-properties=props,media.class=Video/Source,media.role=Camera,node.description={CAMERA_NAME}");
+        let properties = format!(
+            "stream-properties=props,media.class=Video/Source,media.role=Camera,node.description={CAMERA_NAME}"
+        );
         let client = format!("client-name={CAMERA_NAME}");
         // A silent camera drops every picture before PipeWire (`valve`), passing on only the
         // format, so it links and never gives a frame.
         let valve = if gives_pictures { "drop=false" } else { "drop=true" };
         let pipeline: Vec<&str> = vec![
-            "multifilesrc", &location, "index=0", "loop=true", "caps=image/png,framerate=2/1", "!",
-            "pngdec", "!", "videoconvert", "!", "videorate", "!",
-            "video/x-raw,format=YUY2,width=1280,height=720,framerate=10/1", "!",
-            "valve", valve, "drop-mode=forward-sticky-events", "!",
-            "pipewiresink", "mode=provide", &properties, &client,
+            "multifilesrc",
+            &location,
+            "index=0",
+            "loop=true",
+            "caps=image/png,framerate=2/1",
+            "!",
+            "pngdec",
+            "!",
+            "videoconvert",
+            "!",
+            "videorate",
+            "!",
+            "video/x-raw,format=YUY2,width=1280,height=720,framerate=10/1",
+            "!",
+            "valve",
+            valve,
+            "drop-mode=forward-sticky-events",
+            "!",
+            "pipewiresink",
+            "mode=provide",
+            &properties,
+            &client,
         ];
         let pipeline = spawn("gst-launch-1.0", &pipeline, "gstreamer")?;
         let camera = Camera { _pipeline: pipeline, _daemons: daemons, runtime };
@@ -485,7 +517,10 @@ impl Camera {
                 return Ok(camera);
             }
             if Instant::now() > deadline {
-                return Err(format!("the camera's node never showed in PipeWire within {PATIENCE:?}: see target/e2e/camera-*.log").into());
+                return Err(format!(
+                    "the camera's node never showed in PipeWire within {PATIENCE:?}: see target/e2e/camera-*.log"
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

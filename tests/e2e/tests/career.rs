@@ -20,8 +20,7 @@ use stapel_e2e::{App, CAMERA_NAME, Camera, Result, screenshot_dir, stapel, vecto
 const PASSPHRASE: &str = "correct horse battery staple";
 /// Signed with a did:key (Digital Credentials Consortium fixtures): verifies offline; aligned
 /// to "Requirements Analysis".
-const DEGREE_FILE: &str =
-    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json";
+const DEGREE_FILE: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json";
 /// A SURF edubadge with 3 ECTS and no proof: it can never be verified.
 const EDUBADGE_FILE: &str = "4-ob2/educredentials-obv3-examples/_data/credentials/theed_microcredential_full_ho.json";
 const DEGREE: &str = "Example University Degree";
@@ -40,7 +39,12 @@ fn zbarimg(image: &Path) -> Result<Vec<String>> {
         .output()
         .map_err(|e| format!("zbarimg could not be started (package zbar-tools): {e}"))?;
     if !out.status.success() {
-        return Err(format!("zbarimg read no QR code in {}: {}", image.display(), String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "zbarimg read no QR code in {}: {}",
+            image.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     // Exactly as read: a code's text may end in a space (a Base45 character).
     Ok(String::from_utf8(out.stdout)?.split('\n').filter(|l| !l.is_empty()).map(str::to_string).collect())
@@ -66,7 +70,11 @@ fn wallet_with_degree_and_edubadge(dir: &Path) -> Result<(std::path::PathBuf, st
     std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n"))?;
     let vectors = vectors_dir();
     stapel(&wallet, &passphrase_file, &["init", "--passphrase"])?;
-    stapel(&wallet, &passphrase_file, &["import", path_str(&vectors.join(DEGREE_FILE))?, path_str(&vectors.join(EDUBADGE_FILE))?])?;
+    stapel(
+        &wallet,
+        &passphrase_file,
+        &["import", path_str(&vectors.join(DEGREE_FILE))?, path_str(&vectors.join(EDUBADGE_FILE))?],
+    )?;
     Ok((wallet, passphrase_file))
 }
 
@@ -89,20 +97,31 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     let dir = tempfile::tempdir()?;
     let (wallet, passphrase_file) = wallet_with_degree_and_edubadge(dir.path())?;
     let pathway = dir.path().join("force-studies.json");
-    std::fs::write(&pathway, serde_json::to_vec_pretty(&serde_json::json!({
-        "version": 1,
-        "id": "force-studies",
-        "target": { "name": "Associate degree Applied Force Studies", "awarding_body": "Examencommissie, Naboo Theed University", "total_credits": 15 },
-        "unit": "ects",
-        "groups": [
-            { "id": "theed", "name": "Force courses at Theed", "credits": 10, "issuers": ["Naboo Theed University"] },
-            { "id": "analysis", "name": "Analysis", "credits": 5, "skills": ["Requirements Analysis"] }
-        ]
-    }))?)?;
+    std::fs::write(
+        &pathway,
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "version": 1,
+            "id": "force-studies",
+            "target": { "name": "Associate degree Applied Force Studies", "awarding_body": "Examencommissie, Naboo Theed University", "total_credits": 15 },
+            "unit": "ects",
+            "groups": [
+                { "id": "theed", "name": "Force courses at Theed", "credits": 10, "issuers": ["Naboo Theed University"] },
+                { "id": "analysis", "name": "Analysis", "credits": 5, "skills": ["Requirements Analysis"] }
+            ]
+        }))?,
+    )?;
     // Verified offline: the degree verifies, the edubadge cannot (it carries no proof). The
     // command exits 3 for "some unverifiable", which the helper counts as a failure.
     let verify = std::process::Command::new(stapel_e2e::cli_binary())
-        .args(["--wallet", path_str(&wallet)?, "--passphrase-file", path_str(&passphrase_file)?, "verify", "--all", "--offline"])
+        .args([
+            "--wallet",
+            path_str(&wallet)?,
+            "--passphrase-file",
+            path_str(&passphrase_file)?,
+            "verify",
+            "--all",
+            "--offline",
+        ])
         .output()?;
     assert_eq!(verify.status.code(), Some(3), "{}", String::from_utf8_lossy(&verify.stdout));
     stapel(&wallet, &passphrase_file, &["pathway", "add", path_str(&pathway)?])?;
@@ -138,7 +157,9 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     // 2. A goal of their own from a skill on the Skills screen.
     app.click("#nav-skills").await?;
     app.wait_view("skills").await?;
-    let pick = app.visible("#skill-groups input.goal-pick[aria-label='Put Requirements Analysis in a goal of my own']").await?;
+    let pick = app
+        .visible("#skill-groups input.goal-pick[aria-label='Put Requirements Analysis in a goal of my own']")
+        .await?;
     app.step("ticking Requirements Analysis", pick.click()).await?;
     app.wait_text("#goal-chosen", "1 skill ticked.").await?;
     app.type_into("#goal-name", "Become a business analyst").await?;
@@ -153,7 +174,11 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     app.screenshot("04-goal").await?;
     app.click("#pathway-back").await?;
     app.wait_view("progress").await?;
-    app.wait_texts("#pathways .pathway-card .title", &["Associate degree Applied Force Studies", "Become a business analyst"]).await?;
+    app.wait_texts(
+        "#pathways .pathway-card .title",
+        &["Associate degree Applied Force Studies", "Become a business analyst"],
+    )
+    .await?;
 
     // 3. Share two credentials with the employer's challenge: one from its detail screen, one
     // found by searching on the Share screen.
@@ -161,7 +186,9 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     app.wait_view("wallet").await?;
     app.visible("#credentials li.credential button.link").await?;
     let mut degree_button = None;
-    for button in app.step("finding the cards", app.client.find_all(stapel_e2e::Locator::Css("#credentials button.link"))).await? {
+    for button in
+        app.step("finding the cards", app.client.find_all(stapel_e2e::Locator::Css("#credentials button.link"))).await?
+    {
         if app.step("reading a card title", button.text()).await? == DEGREE {
             degree_button = app.step("reading a card id", button.attr("id")).await?;
         }
@@ -184,7 +211,10 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     assert!(src.starts_with("data:image/svg+xml;base64,"), "the code is drawn by the app, not fetched");
     let linkedin = app.texts("#share-linkedin li").await?;
     assert_eq!(linkedin.len(), 2);
-    assert!(linkedin.iter().all(|l| l.contains("no LinkedIn link")), "imported from files, so no public copy: {linkedin:?}");
+    assert!(
+        linkedin.iter().all(|l| l.contains("no LinkedIn link")),
+        "imported from files, so no public copy: {linkedin:?}"
+    );
     app.screenshot("05-shared").await?;
 
     // 4. Full screen, the code as large as the window allows; an independent decoder reads
@@ -193,7 +223,9 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     let parts_text = app.text("#share-dialog-part").await?;
     let parts: usize = match parts_text.as_str() {
         "One code" => 1,
-        other => other.rsplit(' ').next().and_then(|n| n.parse().ok()).ok_or_else(|| format!("not a part count: {other}"))?,
+        other => {
+            other.rsplit(' ').next().and_then(|n| n.parse().ok()).ok_or_else(|| format!("not a part count: {other}"))?
+        }
     };
     // Several parts cycle on their own; "Next part" stops the cycling, then each is stepped to.
     if parts > 1 {
@@ -253,7 +285,10 @@ async fn a_career_switcher_follows_progress_makes_a_goal_shares_a_qr_code_and_an
     // so that they are the presenter's cannot be shown, and the page says so, not "verified".
     let degree_lines = app.texts("#presented-0-0 .check-line").await?;
     assert!(degree_lines.contains(&"The issuer's signature: yes".to_string()), "{degree_lines:?}");
-    assert!(degree_lines.contains(&"Issued to the learner who shows it: could not be checked".to_string()), "{degree_lines:?}");
+    assert!(
+        degree_lines.contains(&"Issued to the learner who shows it: could not be checked".to_string()),
+        "{degree_lines:?}"
+    );
     let jedi_lines = app.texts("#presented-0-1 .check-line").await?;
     assert!(jedi_lines.contains(&"The issuer's signature: could not be checked".to_string()), "{jedi_lines:?}");
     assert_eq!(app.text("#presented-0-0 .chip").await?, "? Could not be checked");
@@ -346,8 +381,20 @@ async fn the_page_works_by_keyboard_alone_and_reflows_in_a_window_half_as_wide()
         order.push(id);
     }
     let expected = [
-        "nav-wallet", "nav-skills", "nav-progress", "nav-share", "nav-check", "nav-import", "nav-settings", "lock",
-        "search", "filter-issuer", "filter-type", "filter-level", "filter-format", "sort",
+        "nav-wallet",
+        "nav-skills",
+        "nav-progress",
+        "nav-share",
+        "nav-check",
+        "nav-import",
+        "nav-settings",
+        "lock",
+        "search",
+        "filter-issuer",
+        "filter-type",
+        "filter-level",
+        "filter-format",
+        "sort",
     ];
     assert_eq!(&order[..expected.len()], expected, "the tab order: {order:?}");
     assert!(order[expected.len()].starts_with("card-"), "then the first card: {order:?}");
@@ -378,16 +425,20 @@ async fn the_page_works_by_keyboard_alone_and_reflows_in_a_window_half_as_wide()
     // Half as wide (what 200% zoom makes of the 960-pixel window): every screen reflows to the
     // width, nothing needs sideways scrolling.
     let (x, y, _, h) = app.step("reading the window's place", app.client.get_window_rect()).await?;
-    app.step("making the window 480 pixels wide", app.client.set_window_rect(x as u32, y as u32, 480, h as u32)).await?;
+    app.step("making the window 480 pixels wide", app.client.set_window_rect(x as u32, y as u32, 480, h as u32))
+        .await?;
     for (nav, view) in [
-        ("#nav-wallet", "wallet"), ("#nav-skills", "skills"), ("#nav-progress", "progress"), ("#nav-share", "share"),
-        ("#nav-check", "check"), ("#nav-import", "import"), ("#nav-settings", "settings"),
+        ("#nav-wallet", "wallet"),
+        ("#nav-skills", "skills"),
+        ("#nav-progress", "progress"),
+        ("#nav-share", "share"),
+        ("#nav-check", "check"),
+        ("#nav-import", "import"),
+        ("#nav-settings", "settings"),
     ] {
         app.click(nav).await?;
         app.wait_view(view).await?;
-        let fits = app
-            .script("return [document.documentElement.scrollWidth, window.innerWidth]")
-            .await?;
+        let fits = app.script("return [document.documentElement.scrollWidth, window.innerWidth]").await?;
         let (scroll, inner) = (fits[0].as_f64().unwrap_or(f64::MAX), fits[1].as_f64().unwrap_or(0.0));
         assert!(inner <= 500.0, "the window is narrow: {inner}");
         assert!(scroll <= inner, "{view} needs sideways scrolling at {inner} px: {scroll} px wide");
@@ -478,7 +529,8 @@ fn qr_png(text: &str, path: &Path) -> Result<()> {
             }
         }
     }
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(std::fs::File::create(path)?), side as u32, side as u32);
+    let mut encoder =
+        png::Encoder::new(std::io::BufWriter::new(std::fs::File::create(path)?), side as u32, side as u32);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.write_header()?.write_image_data(&pixels)?;
     Ok(())
@@ -527,7 +579,12 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     // challenge, as two numbered codes.
     let (wallet, passphrase_file) = wallet_with_degree_and_edubadge(dir.path())?;
     let listed: serde_json::Value = serde_json::from_str(&stapel(&wallet, &passphrase_file, &["--json", "list"])?)?;
-    let ids: Vec<&str> = listed["credentials"].as_array().ok_or("no credentials listed")?.iter().filter_map(|c| c["id"].as_str()).collect();
+    let ids: Vec<&str> = listed["credentials"]
+        .as_array()
+        .ok_or("no credentials listed")?
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
     assert_eq!(ids.len(), 2);
     let codes = dir.path().join("codes.png");
     let mut present = vec!["present", "--challenge", CHALLENGE, "--qr", path_str(&codes)?];
@@ -552,11 +609,19 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
     app.click("#check-offline").await?;
     app.click("#check-camera").await?;
     app.visible("#scan-dialog").await?;
-    let label = app.script("const v = document.getElementById('scan-video'); \
-        return v.srcObject ? v.srcObject.getVideoTracks()[0].label : ''").await?;
+    let label = app
+        .script(
+            "const v = document.getElementById('scan-video'); \
+        return v.srcObject ? v.srcObject.getVideoTracks()[0].label : ''",
+        )
+        .await?;
     assert_eq!(label.as_str(), Some(CAMERA_NAME), "the page films with the camera PipeWire offers");
     // Part 2 of 2 is read and shown as read; the poster's code is left out, and said so.
-    app.wait_text("#scan-status", "1 of 2 parts read. Keep the codes in view: the learner's screen shows each part in turn.").await?;
+    app.wait_text(
+        "#scan-status",
+        "1 of 2 parts read. Keep the codes in view: the learner's screen shows each part in turn.",
+    )
+    .await?;
     app.wait_texts("#scan-parts li.read", &["2"]).await?;
     app.wait_text("#scan-foreign", "One QR code that is not a Stapel presentation was left out.").await?;
     assert!(app.texts("#check-results section").await?.is_empty(), "nothing is checked before every part is read");
@@ -604,15 +669,22 @@ async fn an_employer_without_a_wallet_scans_the_learners_codes_with_a_camera_and
         let app = check_screen_with(&format!("camera-{}", close.to_lowercase()), dir.path(), &camera).await?;
         app.click("#check-camera").await?;
         app.wait_text("#scan-foreign", "One QR code that is not a Stapel presentation was left out.").await?;
-        assert_eq!(app.text("#scan-status").await?, "Looking for a QR code… Type the code you gave the learner first, so it is checked too.");
+        assert_eq!(
+            app.text("#scan-status").await?,
+            "Looking for a QR code… Type the code you gave the learner first, so it is checked too."
+        );
         if close == "Escape" {
             wait_focus(&app, "scan-close").await?;
             press(&app, ESCAPE).await?;
         } else {
             app.click("#scan-close").await?;
         }
-        let state = app.script("return [document.getElementById('scan-dialog').open, \
-            document.getElementById('scan-video').srcObject === null]").await?;
+        let state = app
+            .script(
+                "return [document.getElementById('scan-dialog').open, \
+            document.getElementById('scan-video').srcObject === null]",
+            )
+            .await?;
         assert_eq!(state, serde_json::json!([false, true]), "{close}: the dialog closed and the camera is off");
         assert!(app.texts("#check-results section").await?.is_empty());
         app.close().await?;

@@ -15,7 +15,8 @@ fn fresh_dir() -> Result<tempfile::TempDir> {
 
 /// The wallet file and its key description, byte for byte: what "unchanged" is measured by.
 fn wallet_bytes(wallet: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
-    let sidecar = wallet.with_file_name(format!("{}.keyinfo.json", wallet.file_name().unwrap_or_default().to_string_lossy()));
+    let sidecar =
+        wallet.with_file_name(format!("{}.keyinfo.json", wallet.file_name().unwrap_or_default().to_string_lossy()));
     Ok((std::fs::read(wallet)?, std::fs::read(sidecar)?))
 }
 
@@ -87,9 +88,11 @@ async fn a_wallet_filled_with_the_stapel_command_opens_in_the_app_and_lists_its_
     // baked in an SVG). The list shows the top-level credentials, as `stapel list` does.
     let vectors = vectors_dir();
     let inputs = [
-        vectors.join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"),
+        vectors
+            .join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"),
         vectors.join("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg"),
-        vectors.join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json"),
+        vectors
+            .join("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json"),
     ];
     stapel(&wallet, &passphrase_file, &["init", "--passphrase"])?;
     let mut args = vec!["import"];

@@ -12,11 +12,11 @@ use stapel_e2e::{App, Locator, Result, screenshot_dir, vectors_dir};
 const PASSPHRASE: &str = "correct horse battery staple";
 
 /// An Open Badges 3.0 credential signed with eddsa-rdfc-2022 (1EdTech's own example).
-const OB3_JSONLD: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json";
+const OB3_JSONLD: &str =
+    "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json";
 /// A signed OB 3.0 credential with skill alignments whose key is a did:key, so it verifies
 /// without the network (Digital Credentials Consortium fixtures); baked into a PNG below.
-const TO_BAKE: &str =
-    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json";
+const TO_BAKE: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-alignments.json";
 /// The unbaked heart from 1EdTech's validator-core, which its own tests bake at run time.
 const HEART: &str = "4-ob2/1edtech-openbadges-validator-core/tests/testfiles/public_domain_heart.png";
 /// A SURF edubadge (educredentials' examples of the edubadges metadata model) with 3 ECTS.
@@ -117,8 +117,11 @@ async fn wait_images(app: &App, expected: &[&str]) -> Result<Vec<Card>> {
     let deadline = std::time::Instant::now() + stapel_e2e::PATIENCE;
     loop {
         let cards = cards(app).await?;
-        let mut with: Vec<&str> =
-            cards.iter().filter(|c| c.image.as_deref().is_some_and(|s| s.starts_with("data:image/"))).map(|c| c.title.as_str()).collect();
+        let mut with: Vec<&str> = cards
+            .iter()
+            .filter(|c| c.image.as_deref().is_some_and(|s| s.starts_with("data:image/")))
+            .map(|c| c.title.as_str())
+            .collect();
         with.sort();
         if with == expected {
             return Ok(cards);
@@ -156,8 +159,14 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     // and a file cut off half-way.
     let inbox = dir.path().join("inbox");
     std::fs::create_dir(&inbox)?;
-    std::fs::write(inbox.join("broken.json"), br#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential""#)?;
-    std::fs::write(inbox.join("degree-baked.png"), bake_png(&vector(HEART)?, &std::fs::read_to_string(vector(TO_BAKE)?)?)?)?;
+    std::fs::write(
+        inbox.join("broken.json"),
+        br#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential""#,
+    )?;
+    std::fs::write(
+        inbox.join("degree-baked.png"),
+        bake_png(&vector(HEART)?, &std::fs::read_to_string(vector(TO_BAKE)?)?)?,
+    )?;
     std::os::unix::fs::symlink(vector(EDUBADGE)?, inbox.join("edubadge-ects.json"))?;
     std::os::unix::fs::symlink(vector(OB3_JSONLD)?, inbox.join("teamwork-again.json"))?;
 
@@ -191,7 +200,10 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let failures = app.texts("#import-failures li").await?;
     assert_eq!(failures.len(), 1, "{failures:?}");
     let failure = app.text("#import-failure-0").await?;
-    assert!(failure.starts_with(&format!("{}:", inbox.join("broken.json").display())), "the failure names its file: {failure}");
+    assert!(
+        failure.starts_with(&format!("{}:", inbox.join("broken.json").display())),
+        "the failure names its file: {failure}"
+    );
     assert!(failure.contains("the JSON ends too early"), "the failure says why: {failure}");
     app.screenshot("03-imported-folder-with-a-failure").await?;
 
@@ -203,12 +215,21 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let all = wait_images(&app, &[DEGREE]).await?;
     assert_eq!(titles(&all), [DEGREE, JEDI, TEAMWORK]);
     let degree_image = all.iter().find(|c| c.title == DEGREE).and_then(|c| c.image.clone()).unwrap_or_default();
-    assert!(degree_image.starts_with("data:image/png;base64,"), "the baked PNG is the card's image: {}", &degree_image[..40.min(degree_image.len())]);
+    assert!(
+        degree_image.starts_with("data:image/png;base64,"),
+        "the baked PNG is the card's image: {}",
+        &degree_image[..40.min(degree_image.len())]
+    );
     let jedi = all.iter().find(|c| c.title == JEDI).ok_or("no edubadge card")?;
     assert!(jedi.text.contains("Issued by Naboo Theed University"), "{}", jedi.text);
     assert!(jedi.text.contains("3 ECTS"), "the edubadge's credits show on its card: {}", jedi.text);
     for card in &all {
-        assert!(card.chip.ends_with("Not checked yet"), "the chip of {} is words, not only colour: {:?}", card.title, card.chip);
+        assert!(
+            card.chip.ends_with("Not checked yet"),
+            "the chip of {} is words, not only colour: {:?}",
+            card.title,
+            card.chip
+        );
     }
     app.screenshot("04-listed-with-images").await?;
 
@@ -229,7 +250,9 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     app.wait_view("skills").await?;
     assert_eq!(app.text("#skills-heading").await?, "Skills");
     let mut skill_id = None;
-    for button in app.step("finding the skills", app.client.find_all(Locator::Css("#skill-groups button.skill"))).await? {
+    for button in
+        app.step("finding the skills", app.client.find_all(Locator::Css("#skill-groups button.skill"))).await?
+    {
         let text = app.step("reading a skill", button.text()).await?;
         if text.starts_with("Requirements Analysis") {
             assert!(text.ends_with("1×"), "the skill's count shows: {text}");
@@ -253,7 +276,10 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     app.wait_text("#wallet-heading", "Your credentials (3 credentials)").await?;
     assert_eq!(titles(&cards(&app).await?), [DEGREE, JEDI, TEAMWORK]);
     let filter_line = app.step("finding #skill-filter", app.client.find(Locator::Css("#skill-filter"))).await?;
-    assert!(!app.step("asking whether #skill-filter shows", filter_line.is_displayed()).await?, "no skill is chosen any more");
+    assert!(
+        !app.step("asking whether #skill-filter shows", filter_line.is_displayed()).await?,
+        "no skill is chosen any more"
+    );
 
     // 7. Open the baked badge and check it without the internet: one plain line per check,
     // the technical detail folded away, the verdict and the chip in words.
@@ -326,7 +352,11 @@ async fn a_learner_imports_real_badges_finds_them_by_text_and_skill_reads_a_repo
     let degree = dutch.iter().find(|c| c.title == DEGREE).ok_or("no degree card")?;
     assert_eq!(degree.chip, "✓ Geverifieerd", "the chip follows the last check, in Dutch");
     let jedi = dutch.iter().find(|c| c.title == JEDI).ok_or("no edubadge card")?;
-    assert!(jedi.text.contains("Uitgegeven door Naboo Theed University op 30 augustus 2024"), "dates in Dutch: {}", jedi.text);
+    assert!(
+        jedi.text.contains("Uitgegeven door Naboo Theed University op 30 augustus 2024"),
+        "dates in Dutch: {}",
+        jedi.text
+    );
     assert!(jedi.text.contains("3 EC"), "credits in Dutch: {}", jedi.text);
     assert_eq!(jedi.chip, "– Nog niet gecontroleerd");
     app.screenshot("11-wallet-dutch").await?;

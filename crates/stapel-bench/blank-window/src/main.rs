@@ -4,7 +4,5 @@
 //! painted (`window.blankPainted`, milliseconds since the page's time origin).
 
 fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!())
-        .expect("the blank window could not be started");
+    tauri::Builder::default().run(tauri::generate_context!()).expect("the blank window could not be started");
 }

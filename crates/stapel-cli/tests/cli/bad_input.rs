@@ -9,7 +9,9 @@ use crate::support::{Reply, Server, TestWallet, text, vector};
 /// contract. Returns the one line printed on standard error.
 fn refused(arg: &str) -> String {
     let w = TestWallet::new();
-    let first = w.import(&vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"));
+    let first = w.import(&vector(
+        "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json",
+    ));
     assert!(first.status.success(), "{}", text(&first.stderr));
     let before = w.snapshot();
     let out = w.run(&["import", arg]);
@@ -36,7 +38,10 @@ fn scratch() -> tempfile::TempDir {
 #[test]
 fn truncated_json_is_refused() {
     let d = scratch();
-    let full = std::fs::read(vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json")).unwrap();
+    let full = std::fs::read(vector(
+        "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
+    ))
+    .unwrap();
     let p = write_temp(d.path(), "truncated.json", &full[..full.len() / 2]);
     let line = refused(p.to_str().unwrap());
     assert!(line.contains("JSON"), "{line}");
@@ -78,7 +83,8 @@ fn a_png_with_no_badge_in_it_is_refused() {
 #[test]
 fn a_png_with_a_corrupt_chunk_crc_is_refused() {
     let d = scratch();
-    let mut png = std::fs::read(vector("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png")).unwrap();
+    let mut png =
+        std::fs::read(vector("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png")).unwrap();
     // Flip one byte inside the iTXt chunk's data: its CRC no longer matches.
     let at = png.windows(4).position(|w| w == b"iTXt").expect("the baked PNG has an iTXt chunk") + 20;
     png[at] ^= 0x20;
@@ -140,7 +146,9 @@ fn a_url_that_answers_404_is_refused() {
 
 #[test]
 fn a_url_that_answers_html_is_refused() {
-    let server = Server::start(|_| Reply::Body(200, "text/html", b"<!doctype html><html><body>Log in to see your badge</body></html>".to_vec()));
+    let server = Server::start(|_| {
+        Reply::Body(200, "text/html", b"<!doctype html><html><body>Log in to see your badge</body></html>".to_vec())
+    });
     let line = refused(&server.url("/badge"));
     assert!(line.contains("HTML") || line.contains("web page"), "{line}");
 }
@@ -163,9 +171,17 @@ fn a_url_that_never_answers_is_refused_after_the_time_limit() {
 fn one_bad_file_in_a_folder_does_not_stop_or_spoil_the_others() {
     let w = TestWallet::new();
     let d = scratch();
-    std::fs::copy(vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"), d.path().join("a.json")).unwrap();
+    std::fs::copy(
+        vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json"),
+        d.path().join("a.json"),
+    )
+    .unwrap();
     write_temp(d.path(), "b.json", b"{\"truncated\": ");
-    std::fs::copy(vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json"), d.path().join("c.json")).unwrap();
+    std::fs::copy(
+        vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json"),
+        d.path().join("c.json"),
+    )
+    .unwrap();
     let out = w.run(&["import", d.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);

@@ -21,8 +21,7 @@ fn imported(w: &TestWallet, path: &Path) -> String {
     assert!(out.status.success(), "{}", text(&out.stderr));
     // The import prints the (short) id of what it stored.
     let printed = text(&out.stdout);
-    w.ids()
-        .into_iter().find(|id| printed.contains(&id[..12])).unwrap_or_else(|| panic!("{printed}"))
+    w.ids().into_iter().find(|id| printed.contains(&id[..12])).unwrap_or_else(|| panic!("{printed}"))
 }
 
 fn holder(w: &TestWallet) -> String {
@@ -87,7 +86,8 @@ fn a_presentation_made_with_present_verifies_with_verify_presentation_and_a_repl
     assert_eq!(doc["proof"]["challenge"], "interview-42");
 
     let out = verify(&w, &[p(&vp), "--challenge", "interview-42", "--domain", "acme.example", "--json"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
     let r = &report["presentations"][0];
     let outcome = |id: &str| r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["outcome"].clone();
     for id in ["format", "proof", "challenge", "domain"] {
@@ -126,7 +126,8 @@ fn a_presentation_as_a_qr_png_reads_back_and_verifies_like_its_json() {
     assert!(text(&out.stdout).contains("wrote 1 QR code(s)"), "{}", text(&out.stdout));
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     let out = verify(&w, &[p(&png), "--challenge", "c-1", "--json"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
     let checks = report["presentations"][0]["checks"].as_array().unwrap().clone();
     assert!(checks.iter().take(3).all(|c| c["outcome"] == "passed"), "{checks:?}");
     assert_eq!(out.status.code(), Some(3));
@@ -155,7 +156,8 @@ fn a_presentation_too_large_for_one_code_is_written_as_numbered_parts_read_in_an
     let out = w.run(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let files: Vec<String> = made["qr"]["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+    let files: Vec<String> =
+        made["qr"]["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
     let n = files.len();
     assert!(n > 1, "{made}");
     assert!(files[0].ends_with(&format!("parts-1of{n}.png")), "{files:?}");
@@ -165,12 +167,14 @@ fn a_presentation_too_large_for_one_code_is_written_as_numbered_parts_read_in_an
     let mut args = shuffled.clone();
     args.push("--json");
     let out = verify(&w, &args);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
     let r = &report["presentations"][0];
     assert_eq!(r["checks"][1]["outcome"], "passed", "{r}");
     assert_eq!(r["credentials"].as_array().unwrap().len(), 3);
 
-    let without_two: Vec<&str> = files.iter().map(String::as_str).filter(|f| !f.contains(&format!("-2of{n}"))).collect();
+    let without_two: Vec<&str> =
+        files.iter().map(String::as_str).filter(|f| !f.contains(&format!("-2of{n}"))).collect();
     let out = verify(&w, &without_two);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
@@ -226,7 +230,12 @@ fn linkedin_gives_the_add_to_profile_link_for_a_hosted_badge_and_says_why_not_fo
     let out = w.run(&["present", &ob2, "--linkedin"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let link = text(&out.stdout).trim().to_string();
-    assert!(link.starts_with("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&name=Awesome+Robotics+Badge"), "{link}");
+    assert!(
+        link.starts_with(
+            "https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&name=Awesome+Robotics+Badge"
+        ),
+        "{link}"
+    );
     assert!(link.contains("&issueYear=2016&issueMonth=12"), "{link}");
     assert!(link.contains("&certUrl=https%3A%2F%2Fexample.org%2Fbeths-robotics-badge.json"), "{link}");
 

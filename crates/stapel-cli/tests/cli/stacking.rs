@@ -13,37 +13,24 @@ use stapel_core::verify::{Check, CheckId, Report};
 use crate::support::{TestWallet, text, vector};
 
 fn educredential(file: &str) -> PathBuf {
-    vector(&format!(
-        "4-ob2/educredentials-obv3-examples/_data/credentials/{file}"
-    ))
+    vector(&format!("4-ob2/educredentials-obv3-examples/_data/credentials/{file}"))
 }
 
 fn example_pathway(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/examples")
-        .join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples").join(file)
 }
 
 /// Imports one file and returns the new credential's full id.
 fn import(w: &TestWallet, path: &Path) -> String {
     let out = w.run(&["import", "--json", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "import of {} failed: {}",
-        path.display(),
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "import of {} failed: {}", path.display(), text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["inputs"][0]["id"].as_str().unwrap().to_string()
 }
 
 fn json_of(w: &TestWallet, args: &[&str]) -> Value {
     let out = w.run(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "{args:?} failed: {}", text(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&out.stdout)))
 }
@@ -52,28 +39,20 @@ fn json_of(w: &TestWallet, args: &[&str]) -> Value {
 fn record(w: &TestWallet, id: &str, report: Report, checked_at: &str) {
     let secret = Secret::new("correct horse battery staple".to_string());
     let mut wallet = Wallet::open(&w.path, Unlock::Passphrase(secret)).unwrap();
-    let at = chrono::DateTime::parse_from_rfc3339(checked_at)
-        .unwrap()
-        .to_utc();
+    let at = chrono::DateTime::parse_from_rfc3339(checked_at).unwrap().to_utc();
     wallet.record_verification(id, &report, at, false).unwrap();
 }
 
 fn verified() -> Report {
     Report::from_checks(vec![
-        Check::passed(
-            CheckId::Format,
-            "the credential is a well-formed OpenBadgeCredential",
-        ),
+        Check::passed(CheckId::Format, "the credential is a well-formed OpenBadgeCredential"),
         Check::passed(CheckId::Proof, "the signature is correct"),
     ])
 }
 
 fn failed() -> Report {
     Report::from_checks(vec![
-        Check::passed(
-            CheckId::Format,
-            "the credential is a well-formed OpenBadgeCredential",
-        ),
+        Check::passed(CheckId::Format, "the credential is a well-formed OpenBadgeCredential"),
         Check::failed(CheckId::Status, "the issuer has revoked this credential"),
     ])
 }
@@ -105,8 +84,7 @@ fn squeeze(s: &str) -> String {
 }
 
 #[test]
-fn credits_lists_each_credential_in_ects_and_hours_and_a_credential_without_credits_as_no_credit_value()
- {
+fn credits_lists_each_credential_in_ects_and_hours_and_a_credential_without_credits_as_no_credit_value() {
     let w = TestWallet::new();
     let micro = import(&w, &educredential("theed_microcredential_full_ho.json"));
     let mbo = import(&w, &educredential("mbob_eo_eov_microcredential_full.json"));
@@ -121,30 +99,13 @@ fn credits_lists_each_credential_in_ects_and_hours_and_a_credential_without_cred
     let v = json_of(&w, &["credits", "--json"]);
     let list = v["credentials"].as_array().unwrap();
     assert_eq!(list.len(), 4);
-    let entry = |id: &str| {
-        list.iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("{id} listed"))
-    };
-    assert_eq!(
-        (
-            entry(&micro)["ects"].as_f64(),
-            entry(&micro)["hours"].as_f64()
-        ),
-        (Some(3.0), Some(84.0))
-    );
+    let entry = |id: &str| list.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id} listed"));
+    assert_eq!((entry(&micro)["ects"].as_f64(), entry(&micro)["hours"].as_f64()), (Some(3.0), Some(84.0)));
     assert_eq!(entry(&micro)["source"], "achievement.ECTS");
     // 240 SBU at 28 hours per ECTS.
-    assert_eq!(
-        (entry(&mbo)["hours"].as_f64(), entry(&mbo)["ects"].as_f64()),
-        (Some(240.0), Some(8.57))
-    );
+    assert_eq!((entry(&mbo)["hours"].as_f64(), entry(&mbo)["ects"].as_f64()), (Some(240.0), Some(8.57)));
     assert_eq!(entry(&mbo)["unit"], "sbu");
-    assert!(
-        entry(&none)["ects"].is_null()
-            && entry(&none)["hours"].is_null()
-            && entry(&none)["source"].is_null()
-    );
+    assert!(entry(&none)["ects"].is_null() && entry(&none)["hours"].is_null() && entry(&none)["source"].is_null());
     // The OB3 example states creditsEarned 42 and creditsAvailable 36, without a unit: the
     // earned credits count, read as ECTS, and say so.
     assert_eq!(entry(&ob3)["ects"].as_f64(), Some(42.0));
@@ -155,70 +116,30 @@ fn credits_lists_each_credential_in_ects_and_hours_and_a_credential_without_cred
     let out = w.run(&["credits"]);
     assert!(out.status.success());
     let t = text(&out.stdout);
-    assert!(
-        t.contains(&format!("{}  no credit value", &none[..12])),
-        "{t}"
-    );
-    assert!(
-        t.contains("42 ECTS (unit assumed) (credentialSubject.creditsEarned) = 42 ECTS / 1176 h"),
-        "{t}"
-    );
-    assert!(
-        t.contains("total: 53.57 ECTS from 3 credentials (1 without a credit value"),
-        "{t}"
-    );
+    assert!(t.contains(&format!("{}  no credit value", &none[..12])), "{t}");
+    assert!(t.contains("42 ECTS (unit assumed) (credentialSubject.creditsEarned) = 42 ECTS / 1176 h"), "{t}");
+    assert!(t.contains("total: 53.57 ECTS from 3 credentials (1 without a credit value"), "{t}");
 }
 
 #[test]
 fn the_three_example_pathways_are_added_listed_shown_replaced_and_removed() {
     let w = TestWallet::new();
-    for f in [
-        "ad-ict.json",
-        "mbo-software-developer.json",
-        "personal-data-skills.json",
-    ] {
+    for f in ["ad-ict.json", "mbo-software-developer.json", "personal-data-skills.json"] {
         let out = w.run(&["pathway", "add", example_pathway(f).to_str().unwrap()]);
         assert!(out.status.success(), "{f}: {}", text(&out.stderr));
-        assert!(
-            text(&out.stdout).starts_with("added pathway "),
-            "{}",
-            text(&out.stdout)
-        );
+        assert!(text(&out.stdout).starts_with("added pathway "), "{}", text(&out.stdout));
     }
     let v = json_of(&w, &["pathway", "list", "--json"]);
-    let ids: Vec<&str> = v["pathways"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        ids,
-        ["ad-ict", "mbo4-software-developer", "personal-data-analyst"]
-    );
+    let ids: Vec<&str> = v["pathways"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ad-ict", "mbo4-software-developer", "personal-data-analyst"]);
 
-    let again = w.run(&[
-        "pathway",
-        "add",
-        example_pathway("ad-ict.json").to_str().unwrap(),
-    ]);
+    let again = w.run(&["pathway", "add", example_pathway("ad-ict.json").to_str().unwrap()]);
     assert!(again.status.success());
-    assert!(
-        text(&again.stdout).contains("replaced pathway ad-ict"),
-        "{}",
-        text(&again.stdout)
-    );
-    assert_eq!(
-        json_of(&w, &["pathway", "list", "--json"])["pathways"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert!(text(&again.stdout).contains("replaced pathway ad-ict"), "{}", text(&again.stdout));
+    assert_eq!(json_of(&w, &["pathway", "list", "--json"])["pathways"].as_array().unwrap().len(), 3);
 
     let shown = json_of(&w, &["pathway", "show", "ad-ict", "--json"]);
-    let file: Value =
-        serde_json::from_slice(&std::fs::read(example_pathway("ad-ict.json")).unwrap()).unwrap();
+    let file: Value = serde_json::from_slice(&std::fs::read(example_pathway("ad-ict.json")).unwrap()).unwrap();
     assert_eq!(shown, file, "show --json gives the file as added");
     let out = w.run(&["pathway", "show", "ad-ict"]);
     assert!(
@@ -231,38 +152,20 @@ fn the_three_example_pathways_are_added_listed_shown_replaced_and_removed() {
     assert!(out.status.success());
     let out = w.run(&["pathway", "remove", "mbo4-software-developer"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stderr).lines().count(),
-        1,
-        "{}",
-        text(&out.stderr)
-    );
-    assert_eq!(
-        json_of(&w, &["pathway", "list", "--json"])["pathways"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(text(&out.stderr).lines().count(), 1, "{}", text(&out.stderr));
+    assert_eq!(json_of(&w, &["pathway", "list", "--json"])["pathways"].as_array().unwrap().len(), 2);
 
     // With no credential in the wallet every pathway is at zero, one line each.
     let out = w.run(&["progress"]);
     let t = text(&out.stdout);
     assert_eq!(t.lines().count(), 2, "{t}");
-    assert!(
-        t.contains("ad-ict  Associate degree ICT: 0 of 120 ECTS (0%), 0 of 6 groups complete"),
-        "{t}"
-    );
+    assert!(t.contains("ad-ict  Associate degree ICT: 0 of 120 ECTS (0%), 0 of 6 groups complete"), "{t}");
 }
 
 #[test]
 fn a_bad_pathway_file_is_one_line_naming_the_file_and_the_reason_and_leaves_the_wallet_unchanged() {
     let w = TestWallet::new();
-    w.run(&[
-        "pathway",
-        "add",
-        example_pathway("ad-ict.json").to_str().unwrap(),
-    ]);
+    w.run(&["pathway", "add", example_pathway("ad-ict.json").to_str().unwrap()]);
     let before = w.snapshot();
     let cases = [
         ("not-json.json", "{ this is not json".to_string(), "not-json.json"),
@@ -286,19 +189,14 @@ fn a_bad_pathway_file_is_one_line_naming_the_file_and_the_reason_and_leaves_the_
         assert_eq!(err.lines().count(), 1, "one line: {err}");
         assert!(err.contains(name) && err.contains(reason), "{name}: {err}");
     }
-    let missing = w.run(&[
-        "pathway",
-        "add",
-        w.dir.path().join("nowhere.json").to_str().unwrap(),
-    ]);
+    let missing = w.run(&["pathway", "add", w.dir.path().join("nowhere.json").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("nowhere.json"));
     assert_eq!(w.snapshot(), before, "nothing changed");
 }
 
 #[test]
-fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_invalid_one_never_counts()
- {
+fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_invalid_one_never_counts() {
     let w = TestWallet::new();
     let force = import(&w, &educredential("theed_regular_full_ho.json"));
     let minor = import(&w, &educredential("theed_microcredential_full_ho.json"));
@@ -308,27 +206,13 @@ fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_inval
     let pathway = jedi_pathway(w.dir.path());
 
     // A pathway file is accepted as well as a stored id.
-    let v = json_of(
-        &w,
-        &[
-            "progress",
-            pathway.to_str().unwrap(),
-            "--json",
-            "--now",
-            "2026-12-01",
-        ],
-    );
+    let v = json_of(&w, &["progress", pathway.to_str().unwrap(), "--json", "--now", "2026-12-01"]);
     assert_eq!(v["pathway"], "jedi-ad");
     assert_eq!(v["now"], "2026-12-01T00:00:00Z");
     let theed = &v["groups"][0];
     assert_eq!(theed["earned"].as_f64(), Some(6.0));
     assert_eq!(theed["missing"].as_f64(), Some(4.0));
-    let counted: Vec<&str> = theed["counted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let counted: Vec<&str> = theed["counted"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(counted, [force.as_str()]);
     assert_eq!(v["groups"][1]["earned"].as_f64(), Some(0.0));
     let reason = |id: &str| {
@@ -342,11 +226,7 @@ fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_inval
     assert_eq!(reason(&minor).as_deref(), Some("unverifiable"));
     assert_eq!(reason(&uvh).as_deref(), Some("invalid"));
     assert_eq!(v["never_verified"], serde_json::json!([minor]));
-    assert_eq!(
-        v["if_verified"]["earned"].as_f64(),
-        Some(9.0),
-        "the minor would add 3 ECTS"
-    );
+    assert_eq!(v["if_verified"]["earned"].as_f64(), Some(9.0), "the minor would add 3 ECTS");
     assert_eq!(v["earned"].as_f64(), Some(6.0));
 
     let out = w.run(&["pathway", "add", pathway.to_str().unwrap()]);
@@ -354,30 +234,18 @@ fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_inval
     let out = w.run(&["progress", "jedi-ad", "--now", "2026-12-01"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t = text(&out.stdout);
+    assert!(t.contains("[ ] Force courses at Theed: 6 of 10 ECTS earned, 4 missing"), "{t}");
     assert!(
-        t.contains("[ ] Force courses at Theed: 6 of 10 ECTS earned, 4 missing"),
+        t.contains("The Force and Its Applications  6 ECTS (6 ECTS, achievement.ECTS), counts until 2029-08-30"),
         "{t}"
     );
-    assert!(t.contains("The Force and Its Applications  6 ECTS (6 ECTS, achievement.ECTS), counts until 2029-08-30"), "{t}");
-    assert!(
-        t.contains("would count once verified (then 9 of 15 ECTS): run `stapel verify`"),
-        "{t}"
-    );
-    assert!(
-        t.contains("Minor: Jedi Mind Control and Advanced Meditation Practices — never verified"),
-        "{t}"
-    );
-    assert!(
-        t.contains("never counted:") && t.contains("verification failed"),
-        "{t}"
-    );
+    assert!(t.contains("would count once verified (then 9 of 15 ECTS): run `stapel verify`"), "{t}");
+    assert!(t.contains("Minor: Jedi Mind Control and Advanced Meditation Practices — never verified"), "{t}");
+    assert!(t.contains("never counted:") && t.contains("verification failed"), "{t}");
 
     // Once the minor verifies it counts.
     record(&w, &minor, verified(), "2026-11-21T09:00:00Z");
-    let v = json_of(
-        &w,
-        &["progress", "jedi-ad", "--json", "--now", "2026-12-01"],
-    );
+    let v = json_of(&w, &["progress", "jedi-ad", "--json", "--now", "2026-12-01"]);
     assert_eq!(v["groups"][0]["earned"].as_f64(), Some(9.0));
     assert_eq!(v["never_verified"], serde_json::json!([]));
 
@@ -388,23 +256,10 @@ fn a_verified_credential_counts_a_never_verified_one_is_shown_apart_and_an_inval
     );
 
     // --now decides validity: after the credentials expire (2029-08-30) nothing counts.
-    let late = json_of(
-        &w,
-        &[
-            "progress",
-            "jedi-ad",
-            "--json",
-            "--now",
-            "2031-01-01T00:00:00Z",
-        ],
-    );
+    let late = json_of(&w, &["progress", "jedi-ad", "--json", "--now", "2031-01-01T00:00:00Z"]);
     assert_eq!(late["earned"].as_f64(), Some(0.0));
     assert!(
-        late["not_counted"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|n| n["reason"] == "expired" || n["reason"] == "invalid")
+        late["not_counted"].as_array().unwrap().iter().all(|n| n["reason"] == "expired" || n["reason"] == "invalid")
     );
 }
 
@@ -415,22 +270,14 @@ fn an_unknown_pathway_or_a_bad_time_is_one_plain_line_and_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("no-such-pathway") && err.contains("stapel pathway list"),
-        "{err}"
-    );
+    assert!(err.contains("no-such-pathway") && err.contains("stapel pathway list"), "{err}");
     let out = w.run(&["progress", "--now", "next tuesday"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("not a time"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("not a time"), "{}", text(&out.stderr));
 }
 
 #[test]
-fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results_and_bundles_the_originals()
- {
+fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results_and_bundles_the_originals() {
     let w = TestWallet::new();
     let force_file = educredential("theed_regular_full_ho.json");
     let minor_file = educredential("theed_microcredential_full_ho.json");
@@ -455,21 +302,12 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
         learner,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("2 original files"),
-        "{}",
-        text(&out.stdout)
-    );
-    assert!(
-        text(&out.stdout).contains("would count once verified: run `stapel verify`"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(text(&out.stdout).contains("2 original files"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("would count once verified: run `stapel verify`"), "{}", text(&out.stdout));
 
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    let extracted =
-        pdf_extract::extract_text_from_mem(&bytes).expect("the PDF parses and has text");
+    let extracted = pdf_extract::extract_text_from_mem(&bytes).expect("the PDF parses and has text");
     let t = squeeze(&extracted);
     for wanted in [
         "Request for exemptions",
@@ -487,55 +325,32 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
         "Microcredential Terugverandering zonder Wroeging",
         "not verified yet",
     ] {
-        assert!(
-            t.contains(&squeeze(wanted)),
-            "the report lacks {wanted:?}:\n{extracted}"
-        );
+        assert!(t.contains(&squeeze(wanted)), "the report lacks {wanted:?}:\n{extracted}");
     }
 
     // The originals, byte for byte, named after the report's lines, with their SHA-256.
     let dir = w.dir.path().join("request-originals");
     // Counted credentials are listed in the order of their ids.
-    let (force_line, minor_line) = if force < minor {
-        ("1.1", "1.2")
-    } else {
-        ("1.2", "1.1")
-    };
+    let (force_line, minor_line) = if force < minor { ("1.1", "1.2") } else { ("1.2", "1.1") };
     let force_name = format!("{force_line}-{}.json", &force[..12]);
     let minor_name = format!("{minor_line}-{}.json", &minor[..12]);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    let mut expected = vec![
-        force_name.clone(),
-        minor_name.clone(),
-        "SHA256SUMS".to_string(),
-        "presentation.json".to_string(),
-    ];
+    let mut expected =
+        vec![force_name.clone(), minor_name.clone(), "SHA256SUMS".to_string(), "presentation.json".to_string()];
     expected.sort();
     assert_eq!(names, expected);
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     for (name, original) in [(&force_name, &force_file), (&minor_name, &minor_file)] {
         let written = std::fs::read(dir.join(name)).unwrap();
-        assert_eq!(
-            written,
-            std::fs::read(original).unwrap(),
-            "{name} is byte-identical"
-        );
+        assert_eq!(written, std::fs::read(original).unwrap(), "{name} is byte-identical");
         let hash = hex(&Sha256::digest(&written));
         assert!(sums.contains(&format!("{hash}  {name}")), "{sums}");
         assert!(t.contains(&hash), "the report gives the SHA-256 of {name}");
-        assert!(
-            t.contains(&squeeze(&format!("request-originals/{name}"))),
-            "the report names {name}"
-        );
+        assert!(t.contains(&squeeze(&format!("request-originals/{name}"))), "the report names {name}");
     }
-    assert!(
-        !t.contains(&uvh[..12]),
-        "the never-verified credential has no original bundled"
-    );
+    assert!(!t.contains(&uvh[..12]), "the never-verified credential has no original bundled");
 
     // The counted credentials, signed by the learner, in one presentation the committee can
     // check; its hash is in SHA256SUMS and the PDF says how to check it.
@@ -559,24 +374,13 @@ fn the_exemption_request_pdf_names_learner_target_groups_credentials_and_results
     assert!(text(&out.stdout).contains("signed by you in"), "{}", text(&out.stdout));
 
     // A second report replaces the folder it wrote; a foreign folder in the way is refused.
-    let again = w.run(&[
-        "progress",
-        "jedi-ad",
-        "--report",
-        pdf.to_str().unwrap(),
-        "--learner",
-        learner,
-    ]);
+    let again = w.run(&["progress", "jedi-ad", "--report", pdf.to_str().unwrap(), "--learner", learner]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     let other = w.dir.path().join("mine.pdf");
     std::fs::create_dir(w.dir.path().join("mine-originals")).unwrap();
     let refused = w.run(&["progress", "jedi-ad", "--report", other.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(
-        text(&refused.stderr).contains("mine-originals already exists"),
-        "{}",
-        text(&refused.stderr)
-    );
+    assert!(text(&refused.stderr).contains("mine-originals already exists"), "{}", text(&refused.stderr));
     assert!(!other.exists());
 }
 
@@ -595,8 +399,8 @@ fn import_clr_with_credits(w: &TestWallet) -> String {
     )
     .unwrap();
     clr["credentialSubject"]["creditsEarned"] = 60.into();
-    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]
-        ["creditsAvailable"] = 15.into();
+    clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"]["creditsAvailable"] =
+        15.into();
     let file = w.dir.path().join("clr-with-credits.json");
     std::fs::write(&file, serde_json::to_vec(&clr).unwrap()).unwrap();
     import(w, &file)
@@ -626,7 +430,9 @@ fn credits_count_a_clr_that_states_its_own_total_once_and_show_its_parts_under_i
     let t = text(&out.stdout);
     assert!(t.contains(&format!("(part of {}, counted in its total)", &clr_id[..12])), "{t}");
     assert!(
-        t.contains("total: 60 ECTS from 1 credentials (0 without a credit value, 1 counted in the credential they are part of"),
+        t.contains(
+            "total: 60 ECTS from 1 credentials (0 without a credit value, 1 counted in the credential they are part of"
+        ),
         "{t}"
     );
 }
@@ -647,10 +453,22 @@ fn a_personal_goal_from_skills_is_a_pathway_in_hours_with_one_group_per_skill() 
     let key = skill["url"].as_str().or(skill["code"].as_str()).or(skill["label"].as_str()).unwrap().to_string();
     let label = skill["label"].as_str().unwrap().to_string();
 
-    let made = json_of(&w, &[
-        "pathway", "goal", "--json", "--name", "Become a Data Steward", "--skill", &key, "--tag", "no-such-tag",
-        "--hours-per-skill", "40",
-    ]);
+    let made = json_of(
+        &w,
+        &[
+            "pathway",
+            "goal",
+            "--json",
+            "--name",
+            "Become a Data Steward",
+            "--skill",
+            &key,
+            "--tag",
+            "no-such-tag",
+            "--hours-per-skill",
+            "40",
+        ],
+    );
     assert_eq!(made["id"], "goal-become-a-data-steward");
     assert_eq!(made["groups"], 2);
     let again = json_of(&w, &["pathway", "goal", "--json", "--name", "Become a data steward", "--skill", &key]);

@@ -41,7 +41,14 @@ impl TestWallet {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = self.command().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -69,7 +76,8 @@ impl TestWallet {
     /// Opens the wallet with the core library and runs SQLite's integrity check.
     pub fn integrity_ok(&self) {
         let secret = stapel_core::store::Secret::new("correct horse battery staple".to_string());
-        let wallet = stapel_core::store::Wallet::open(&self.path, stapel_core::store::Unlock::Passphrase(secret)).unwrap();
+        let wallet =
+            stapel_core::store::Wallet::open(&self.path, stapel_core::store::Unlock::Passphrase(secret)).unwrap();
         wallet.integrity_check().unwrap();
     }
 }

@@ -12,17 +12,21 @@ use crate::support::{Reply, Server, TestWallet, text, vector};
 /// eddsa-rdfc-2022, did:key issuer, no status, no dates: the authors expect it to verify.
 const VALID: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-noExpiry-minimal.json";
 /// Ed25519Signature2020 with the achievement's name changed after signing: expected invalid.
-const TAMPERED: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/ed25519/didKey/legacy-noStatus-noExpiry-tampered.json";
+const TAMPERED: &str =
+    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/ed25519/didKey/legacy-noStatus-noExpiry-tampered.json";
 /// The same credential untouched, about `did:example:ebfeb1f712ebc6f1c276e12ec21`.
-const UNTOUCHED: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/ed25519/didKey/legacy-noStatus-noExpiry.json";
+const UNTOUCHED: &str =
+    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/ed25519/didKey/legacy-noStatus-noExpiry.json";
 /// eddsa-rdfc-2022 signed by a did:web key, valid until 2056.
-const DID_WEB: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didweb/oidf-noStatus-notExpired.json";
+const DID_WEB: &str =
+    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didweb/oidf-noStatus-notExpired.json";
 const DID_WEB_URL: &str = "https://digitalcredentials.github.io/vc-test-fixtures/dids/oidf/did.json";
 const DID_WEB_DOC: &str = "1-ob3/dcc-vc-test-fixtures/dids/oidf/did.json";
 /// validFrom 2099: expected not yet valid.
 const NOT_YET_VALID: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/oidf-noStatus-notExpired-notYetValid.json";
 /// DCC verifier-core fixtures with a Bitstring status entry (index 9 clear, index 8 set).
-const WITH_VALID_STATUS: &str = "1-ob3/dcc-verifier-core/src/test-fixtures/verifiableCredentials/v2/v2WithValidStatus.extracted.json";
+const WITH_VALID_STATUS: &str =
+    "1-ob3/dcc-verifier-core/src/test-fixtures/verifiableCredentials/v2/v2WithValidStatus.extracted.json";
 const REVOKED: &str = "1-ob3/dcc-verifier-core/src/test-fixtures/verifiableCredentials/v2/v2Revoked.extracted.json";
 const STATUS_URL: &str = "https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj";
 const STATUS_LIST: &str = "5-status-list/dcc-verifier-core/src/test-fixtures/status/e5WK8CbZ1GjycuPombrj";
@@ -47,11 +51,17 @@ fn path(p: &Path) -> &str {
 }
 
 fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&out.stdout), text(&out.stderr)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&out.stdout), text(&out.stderr)))
 }
 
 fn check<'a>(result: &'a Value, id: &str) -> &'a Value {
-    result["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id} check in {result}"))
+    result["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} check in {result}"))
 }
 
 /// A documents map in a temporary folder.
@@ -108,10 +118,7 @@ fn offline_a_did_web_or_status_list_credential_is_unverifiable_never_invalid_nor
 #[test]
 fn documents_answer_for_their_urls_and_give_the_results_the_authors_expect() {
     let dir = tempfile::tempdir().unwrap();
-    let map = documents(
-        dir.path(),
-        &[(STATUS_URL, vector(STATUS_LIST)), (DID_WEB_URL, vector(DID_WEB_DOC))],
-    );
+    let map = documents(dir.path(), &[(STATUS_URL, vector(STATUS_LIST)), (DID_WEB_URL, vector(DID_WEB_DOC))]);
     let out = stapel_without_wallet(&[
         "verify",
         "--offline",
@@ -126,7 +133,8 @@ fn documents_answer_for_their_urls_and_give_the_results_the_authors_expect() {
     assert_eq!(check(&v["results"][0], "status")["outcome"], "passed", "{v}");
     assert_eq!(check(&v["results"][1], "key")["outcome"], "passed", "{v}");
 
-    let out = stapel_without_wallet(&["verify", "--offline", "--json", "--documents", path(&map), path(&vector(REVOKED))]);
+    let out =
+        stapel_without_wallet(&["verify", "--offline", "--json", "--documents", path(&map), path(&vector(REVOKED))]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let status = check(&json_of(&out)["results"][0], "status").clone();
     assert_eq!(status["outcome"], "failed");
@@ -207,7 +215,9 @@ fn wallet_credentials_are_verified_by_id_or_all_and_list_and_show_give_the_store
 
     let listed = w.list();
     let items = listed["credentials"].as_array().unwrap();
-    let by_result = |r: &str| items.iter().find(|i| i["verification"]["result"] == r).unwrap_or_else(|| panic!("no {r} in {listed}"));
+    let by_result = |r: &str| {
+        items.iter().find(|i| i["verification"]["result"] == r).unwrap_or_else(|| panic!("no {r} in {listed}"))
+    };
     let valid_id = by_result("verified")["id"].as_str().unwrap().to_string();
     let tampered_id = by_result("invalid")["id"].as_str().unwrap().to_string();
     assert!(by_result("verified")["verification"]["checked_at"].as_str().unwrap().ends_with('Z'));
@@ -297,7 +307,11 @@ fn identities_are_added_listed_and_removed_and_bad_ones_are_refused_in_one_line(
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(value), "the message names the value: {err}");
     }
-    assert_eq!(w.run(&["identity", "add", "phone", "+31 6 1234"]).status.code(), Some(2), "an unknown kind is a usage error");
+    assert_eq!(
+        w.run(&["identity", "add", "phone", "+31 6 1234"]).status.code(),
+        Some(2),
+        "an unknown kind is a usage error"
+    );
 
     let out = w.run(&["identity", "remove", "url", "https://learner.example.org/"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -450,7 +464,11 @@ fn a_status_list_fetched_while_verifying_is_kept_with_its_time_and_answers_offli
     };
     assert_eq!(kept.bytes, *served.lock().unwrap());
     let fetched_at = chrono::DateTime::parse_from_rfc3339(&kept.fetched_at).unwrap();
-    assert!((chrono::Utc::now() - fetched_at.with_timezone(&chrono::Utc)).num_minutes().abs() < 5, "{}", kept.fetched_at);
+    assert!(
+        (chrono::Utc::now() - fetched_at.with_timezone(&chrono::Utc)).num_minutes().abs() < 5,
+        "{}",
+        kept.fetched_at
+    );
 
     // Offline later (and with the server gone): the kept list answers, dated.
     drop(server);
@@ -523,7 +541,8 @@ fn a_credential_kept_as_a_broken_and_a_sound_copy_is_as_sound_as_its_best_proof(
 /// after its place; a nested credential's report is what verifying it alone gives.
 #[test]
 fn a_loose_clr_is_reported_with_each_credential_it_carries_beside_it() {
-    let clr = vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json");
+    let clr =
+        vector("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json");
     let out = stapel_without_wallet(&["verify", "--json", "--offline", "--now", "2026-11-22T12:00:00Z", path(&clr)]);
     let v = json_of(&out);
     let results = v["results"].as_array().unwrap();
@@ -543,7 +562,14 @@ fn a_loose_clr_is_reported_with_each_credential_it_carries_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let alone = dir.path().join("part.json");
     std::fs::write(&alone, serde_json::to_vec(&doc["credentialSubject"]["verifiableCredential"][0]).unwrap()).unwrap();
-    let single = json_of(&stapel_without_wallet(&["verify", "--json", "--offline", "--now", "2026-11-22T12:00:00Z", path(&alone)]));
+    let single = json_of(&stapel_without_wallet(&[
+        "verify",
+        "--json",
+        "--offline",
+        "--now",
+        "2026-11-22T12:00:00Z",
+        path(&alone),
+    ]));
     let single = &single["results"][0];
     assert_eq!(part["result"], single["result"]);
     assert_eq!(part["checks"], single["checks"]);

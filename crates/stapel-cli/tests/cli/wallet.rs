@@ -46,7 +46,8 @@ fn a_clr_is_stored_whole_with_each_nested_credential_as_its_child() {
     let parent = &items[0];
     let out = w.run(&["list", "--nested", "--json"]);
     let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let children: Vec<_> = all["credentials"].as_array().unwrap().iter().filter(|c| c["parent"] == parent["id"]).collect();
+    let children: Vec<_> =
+        all["credentials"].as_array().unwrap().iter().filter(|c| c["parent"] == parent["id"]).collect();
     assert!(!children.is_empty(), "the CLR's nested credentials are listed with --nested: {all}");
     let out = w.run(&["show", parent["id"].as_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -84,7 +85,10 @@ fn a_wrong_passphrase_is_one_clear_error_and_changes_nothing() {
     let wrong = w.dir.path().join("wrong");
     std::fs::write(&wrong, "not the passphrase\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-        .arg("--wallet").arg(&w.path).arg("--passphrase-file").arg(&wrong)
+        .arg("--wallet")
+        .arg(&w.path)
+        .arg("--passphrase-file")
+        .arg(&wrong)
         .args(["import", vector(CLR).to_str().unwrap()])
         .output()
         .unwrap();
@@ -99,8 +103,12 @@ fn a_wrong_passphrase_is_one_clear_error_and_changes_nothing() {
 fn the_passphrase_can_come_from_standard_input() {
     let w = TestWallet::new();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-        .arg("--wallet").arg(&w.path).args(["--passphrase-file", "-", "list", "--json"])
-        .stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped())
+        .arg("--wallet")
+        .arg(&w.path)
+        .args(["--passphrase-file", "-", "list", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
@@ -150,21 +158,36 @@ fn a_backup_restores_into_a_new_wallet_with_the_same_content() {
     let backup_pass = w.dir.path().join("backup-pass");
     std::fs::write(&backup_pass, "another long passphrase\n").unwrap();
     let backup = w.dir.path().join("wallet.backup");
-    let out = w.run(&["backup", "-o", backup.to_str().unwrap(), "--backup-passphrase-file", backup_pass.to_str().unwrap()]);
+    let out =
+        w.run(&["backup", "-o", backup.to_str().unwrap(), "--backup-passphrase-file", backup_pass.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!std::fs::read(&backup).unwrap().windows(11).any(|w| w == b"credentials"), "the backup is encrypted");
 
     let restored = w.dir.path().join("restored.stapel");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-        .arg("--wallet").arg(&restored).arg("--passphrase-file").arg(&w.passphrase_file)
-        .args(["restore", backup.to_str().unwrap(), "--backup-passphrase-file", backup_pass.to_str().unwrap(), "--passphrase"])
+        .arg("--wallet")
+        .arg(&restored)
+        .arg("--passphrase-file")
+        .arg(&w.passphrase_file)
+        .args([
+            "restore",
+            backup.to_str().unwrap(),
+            "--backup-passphrase-file",
+            backup_pass.to_str().unwrap(),
+            "--passphrase",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listed = |path: &std::path::Path| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-            .arg("--wallet").arg(path).arg("--passphrase-file").arg(&w.passphrase_file)
-            .args(["list", "--json"]).output().unwrap();
+            .arg("--wallet")
+            .arg(path)
+            .arg("--passphrase-file")
+            .arg(&w.passphrase_file)
+            .args(["list", "--json"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
@@ -178,11 +201,18 @@ fn a_backup_with_the_wrong_passphrase_restores_nothing() {
     let pass = w.dir.path().join("bp");
     std::fs::write(&pass, "backup passphrase one\n").unwrap();
     let backup = w.dir.path().join("w.backup");
-    assert!(w.run(&["backup", "-o", backup.to_str().unwrap(), "--backup-passphrase-file", pass.to_str().unwrap()]).status.success());
+    assert!(
+        w.run(&["backup", "-o", backup.to_str().unwrap(), "--backup-passphrase-file", pass.to_str().unwrap()])
+            .status
+            .success()
+    );
     std::fs::write(&pass, "backup passphrase two\n").unwrap();
     let target = w.dir.path().join("new.stapel");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-        .arg("--wallet").arg(&target).arg("--passphrase-file").arg(&w.passphrase_file)
+        .arg("--wallet")
+        .arg(&target)
+        .arg("--passphrase-file")
+        .arg(&w.passphrase_file)
         .args(["restore", backup.to_str().unwrap(), "--backup-passphrase-file", pass.to_str().unwrap(), "--passphrase"])
         .output()
         .unwrap();
@@ -200,7 +230,11 @@ fn passphrase_change_rekeys_the_wallet() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(w.run(&["list"]).status.code(), Some(1), "the old passphrase no longer opens it");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stapel"))
-        .arg("--wallet").arg(&w.path).arg("--passphrase-file").arg(&new_pass).args(["list", "--json"])
+        .arg("--wallet")
+        .arg(&w.path)
+        .arg("--passphrase-file")
+        .arg(&new_pass)
+        .args(["list", "--json"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use super::util::{has_type, Obj};
-use super::{ob2, vc, Format, FormatError, Parsed, RelatedDocument, Wrapping};
+use super::util::{Obj, has_type};
+use super::{Format, FormatError, Parsed, RelatedDocument, Wrapping, ob2, vc};
 use crate::net::{Fetched, Fetcher};
 
 /// The largest file accepted as one credential (20 MiB). Baked badge images are well under
@@ -82,8 +82,8 @@ pub(crate) fn read_bytes(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Parsed, Form
     }
     if bytes.starts_with(PNG_SIGNATURE) {
         let payload = png_badge(bytes)?;
-        let mut parsed = read_baked(&payload, ctx)
-            .map_err(|e| FormatError::Baked { image: "PNG", source: Box::new(e) })?;
+        let mut parsed =
+            read_baked(&payload, ctx).map_err(|e| FormatError::Baked { image: "PNG", source: Box::new(e) })?;
         parsed.wrapping = Wrapping::BakedPng;
         return Ok(parsed);
     }
@@ -105,8 +105,8 @@ pub(crate) fn read_bytes(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Parsed, Form
             return Err(FormatError::NotACredential("an XML document that is not an SVG image".into()));
         }
         let payload = svg_badge(t)?;
-        let mut parsed = read_baked(&payload, ctx)
-            .map_err(|e| FormatError::Baked { image: "SVG", source: Box::new(e) })?;
+        let mut parsed =
+            read_baked(&payload, ctx).map_err(|e| FormatError::Baked { image: "SVG", source: Box::new(e) })?;
         parsed.wrapping = Wrapping::BakedSvg;
         return Ok(parsed);
     }
@@ -136,9 +136,7 @@ fn looks_like_html(t: &str) -> bool {
 
 /// Three dot-separated segments, no white space, starting like a base64url JSON header.
 fn looks_like_jws(t: &str) -> bool {
-    !t.contains(char::is_whitespace)
-        && t.split('.').count() == 3
-        && (t.starts_with("ey") || t.starts_with("ew"))
+    !t.contains(char::is_whitespace) && t.split('.').count() == 3 && (t.starts_with("ey") || t.starts_with("ew"))
 }
 
 /// Parses JSON text with errors in plain words (cut off, nested too deep, malformed where).
@@ -267,9 +265,7 @@ fn b64(segment: &str, part: &str) -> Result<Vec<u8>, FormatError> {
         &base64::alphabet::URL_SAFE,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
-    ENGINE
-        .decode(segment)
-        .map_err(|e| FormatError::BadJwt(format!("its {part} is not valid base64url ({e})")))
+    ENGINE.decode(segment).map_err(|e| FormatError::BadJwt(format!("its {part} is not valid base64url ({e})")))
 }
 
 /// Decodes a compact JWS (no signature check) and reads its payload: a `vc` claim (VC-JWT,
@@ -342,9 +338,7 @@ fn png_badge(bytes: &[u8]) -> Result<String, FormatError> {
     if let Some(c) = info.compressed_latin1_text.iter().find(|c| wanted(&c.keyword)) {
         return c.get_text().map_err(plain);
     }
-    Err(FormatError::NotACredential(
-        "the PNG image has no badge baked into it (no openbadges chunk)".into(),
-    ))
+    Err(FormatError::NotACredential("the PNG image has no badge baked into it (no openbadges chunk)".into()))
 }
 
 /// The badge in an SVG: the content (text and CDATA) of the first `openbadges:assertion` or
@@ -448,8 +442,8 @@ fn svg_badge(text: &str) -> Result<String, FormatError> {
     }
     match verify {
         Some(url) if !url.is_empty() => Ok(url),
-        _ => Err(FormatError::NotACredential(
-            "the SVG image's badge element is empty and has no verify address".into(),
-        )),
+        _ => {
+            Err(FormatError::NotACredential("the SVG image's badge element is empty and has no verify address".into()))
+        }
     }
 }

@@ -20,7 +20,7 @@ mod skills;
 mod util;
 mod vc;
 
-pub use detect::{baked_payload, read, MAX_INPUT_BYTES};
+pub use detect::{MAX_INPUT_BYTES, baked_payload, read};
 pub use vc::nested_entries;
 
 /// The format a credential arrived in, as detected.
@@ -41,7 +41,8 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Ob2Hosted, Format::Ob2Signed, Format::VcJsonLd, Format::VcJwt, Format::VcJose];
+    pub const ALL: [Format; 5] =
+        [Format::Ob2Hosted, Format::Ob2Signed, Format::VcJsonLd, Format::VcJwt, Format::VcJose];
 
     /// The name used in the wallet, on the command line and in JSON (the same as serde's).
     pub fn as_str(self) -> &'static str {

@@ -6,15 +6,14 @@
 
 use serde_json::Value;
 
-use super::detect::{parse_json, Ctx};
+use super::detect::{Ctx, parse_json};
 use super::util::{
-    evidence,
-    bcp47, boolean, date_field, get_str, id_or_str, image, key_for, list, number, objects, push_unique, show_number,
-    str_of, strings, types_of, Obj,
+    Obj, bcp47, boolean, date_field, evidence, get_str, id_or_str, image, key_for, list, number, objects, push_unique,
+    show_number, str_of, strings, types_of,
 };
 use super::{
-    skills, Achievement, Credential, Credit, CreditUnit, Edubadges, Evidence, Format, FormatError, Issuer, Level,
-    Parsed, Recipient, RelatedDocument, StatusEntry, Wrapping,
+    Achievement, Credential, Credit, CreditUnit, Edubadges, Evidence, Format, FormatError, Issuer, Level, Parsed,
+    Recipient, RelatedDocument, StatusEntry, Wrapping, skills,
 };
 
 /// Whether a JSON object is an OB 0.5–2.0 assertion (and not a VC that calls itself one).
@@ -88,7 +87,12 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         }
         Some(v) => match str_of(Some(v)) {
             Some(url) => fetch_object(&url, "badge class", "badgeclass", ctx, &mut related)?,
-            None => return Err(FormatError::Incomplete("Open Badges assertion", "its `badge` is neither an object nor a URL".into())),
+            None => {
+                return Err(FormatError::Incomplete(
+                    "Open Badges assertion",
+                    "its `badge` is neither an object nor a URL".into(),
+                ));
+            }
         },
         None => return Err(FormatError::Incomplete("Open Badges assertion", "it names no badge (`badge`)".into())),
     };
@@ -122,18 +126,16 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         title: get_str(&badge, "name").unwrap_or_else(|| "Open Badge".to_string()),
         description: get_str(&badge, "description"),
         criteria: match badge.get("criteria") {
-            Some(Value::Object(cr)) => get_str(cr, "narrative").or_else(|| get_str(cr, "id")).or_else(|| get_str(cr, "url")),
+            Some(Value::Object(cr)) => {
+                get_str(cr, "narrative").or_else(|| get_str(cr, "id")).or_else(|| get_str(cr, "url"))
+            }
             other => str_of(other),
         },
         image: image(o.get("image")).or_else(|| image(badge.get("image"))),
         issuer: issuer_obj.as_ref().map(issuer_of).unwrap_or_default(),
         issued: date_field(o, "issuedOn", &mut warnings).or_else(|| date_field(o, "issued_on", &mut warnings)),
         valid_until: date_field(o, "expires", &mut warnings),
-        achievement: Achievement {
-            id: get_str(&badge, "id"),
-            name: get_str(&badge, "name"),
-            ..Achievement::default()
-        },
+        achievement: Achievement { id: get_str(&badge, "id"), name: get_str(&badge, "name"), ..Achievement::default() },
         tags: strings(badge.get("tags")),
         ..Credential::default()
     };
@@ -214,7 +216,16 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         (Format::Ob2Hosted, Some(id)) if id.starts_with("https://") || id.starts_with("http://") => format!("id:{id}"),
         _ => key_for(&doc),
     };
-    Ok(Parsed { format, wrapping: Wrapping::Bare, credential: c, document: doc, key, children: Vec::new(), related, warnings })
+    Ok(Parsed {
+        format,
+        wrapping: Wrapping::Bare,
+        credential: c,
+        document: doc,
+        key,
+        children: Vec::new(),
+        related,
+        warnings,
+    })
 }
 
 /// Applies one `extensions:<name>` object; true when it is one of the eleven edubadges ones.
@@ -264,8 +275,7 @@ fn extension(key: &str, name: &str, ext: &Obj, c: &mut Credential, e: &mut Eduba
         // The published schema names the property `InstitutionIdentifier` (a copy slip); the
         // context names it `InstitutionCountry`. Both are read.
         "InstitutionCountryExtension" => {
-            e.institution_country =
-                get_str(ext, "InstitutionCountry").or_else(|| get_str(ext, "InstitutionIdentifier"))
+            e.institution_country = get_str(ext, "InstitutionCountry").or_else(|| get_str(ext, "InstitutionIdentifier"))
         }
         "GradingTableExtension" => {
             e.grading_table = get_str(ext, "GradingTableURL").or_else(|| get_str(ext, "GradingTable"))

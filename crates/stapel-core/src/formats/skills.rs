@@ -5,7 +5,7 @@
 //! else the framework the alignment states (`targetFramework`, `frameworkName`).
 
 use super::Skill;
-use super::util::{get_str, Obj};
+use super::util::{Obj, get_str};
 
 /// Framework names recognized from the target URL, by a lowercase fragment of it.
 const KNOWN_HOSTS: &[(&str, &str)] = &[
@@ -27,10 +27,8 @@ pub(crate) fn skill(a: &Obj) -> Option<Skill> {
     let code = get_str(a, "targetCode");
     let target_type = get_str(a, "targetType");
     let stated = get_str(a, "targetFramework").or_else(|| get_str(a, "frameworkName"));
-    let label = get_str(a, "targetName")
-        .or_else(|| get_str(a, "name"))
-        .or_else(|| code.clone())
-        .or_else(|| url.clone())?;
+    let label =
+        get_str(a, "targetName").or_else(|| get_str(a, "name")).or_else(|| code.clone()).or_else(|| url.clone())?;
     let framework = framework(url.as_deref(), target_type.as_deref(), stated);
     Some(Skill {
         framework,
@@ -70,8 +68,5 @@ fn framework(url: Option<&str>, target_type: Option<&str>, stated: Option<String
 /// Alignments whose `targetType` is not a skill but a level or a quality mark (SURF's
 /// educredential `ext:EQF`, `ext:NLQF`, `ext:QualityAssurance`).
 pub(crate) fn is_level_or_quality(a: &Obj) -> bool {
-    matches!(
-        get_str(a, "targetType").as_deref(),
-        Some("ext:EQF" | "ext:NLQF" | "ext:QualityAssurance")
-    )
+    matches!(get_str(a, "targetType").as_deref(), Some("ext:EQF" | "ext:NLQF" | "ext:QualityAssurance"))
 }

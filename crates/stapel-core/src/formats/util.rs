@@ -161,10 +161,9 @@ pub(crate) fn bcp47(s: &str) -> String {
 /// An image given as a URL string or an `Image` object (`id`, `caption`).
 pub(crate) fn image(v: Option<&Value>) -> Option<super::Image> {
     match v? {
-        Value::Object(o) => Some(super::Image {
-            url: get_str(o, "id").or_else(|| get_str(o, "url"))?,
-            caption: get_str(o, "caption"),
-        }),
+        Value::Object(o) => {
+            Some(super::Image { url: get_str(o, "id").or_else(|| get_str(o, "url"))?, caption: get_str(o, "caption") })
+        }
         other => Some(super::Image { url: str_of(Some(other))?, caption: None }),
     }
 }

@@ -8,15 +8,14 @@
 
 use serde_json::Value;
 
-use super::detect::{read_json, read_jws, Ctx};
+use super::detect::{Ctx, read_json, read_jws};
 use super::util::{
-    evidence,
-    bcp47, boolean, date, date_field, get_str, has_type, id_or_str, image, key_for, list, number, objects,
-    push_unique, show_number, str_of, strings, types_of, Obj,
+    Obj, bcp47, boolean, date, date_field, evidence, get_str, has_type, id_or_str, image, key_for, list, number,
+    objects, push_unique, show_number, str_of, strings, types_of,
 };
 use super::{
-    skills, Achievement, Credential, Credit, CreditUnit, Edubadges, Evidence, Format, FormatError, Issuer, Level,
-    Parsed, Recipient, ResultEntry, StatusEntry, Wrapping,
+    Achievement, Credential, Credit, CreditUnit, Edubadges, Evidence, Format, FormatError, Issuer, Level, Parsed,
+    Recipient, ResultEntry, StatusEntry, Wrapping, skills,
 };
 
 /// Whether a JSON object is a Verifiable Credential (of any kind, not a presentation).
@@ -108,9 +107,7 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
         });
     }
 
-    c.title = get_str(o, "name")
-        .or_else(|| get_str(ach, "name"))
-        .unwrap_or_else(|| title_from_types(&c.types));
+    c.title = get_str(o, "name").or_else(|| get_str(ach, "name")).unwrap_or_else(|| title_from_types(&c.types));
     c.description = get_str(o, "description")
         .or_else(|| get_str(ach, "description"))
         .or_else(|| get_str(subject, "description"))
@@ -132,7 +129,9 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
     let alignments = objects(ach.get("alignment"));
     c.skills = alignments.iter().filter(|a| !skills::is_level_or_quality(a)).filter_map(|a| skills::skill(a)).collect();
     for a in &alignments {
-        if let Some(framework @ ("EQF" | "NLQF")) = get_str(a, "targetType").as_deref().and_then(|t| t.strip_prefix("ext:")) {
+        if let Some(framework @ ("EQF" | "NLQF")) =
+            get_str(a, "targetType").as_deref().and_then(|t| t.strip_prefix("ext:"))
+        {
             let level = get_str(a, "targetCode")
                 .or_else(|| get_str(a, "targetName").map(|n| n.rsplit(' ').next().unwrap_or(&n).to_string()));
             if let Some(level) = level {
@@ -179,7 +178,8 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
         for e in list(holder.get("endorsement")) {
             let label = match e {
                 Value::Object(en) => get_str(en, "id").or_else(|| {
-                    en.get("issuer").and_then(|i| id_or_str(Some(i)).or_else(|| i.as_object().and_then(|i| get_str(i, "name"))))
+                    en.get("issuer")
+                        .and_then(|i| id_or_str(Some(i)).or_else(|| i.as_object().and_then(|i| get_str(i, "name"))))
                 }),
                 other => str_of(Some(other)),
             };
@@ -191,9 +191,8 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
 
     for s in objects(o.get("credentialStatus")) {
         let kind = types_of(s).into_iter().next().unwrap_or_else(|| "unknown".into());
-        let list_url = get_str(s, "statusListCredential").or_else(|| {
-            if kind == "1EdTechRevocationList" { get_str(s, "id") } else { None }
-        });
+        let list_url = get_str(s, "statusListCredential")
+            .or_else(|| if kind == "1EdTechRevocationList" { get_str(s, "id") } else { None });
         c.status.push(StatusEntry {
             purpose: get_str(s, "statusPurpose"),
             list: list_url,
@@ -229,12 +228,26 @@ pub(crate) fn read(doc: Value, jwt: Option<&Obj>, format: Format, ctx: &mut Ctx<
         }
         _ => key_for(&doc),
     };
-    Ok(Parsed { format, wrapping: Wrapping::Bare, credential: c, document: doc, key, children, related: Vec::new(), warnings })
+    Ok(Parsed {
+        format,
+        wrapping: Wrapping::Bare,
+        credential: c,
+        document: doc,
+        key,
+        children,
+        related: Vec::new(),
+        warnings,
+    })
 }
 
 /// `["VerifiableCredential", "BitstringStatusListCredential"]` → "Bitstring Status List Credential".
 fn title_from_types(types: &[String]) -> String {
-    let t = types.iter().rev().find(|t| t.as_str() != "VerifiableCredential").map(String::as_str).unwrap_or("VerifiableCredential");
+    let t = types
+        .iter()
+        .rev()
+        .find(|t| t.as_str() != "VerifiableCredential")
+        .map(String::as_str)
+        .unwrap_or("VerifiableCredential");
     let mut out = String::new();
     for (i, ch) in t.chars().enumerate() {
         if i > 0 && ch.is_uppercase() && !out.ends_with(' ') {
@@ -271,7 +284,8 @@ fn educredential(o: &Obj, ach: &Obj, issuer: Option<&Obj>, ects_grade: Option<St
         used = true;
     }
     if let Some(brin) = issuer.into_iter().flat_map(|i| objects(i.get("otherIdentifier"))).find(|x| {
-        get_str(x, "identifierType").is_some_and(|t| t.eq_ignore_ascii_case("ext:BRIN") || t.eq_ignore_ascii_case("BRIN"))
+        get_str(x, "identifierType")
+            .is_some_and(|t| t.eq_ignore_ascii_case("ext:BRIN") || t.eq_ignore_ascii_case("BRIN"))
     }) {
         e.institution_identifier = get_str(brin, "identifier");
         used = true;

@@ -16,8 +16,8 @@ pub fn read_inputs(inputs: &[(String, Vec<u8>)]) -> Result<Vec<(String, Value)>,
     for (name, bytes) in inputs {
         let is_image = bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
         if is_image {
-            let found = qr::read_image(bytes)
-                .map_err(|e| PresentError::Input { name: name.clone(), reason: e.to_string() })?;
+            let found =
+                qr::read_image(bytes).map_err(|e| PresentError::Input { name: name.clone(), reason: e.to_string() })?;
             codes.extend(found);
             code_sources.push(name.clone());
             continue;

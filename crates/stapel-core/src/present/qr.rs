@@ -83,11 +83,17 @@ fn whole_id(compressed: &[u8]) -> String {
 
 /// Encodes a presentation as the texts of one or more QR codes.
 pub fn encode(vp: &Value) -> Result<Encoded, PresentError> {
-    let json = serde_json::to_vec(vp).map_err(|e| PresentError::Qr(format!("the presentation cannot be written: {e}")))?;
+    let json =
+        serde_json::to_vec(vp).map_err(|e| PresentError::Qr(format!("the presentation cannot be written: {e}")))?;
     let compressed = deflate(&json)?;
     let single = format!("{PREFIX}:{}", base45::encode(&compressed));
     if let Some(v) = version_at_m(&single).filter(|v| *v <= MAX_SINGLE_VERSION) {
-        return Ok(Encoded { parts: vec![single], json_bytes: json.len(), compressed_bytes: compressed.len(), versions: vec![v] });
+        return Ok(Encoded {
+            parts: vec![single],
+            json_bytes: json.len(),
+            compressed_bytes: compressed.len(),
+            versions: vec![v],
+        });
     }
     let count = compressed.len().div_ceil(MAX_PART_BYTES);
     if count > MAX_PARTS {
@@ -222,7 +228,9 @@ pub fn decode(texts: &[String]) -> Result<Value, PresentError> {
             }
             let bytes: Vec<u8> = parts.into_values().flatten().collect();
             if whole_id(&bytes) != id {
-                return Err(PresentError::Qr(format!("the parts of presentation {id} do not fit together: one is damaged")));
+                return Err(PresentError::Qr(format!(
+                    "the parts of presentation {id} do not fit together: one is damaged"
+                )));
             }
             bytes
         }
@@ -274,7 +282,8 @@ fn code(text: &str) -> Result<QrCode, PresentError> {
 pub fn png(text: &str) -> Result<Vec<u8>, PresentError> {
     let img = code(text)?.render::<image::Luma<u8>>().module_dimensions(4, 4).quiet_zone(true).build();
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| PresentError::Qr(format!("the PNG could not be made: {e}")))?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| PresentError::Qr(format!("the PNG could not be made: {e}")))?;
     Ok(out.into_inner())
 }
 
@@ -286,8 +295,10 @@ pub fn svg(text: &str) -> Result<String, PresentError> {
 /// The texts of the QR codes in a grey image (`width × height` values, a row at a time), each
 /// text once, in the order found. None found is an empty list.
 fn read_grey(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>, PresentError> {
-    let mut hints = rxing::DecodeHints::default()
-        .with(rxing::DecodeHintValue::PossibleFormats(std::collections::HashSet::from([rxing::BarcodeFormat::QR_CODE])));
+    let mut hints =
+        rxing::DecodeHints::default().with(rxing::DecodeHintValue::PossibleFormats(std::collections::HashSet::from([
+            rxing::BarcodeFormat::QR_CODE,
+        ])));
     match rxing::helpers::detect_multiple_in_luma_with_hints(luma, width, height, &mut hints) {
         Ok(found) => {
             let mut out: Vec<String> = Vec::with_capacity(found.len());

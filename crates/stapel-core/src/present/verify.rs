@@ -147,14 +147,9 @@ pub fn verify_presentation(vp: &Value, ctx: &VerifyContext<'_>, expect: &Expecta
         Some(one) => vec![one.clone()],
         None => vec![],
     };
-    let credentials: Vec<CredentialReport> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| check_entry(i + 1, entry, holder.as_deref(), ctx))
-        .collect();
-    let result = verdict(
-        checks.iter().map(|c| c.outcome).chain(credentials.iter().map(|c| as_outcome(c.result))),
-    );
+    let credentials: Vec<CredentialReport> =
+        entries.iter().enumerate().map(|(i, entry)| check_entry(i + 1, entry, holder.as_deref(), ctx)).collect();
+    let result = verdict(checks.iter().map(|c| c.outcome).chain(credentials.iter().map(|c| as_outcome(c.result))));
     PresentationReport { result, holder, checks, credentials }
 }
 
@@ -192,7 +187,9 @@ fn check_proof(vp: &Value, proof: &Value, holder: Option<&str>, ctx: &VerifyCont
             id,
             Outcome::Failed,
             match proof {
-                Value::Null => "the presentation carries no proof, so nothing shows who presents it or that it is unchanged",
+                Value::Null => {
+                    "the presentation carries no proof, so nothing shows who presents it or that it is unchanged"
+                }
                 _ => "the presentation must carry exactly one proof, by its holder",
             },
         );
@@ -228,7 +225,11 @@ fn check_proof(vp: &Value, proof: &Value, holder: Option<&str>, ctx: &VerifyCont
         );
     }
     if !method.listed_under("authentication") {
-        return pc(id, Outcome::Failed, format!("the holder {holder} does not list the key {} for authentication", method.id));
+        return pc(
+            id,
+            Outcome::Failed,
+            format!("the holder {holder} does not list the key {} for authentication", method.id),
+        );
     }
     let values = match intermediates(vp) {
         Ok(v) => v,
@@ -271,7 +272,9 @@ fn check_challenge(proof: &Value, expected: Option<&str>) -> PresentationCheck {
             Outcome::Skipped,
             format!("the proof answers the challenge {g}; no challenge was given to compare it with"),
         ),
-        (None, None) => pc(id, Outcome::Skipped, "no challenge was asked for or answered, so a replay cannot be told apart"),
+        (None, None) => {
+            pc(id, Outcome::Skipped, "no challenge was asked for or answered, so a replay cannot be told apart")
+        }
     }
 }
 
@@ -326,10 +329,15 @@ fn check_entry(index: usize, entry: &Value, holder: Option<&str>, ctx: &VerifyCo
                 // The whole JWS, as `stapel verify` checks a signed badge file: its signature,
                 // the issuer's key and revocation list (the bare claims carry no signature).
                 Ok(j) => (EntryKind::Ob2Signed, Some(j.claims.clone()), verify_jwt(jws, ctx)),
-                Err(e) => (EntryKind::Ob2Signed, None, not_checked(Outcome::Failed, format!("the signed badge is unreadable: {e}"))),
+                Err(e) => (
+                    EntryKind::Ob2Signed,
+                    None,
+                    not_checked(Outcome::Failed, format!("the signed badge is unreadable: {e}")),
+                ),
             }
         }
-        Value::String(url) if url.starts_with("https://") || url.starts_with("http://") => match ctx.fetcher.fetch(url) {
+        Value::String(url) if url.starts_with("https://") || url.starts_with("http://") => match ctx.fetcher.fetch(url)
+        {
             Ok(fetched) => match serde_json::from_slice::<Value>(&fetched.body) {
                 Ok(doc) => (EntryKind::Ob2Hosted, Some(doc.clone()), verify_json(&doc, ctx)),
                 Err(_) => (

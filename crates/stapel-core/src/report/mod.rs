@@ -17,11 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::stacking::{
-    GroupKind, MatchOptions, NotCountedReason, Pathway, WalletProgress, WalletStackingError,
-    wallet_progress,
-};
 use crate::present::{self, Cryptosuite, PresentOptions};
+use crate::stacking::{
+    GroupKind, MatchOptions, NotCountedReason, Pathway, WalletProgress, WalletStackingError, wallet_progress,
+};
 use crate::store::{StoreError, StoredVerification, Wallet};
 use crate::verify::{Outcome, Verdict};
 use pdf::{Layout, Style};
@@ -126,11 +125,17 @@ pub fn counted_presentation(
         }
     }
     if entries.is_empty() {
-        return Ok(Some(BundledPresentation { holder: String::new(), credentials: 0, not_presented, json: Vec::new() }));
+        return Ok(Some(BundledPresentation {
+            holder: String::new(),
+            credentials: 0,
+            not_presented,
+            json: Vec::new(),
+        }));
     }
     let key = wallet.holder_key()?;
     let opts = PresentOptions { challenge: None, domain: None, now, suite: Cryptosuite::default() };
-    let vp = present::build_presentation(&key, &entries, &opts).map_err(|e| ReportError::Presentation(e.to_string()))?;
+    let vp =
+        present::build_presentation(&key, &entries, &opts).map_err(|e| ReportError::Presentation(e.to_string()))?;
     let mut json = serde_json::to_vec_pretty(&vp).map_err(|e| ReportError::Presentation(e.to_string()))?;
     json.push(b'\n');
     Ok(Some(BundledPresentation { holder: wallet.holder_did()?, credentials: entries.len(), not_presented, json }))
@@ -162,20 +167,14 @@ fn original_owner(wallet: &Wallet, id: &str) -> Result<(String, crate::store::St
 
 /// The folder the originals of `pdf_path` go into: `NAME-originals` beside `NAME.pdf`.
 pub fn originals_dir(pdf_path: &Path) -> PathBuf {
-    let stem = pdf_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".to_string());
+    let stem = pdf_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_string());
     pdf_path.with_file_name(format!("{stem}-originals"))
 }
 
 /// The original files of every counted credential, named after their report lines:
 /// `G.K-<first 12 characters of the id>.<ext>` (`-N` before the extension when a credential
 /// has several originals).
-pub fn counted_originals(
-    wallet: &Wallet,
-    progress: &WalletProgress,
-) -> Result<Vec<ReportOriginal>, ReportError> {
+pub fn counted_originals(wallet: &Wallet, progress: &WalletProgress) -> Result<Vec<ReportOriginal>, ReportError> {
     let mut out = Vec::new();
     for (g, group) in progress.progress.groups.iter().enumerate() {
         for (k, counted) in group.counted.iter().enumerate() {
@@ -187,11 +186,8 @@ pub fn counted_originals(
                 let original = wallet.original(&owner, info.n)?;
                 let ext = extension(&info.media_type, &original.bytes);
                 let short = &counted.id[..counted.id.len().min(12)];
-                let file = if several {
-                    format!("{line}-{short}-{}.{ext}", info.n)
-                } else {
-                    format!("{line}-{short}.{ext}")
-                };
+                let file =
+                    if several { format!("{line}-{short}-{}.{ext}", info.n) } else { format!("{line}-{short}.{ext}") };
                 out.push(ReportOriginal {
                     line: line.clone(),
                     credential_id: counted.id.clone(),
@@ -238,9 +234,7 @@ pub fn write_exemption_request(
     learner: &[String],
     pdf_path: &Path,
 ) -> Result<WrittenReport, ReportError> {
-    let is_pdf = pdf_path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    let is_pdf = pdf_path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     if !is_pdf {
         return Err(ReportError::NotPdf(pdf_path.display().to_string()));
     }
@@ -250,10 +244,7 @@ pub fn write_exemption_request(
     }
     let progress = wallet_progress(wallet, pathway, options)?;
     let originals = counted_originals(wallet, &progress)?;
-    let dir_name = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let dir_name = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let presentation = counted_presentation(wallet, &progress, options.now)?;
     let bytes = render_exemption_request(
         pathway,
@@ -305,11 +296,7 @@ pub fn write_exemption_request(
 
 fn num(x: f64) -> String {
     let r = (x * 100.0).round() / 100.0;
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r}")
-    }
+    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r}") }
 }
 
 fn day(s: &str) -> &str {
@@ -335,26 +322,19 @@ fn outcome_word(o: Outcome) -> &'static str {
 
 fn verification_lines(v: Option<&StoredVerification>) -> Vec<String> {
     let Some(v) = v else {
-        return vec!["Verification: never verified (counted only because unverified credentials were allowed)".to_string()];
+        return vec![
+            "Verification: never verified (counted only because unverified credentials were allowed)".to_string(),
+        ];
     };
     let mut lines = vec![format!(
         "Verification: {}, checked {}{}",
         verdict_word(v.report.result),
         v.checked_at,
-        if v.offline {
-            " (offline: without the network)"
-        } else {
-            ""
-        }
+        if v.offline { " (offline: without the network)" } else { "" }
     )];
     for c in &v.report.checks {
         if c.outcome != Outcome::Skipped {
-            lines.push(format!(
-                "  {}: {} — {}",
-                c.id.as_str(),
-                outcome_word(c.outcome),
-                c.message
-            ));
+            lines.push(format!("  {}: {} — {}", c.id.as_str(), outcome_word(c.outcome), c.message));
         }
     }
     lines
@@ -375,26 +355,14 @@ pub fn render_exemption_request(
     let unit = pathway.unit.as_str();
     let mut l = Layout::new()?;
     l.text(Style::Title, 0.0, "Request for exemptions");
-    l.text(
-        Style::Body,
-        0.0,
-        &format!("To: {}", pathway.target.awarding_body),
-    );
+    l.text(Style::Body, 0.0, &format!("To: {}", pathway.target.awarding_body));
     l.gap(6.0);
-    let who = if learner.is_empty() {
-        "(not named)".to_string()
-    } else {
-        learner.join(", ")
-    };
+    let who = if learner.is_empty() { "(not named)".to_string() } else { learner.join(", ") };
     l.text(Style::Subheading, 0.0, &format!("Learner: {who}"));
     l.text(
         Style::Subheading,
         0.0,
-        &format!(
-            "Target: {} ({} {unit})",
-            pathway.target.name,
-            num(pathway.target.total_credits)
-        ),
+        &format!("Target: {} ({} {unit})", pathway.target.name, num(pathway.target.total_credits)),
     );
     if let Some(d) = &pathway.target.description {
         l.text(Style::Body, 0.0, d);
@@ -445,11 +413,8 @@ pub fn render_exemption_request(
     for (g, group) in p.groups.iter().enumerate() {
         l.gap(10.0);
         l.keep(60.0);
-        let state = if group.complete {
-            "complete".to_string()
-        } else {
-            format!("{} {unit} missing", num(group.missing))
-        };
+        let state =
+            if group.complete { "complete".to_string() } else { format!("{} {unit} missing", num(group.missing)) };
         l.text(
             Style::Heading,
             0.0,
@@ -471,23 +436,12 @@ pub fn render_exemption_request(
             let line = format!("{}.{}", g + 1, k + 1);
             l.gap(4.0);
             l.keep(50.0);
-            l.text(
-                Style::Subheading,
-                0.0,
-                &format!("[{line}] {}", counted.title),
-            );
+            l.text(Style::Subheading, 0.0, &format!("[{line}] {}", counted.title));
             let wc = progress.credentials.get(&counted.id);
             let c = wc.map(|w| &w.credential);
             let issuer = counted.issuer.as_deref().unwrap_or("(issuer unknown)");
-            let date = c
-                .and_then(|c| c.issued.as_deref().or(c.valid_from.as_deref()))
-                .map(day)
-                .unwrap_or("(no date)");
-            l.text(
-                Style::Body,
-                12.0,
-                &format!("Issuer: {issuer}. Issued: {date}."),
-            );
+            let date = c.and_then(|c| c.issued.as_deref().or(c.valid_from.as_deref())).map(day).unwrap_or("(no date)");
+            l.text(Style::Body, 12.0, &format!("Issuer: {issuer}. Issued: {date}."));
             match &counted.credit {
                 Some(cv) => l.text(
                     Style::Body,
@@ -497,28 +451,16 @@ pub fn render_exemption_request(
                         counted.credits.map(num).unwrap_or_default(),
                         num(cv.amount),
                         crate::stacking::credits::unit_name(cv.unit),
-                        if cv.unit_assumed {
-                            " (no unit given; read as ECTS)"
-                        } else {
-                            ""
-                        },
+                        if cv.unit_assumed { " (no unit given; read as ECTS)" } else { "" },
                         cv.source,
                         num(cv.hours)
                     ),
                 ),
-                None => l.text(
-                    Style::Body,
-                    12.0,
-                    "Credits: no credit value (counted for the achievement)",
-                ),
+                None => l.text(Style::Body, 12.0, "Credits: no credit value (counted for the achievement)"),
             }
             if let Some(c) = c {
                 if !c.levels.is_empty() {
-                    let levels: Vec<String> = c
-                        .levels
-                        .iter()
-                        .map(|v| format!("{} {}", v.framework, v.level))
-                        .collect();
+                    let levels: Vec<String> = c.levels.iter().map(|v| format!("{} {}", v.framework, v.level)).collect();
                     l.text(Style::Body, 12.0, &format!("Level: {}", levels.join("; ")));
                 }
                 if !c.learning_outcomes.is_empty() {
@@ -542,11 +484,7 @@ pub fn render_exemption_request(
                     12.0,
                     &format!(
                         "Original{}: {originals_dir_name}/{} ({}), SHA-256 {}",
-                        if o.of_container {
-                            " (of the credential that contains it)"
-                        } else {
-                            ""
-                        },
+                        if o.of_container { " (of the credential that contains it)" } else { "" },
                         o.file,
                         o.media_type,
                         o.sha256
@@ -561,11 +499,7 @@ pub fn render_exemption_request(
     l.text(Style::Heading, 0.0, "What is still missing");
     let missing: Vec<_> = p.groups.iter().filter(|g| !g.complete).collect();
     if missing.is_empty() && p.complete {
-        l.text(
-            Style::Body,
-            0.0,
-            "Nothing: every group is complete and the total is reached.",
-        );
+        l.text(Style::Body, 0.0, "Nothing: every group is complete and the total is reached.");
     }
     for g in &missing {
         let what = match (&g.kind, &g.achievement) {
@@ -574,15 +508,7 @@ pub fn render_exemption_request(
         };
         l.text(Style::Body, 0.0, &format!("• {}: {what}", g.name));
     }
-    l.text(
-        Style::Body,
-        0.0,
-        &format!(
-            "In total {} of {} {unit} are missing.",
-            num(p.missing),
-            num(p.required)
-        ),
-    );
+    l.text(Style::Body, 0.0, &format!("In total {} of {} {unit} are missing.", num(p.missing), num(p.required)));
 
     if !p.not_counted.is_empty() {
         l.gap(12.0);
@@ -591,9 +517,7 @@ pub fn render_exemption_request(
         for n in &p.not_counted {
             let never = progress.never_verified.contains(&n.id);
             let why = match n.reason {
-                NotCountedReason::Unverifiable if never => {
-                    "not verified yet; it would count once verified"
-                }
+                NotCountedReason::Unverifiable if never => "not verified yet; it would count once verified",
                 NotCountedReason::Unverifiable => {
                     "its verification could not run every check; it would count once verified"
                 }
@@ -610,48 +534,19 @@ pub fn render_exemption_request(
             let titles: Vec<&str> = n
                 .counted_instead
                 .iter()
-                .map(|id| {
-                    progress
-                        .credentials
-                        .get(id)
-                        .map_or(id.as_str(), |c| c.summary.title.as_str())
-                })
+                .map(|id| progress.credentials.get(id).map_or(id.as_str(), |c| c.summary.title.as_str()))
                 .collect();
-            let instead = if titles.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", titles.join(", "))
-            };
-            l.text(
-                Style::Body,
-                0.0,
-                &format!(
-                    "• {} — {why}{instead} (fits: {})",
-                    n.title,
-                    n.groups.join(", ")
-                ),
-            );
+            let instead = if titles.is_empty() { String::new() } else { format!(" ({})", titles.join(", ")) };
+            l.text(Style::Body, 0.0, &format!("• {} — {why}{instead} (fits: {})", n.title, n.groups.join(", ")));
         }
     }
     if !p.expiring.is_empty() {
         l.gap(12.0);
         l.keep(40.0);
-        l.text(
-            Style::Heading,
-            0.0,
-            "Credentials that will stop counting soon",
-        );
+        l.text(Style::Heading, 0.0, "Credentials that will stop counting soon");
         for e in &p.expiring {
-            let title = progress
-                .credentials
-                .get(&e.id)
-                .map(|c| c.summary.title.as_str())
-                .unwrap_or(e.id.as_str());
-            l.text(
-                Style::Body,
-                0.0,
-                &format!("• {title} ({}) on {}", e.group, day(&e.on)),
-            );
+            let title = progress.credentials.get(&e.id).map(|c| c.summary.title.as_str()).unwrap_or(e.id.as_str());
+            l.text(Style::Body, 0.0, &format!("• {title} ({}) on {}", e.group, day(&e.on)));
         }
     }
     let title = format!("Request for exemptions: {}", pathway.target.name);

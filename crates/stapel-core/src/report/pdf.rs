@@ -60,23 +60,13 @@ struct Metrics {
 
 impl Metrics {
     fn of(bytes: &[u8]) -> Result<Metrics, ReportError> {
-        let font = FontRef::new(bytes)
-            .map_err(|e| ReportError::Pdf(format!("the bundled font does not read: {e}")))?;
-        let upem = f32::from(
-            font.metrics(Size::unscaled(), LocationRef::default())
-                .units_per_em
-                .max(1),
-        );
+        let font = FontRef::new(bytes).map_err(|e| ReportError::Pdf(format!("the bundled font does not read: {e}")))?;
+        let upem = f32::from(font.metrics(Size::unscaled(), LocationRef::default()).units_per_em.max(1));
         let charmap = font.charmap();
         let glyphs = font.glyph_metrics(Size::unscaled(), LocationRef::default());
         let advances = charmap
             .mappings()
-            .filter_map(|(cp, gid)| {
-                Some((
-                    char::from_u32(cp)?,
-                    glyphs.advance_width(gid).unwrap_or(0.0),
-                ))
-            })
+            .filter_map(|(cp, gid)| Some((char::from_u32(cp)?, glyphs.advance_width(gid).unwrap_or(0.0))))
             .collect::<std::collections::BTreeMap<char, f32>>()
             .into_iter()
             .collect();
@@ -86,12 +76,10 @@ impl Metrics {
     fn width(&self, text: &str, size: f32) -> f32 {
         let units: f32 = text
             .chars()
-            .map(
-                |c| match self.advances.binary_search_by(|(k, _)| k.cmp(&c)) {
-                    Ok(i) => self.advances[i].1,
-                    Err(_) => self.upem * 0.6,
-                },
-            )
+            .map(|c| match self.advances.binary_search_by(|(k, _)| k.cmp(&c)) {
+                Ok(i) => self.advances[i].1,
+                Err(_) => self.upem * 0.6,
+            })
             .sum();
         units * size / self.upem
     }
@@ -122,11 +110,7 @@ impl Layout {
     }
 
     fn metrics(&self, style: Style) -> &Metrics {
-        if style.bold() {
-            &self.bold_m
-        } else {
-            &self.regular_m
-        }
+        if style.bold() { &self.bold_m } else { &self.regular_m }
     }
 
     /// Vertical space, in points.
@@ -151,12 +135,7 @@ impl Layout {
                 self.y += style.leading();
                 let y = self.y - (style.leading() - style.size());
                 if let Some(page) = self.pages.last_mut() {
-                    page.push(Placed {
-                        x: MARGIN + indent,
-                        y,
-                        style,
-                        text: line,
-                    });
+                    page.push(Placed { x: MARGIN + indent, y, style, text: line });
                 }
             }
         }
@@ -168,11 +147,7 @@ impl Layout {
         let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
+            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
             if m.width(&candidate, size) <= width {
                 line = candidate;
                 continue;
@@ -213,24 +188,13 @@ impl Layout {
         let mut document = Document::new();
         let count = self.pages.len();
         for (n, page_items) in self.pages.into_iter().enumerate() {
-            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-                .ok_or_else(|| ReportError::Pdf("bad page size".into()))?;
+            let settings =
+                PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| ReportError::Pdf("bad page size".into()))?;
             let mut page = document.start_page_with(settings);
             let mut surface = page.surface();
             for p in page_items {
-                let font = if p.style.bold() {
-                    bold.clone()
-                } else {
-                    regular.clone()
-                };
-                surface.draw_text(
-                    Point::from_xy(p.x, p.y),
-                    font,
-                    p.style.size(),
-                    &p.text,
-                    false,
-                    TextDirection::Auto,
-                );
+                let font = if p.style.bold() { bold.clone() } else { regular.clone() };
+                surface.draw_text(Point::from_xy(p.x, p.y), font, p.style.size(), &p.text, false, TextDirection::Auto);
             }
             let footer = format!("page {} of {count}", n + 1);
             surface.draw_text(
@@ -258,8 +222,6 @@ impl Layout {
                 .language("en".to_string())
                 .creation_date(date),
         );
-        document
-            .finish()
-            .map_err(|e| ReportError::Pdf(format!("{e:?}")))
+        document.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
     }
 }

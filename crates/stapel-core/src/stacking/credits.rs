@@ -101,16 +101,12 @@ pub fn credit_value(credential: &Credential, hours_per_ects: f64) -> Option<Cred
 /// The OB3 fields whose amount the specification gives without a unit. Stapel reads them as
 /// ECTS (decision 0041): the European unit of credit, and what every European issuer of OB3
 /// credentials seen so far means by them. A unit stated anywhere else still wins.
-pub const UNITLESS_ECTS_SOURCES: [&str; 3] = [
-    "achievement.creditsAvailable",
-    "credentialSubject.creditsEarned",
-    "result.creditsEarned",
-];
+pub const UNITLESS_ECTS_SOURCES: [&str; 3] =
+    ["achievement.creditsAvailable", "credentialSubject.creditsEarned", "result.creditsEarned"];
 
 /// Whether a statement is one of the unit-less OB3 fields read as ECTS.
 pub fn unit_is_assumed(c: &Credit) -> bool {
-    matches!(c.unit, CreditUnit::Ects | CreditUnit::Other)
-        && UNITLESS_ECTS_SOURCES.contains(&c.source.as_str())
+    matches!(c.unit, CreditUnit::Ects | CreditUnit::Other) && UNITLESS_ECTS_SOURCES.contains(&c.source.as_str())
 }
 
 /// Every credit statement of a credential: its `credits` list, the edubadges fields and the
@@ -130,34 +126,18 @@ pub fn statements(credential: &Credential) -> Vec<Credit> {
         .collect();
     let mut push = |amount: Option<f64>, unit: CreditUnit, source: &str| {
         if let Some(amount) = amount {
-            out.push(Credit {
-                amount,
-                unit,
-                source: source.to_string(),
-            });
+            out.push(Credit { amount, unit, source: source.to_string() });
         }
     };
     if let Some(e) = &credential.edubadges {
         push(e.ects, CreditUnit::Ects, "edubadges.ects");
-        push(
-            e.study_load_hours,
-            CreditUnit::Hours,
-            "edubadges.study_load_hours",
-        );
-        push(
-            e.time_investment_hours,
-            CreditUnit::Hours,
-            "edubadges.time_investment_hours",
-        );
+        push(e.study_load_hours, CreditUnit::Hours, "edubadges.study_load_hours");
+        push(e.time_investment_hours, CreditUnit::Hours, "edubadges.time_investment_hours");
     }
     if let Some(text) = &credential.eu.workload
         && let Some((amount, unit)) = parse_workload(text)
     {
-        out.push(Credit {
-            amount,
-            unit,
-            source: "eu.workload".to_string(),
-        });
+        out.push(Credit { amount, unit, source: "eu.workload".to_string() });
     }
     out
 }
@@ -168,22 +148,14 @@ pub fn parse_workload(text: &str) -> Option<(f64, CreditUnit)> {
     let t = text.trim().to_lowercase();
     let start = t.find(|c: char| c.is_ascii_digit())?;
     let rest = &t[start..];
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(rest.len());
     let number = rest[..end].trim_end_matches(['.', ',']).replace(',', ".");
     let amount: f64 = number.parse().ok()?;
-    let word: String = rest[end..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphabetic())
-        .collect();
+    let word: String = rest[end..].trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
     let unit = match word.as_str() {
         "ects" | "ec" | "european" => CreditUnit::Ects,
         "sbu" | "studiebelastingsuren" => CreditUnit::Sbu,
-        "h" | "hr" | "hrs" | "hour" | "hours" | "uur" | "uren" | "studieuren" | "study" => {
-            CreditUnit::Hours
-        }
+        "h" | "hr" | "hrs" | "hour" | "hours" | "uur" | "uren" | "studieuren" | "study" => CreditUnit::Hours,
         _ => return None,
     };
     Some((amount, unit))

@@ -128,8 +128,11 @@ pub fn add_personal_goal(
         .find(|id| !taken.contains(id))
         .unwrap_or(base);
     let pathway = personal_goal(&id, request)?;
-    let json = serde_json::to_string_pretty(&pathway)
-        .map_err(|e| StackingError::Syntax { file: WHAT.into(), field: None, message: e.to_string() })?;
+    let json = serde_json::to_string_pretty(&pathway).map_err(|e| StackingError::Syntax {
+        file: WHAT.into(),
+        field: None,
+        message: e.to_string(),
+    })?;
     wallet.add_pathway(&pathway, &json, "personal goal", now)?;
     Ok(pathway)
 }

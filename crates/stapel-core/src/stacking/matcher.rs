@@ -32,11 +32,7 @@ pub struct Item {
 impl Item {
     /// An item that is part of nothing.
     pub fn new(value: i64, groups: Vec<usize>) -> Self {
-        Item {
-            value,
-            groups,
-            part_of: None,
-        }
+        Item { value, groups, part_of: None }
     }
 }
 
@@ -149,8 +145,7 @@ impl State<'_> {
         let it = &self.p.items[item];
         let free = self.blocked[item] == 0;
         it.groups.iter().copied().filter(move |&g| {
-            free && self.live(g)
-                && (matches!(self.p.needs[g], Need::Achievement { .. }) || it.value > 0)
+            free && self.live(g) && (matches!(self.p.needs[g], Need::Achievement { .. }) || it.value > 0)
         })
     }
 }
@@ -198,11 +193,8 @@ struct Links {
 impl Links {
     fn of(items: &[Item]) -> Links {
         let n = items.len();
-        let mut parent: Vec<Option<usize>> = items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| it.part_of.filter(|&p| p < n && p != i))
-            .collect();
+        let mut parent: Vec<Option<usize>> =
+            items.iter().enumerate().map(|(i, it)| it.part_of.filter(|&p| p < n && p != i)).collect();
         // Cut the link that closes a cycle (0: not seen, 1: on the current walk, 2: done).
         let mut color = vec![0u8; n];
         for start in 0..n {
@@ -257,12 +249,7 @@ impl Links {
         for members in &mut families {
             members.sort_by_key(|&i| (std::cmp::Reverse(depth[i]), i));
         }
-        Links {
-            parent,
-            relatives,
-            families,
-            family_of,
-        }
+        Links { parent, relatives, families, family_of }
     }
 
     /// The most a family can bring when each member may bring `own(member)`: per member, the
@@ -302,9 +289,11 @@ fn item_worth(p: &Problem, it: &Item, k: i128) -> i128 {
 pub fn solve(p: &Problem, node_budget: u64) -> Solution {
     // Group lists out of range, unsorted or repeated are tidied rather than trusted.
     let tidy;
-    let p = if p.items.iter().all(|it| {
-        it.groups.windows(2).all(|w| w[0] < w[1]) && it.groups.iter().all(|&g| g < p.needs.len())
-    }) {
+    let p = if p
+        .items
+        .iter()
+        .all(|it| it.groups.windows(2).all(|w| w[0] < w[1]) && it.groups.iter().all(|&g| g < p.needs.len()))
+    {
         p
     } else {
         tidy = Problem {
@@ -313,30 +302,17 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
                 .items
                 .iter()
                 .map(|it| {
-                    let mut groups: Vec<usize> = it
-                        .groups
-                        .iter()
-                        .copied()
-                        .filter(|&g| g < p.needs.len())
-                        .collect();
+                    let mut groups: Vec<usize> = it.groups.iter().copied().filter(|&g| g < p.needs.len()).collect();
                     groups.sort_unstable();
                     groups.dedup();
-                    Item {
-                        value: it.value,
-                        groups,
-                        part_of: it.part_of,
-                    }
+                    Item { value: it.value, groups, part_of: it.part_of }
                 })
                 .collect(),
         };
         &tidy
     };
     let links = Links::of(&p.items);
-    let n_ach = p
-        .needs
-        .iter()
-        .filter(|n| matches!(n, Need::Achievement { .. }))
-        .count();
+    let n_ach = p.needs.iter().filter(|n| matches!(n, Need::Achievement { .. })).count();
     let k = n_ach as i128 + 1;
     let mut st = State {
         p,
@@ -401,10 +377,7 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
     }
     let worth: Vec<i128> = p.items.iter().map(|it| item_worth(p, it, k)).collect();
     let mut child_sum = vec![0i128; p.items.len()];
-    let mut items_score = (0..p.items.len())
-        .filter(|&i| links.family_of[i].is_none())
-        .map(|i| worth[i])
-        .sum::<i128>();
+    let mut items_score = (0..p.items.len()).filter(|&i| links.family_of[i].is_none()).map(|i| worth[i]).sum::<i128>();
     for f in 0..links.families.len() {
         items_score += links.family_best(f, |i| worth[i], &mut child_sum);
     }
@@ -424,16 +397,8 @@ pub fn solve(p: &Problem, node_budget: u64) -> Solution {
     let mut nodes = 0u64;
     let mut finished = true;
     if best_score < ub_score && !rest.is_empty() {
-        finished = branch_and_bound(
-            &mut st,
-            &rest,
-            &worth,
-            node_budget,
-            &mut nodes,
-            &mut best,
-            &mut best_score,
-            ub_score,
-        );
+        finished =
+            branch_and_bound(&mut st, &rest, &worth, node_budget, &mut nodes, &mut best, &mut best_score, ub_score);
     }
     let (_, fulfilled, achievements) = score_of(p, &best, k);
     Solution {
@@ -583,29 +548,18 @@ impl Open<'_> {
             let v = self.links.family_best(
                 f,
                 |i| {
-                    if open[i] && fits[i] {
-                        i128::from(value[i].value)
-                    } else {
-                        0
-                    }
+                    if open[i] && fits[i] { i128::from(value[i].value) } else { 0 }
                 },
                 &mut self.scratch,
             );
             let worth = self.worth;
-            let w = self.links.family_best(
-                f,
-                |i| if open[i] { worth[i] } else { 0 },
-                &mut self.scratch,
-            );
+            let w = self.links.family_best(f, |i| if open[i] { worth[i] } else { 0 }, &mut self.scratch);
             let (ov, ow) = self.family[f];
             self.family[f] = (v, w);
             self.family_value += v - ov;
             self.family_worth += w - ow;
         }
-        (
-            self.single_value + self.family_value,
-            self.single_worth + self.family_worth,
-        )
+        (self.single_value + self.family_value, self.single_worth + self.family_worth)
     }
 }
 
@@ -634,11 +588,7 @@ fn branch_and_bound(
         fits_credit: p
             .items
             .iter()
-            .map(|it| {
-                it.groups
-                    .iter()
-                    .any(|&g| matches!(p.needs[g], Need::Credits { .. }))
-            })
+            .map(|it| it.groups.iter().any(|&g| matches!(p.needs[g], Need::Credits { .. })))
             .collect(),
         worth,
         avail: vec![0; p.needs.len()],
@@ -710,11 +660,7 @@ fn branch_and_bound(
             options.push(None);
             open.undecided[i] = false;
             open.sync(i, &st.blocked);
-            stack.push(Frame {
-                options,
-                next: 0,
-                applied: None,
-            });
+            stack.push(Frame { options, next: 0, applied: None });
         }
         // Advance the frame on top: undo its applied option, apply the next one.
         let depth = stack.len();
@@ -768,26 +714,17 @@ impl State<'_> {
 /// so a container and its parts are not both counted in full.
 fn credit_flow(p: &Problem, links: &Links) -> i64 {
     use std::collections::BTreeMap;
-    let credit_groups: Vec<usize> = (0..p.needs.len())
-        .filter(|&g| matches!(p.needs[g], Need::Credits { .. }))
-        .collect();
+    let credit_groups: Vec<usize> =
+        (0..p.needs.len()).filter(|&g| matches!(p.needs[g], Need::Credits { .. })).collect();
     if credit_groups.is_empty() {
         return 0;
     }
     let credit_set = |it: &Item| -> Vec<usize> {
-        it.groups
-            .iter()
-            .copied()
-            .filter(|&g| matches!(p.needs[g], Need::Credits { .. }))
-            .collect()
+        it.groups.iter().copied().filter(|&g| matches!(p.needs[g], Need::Credits { .. })).collect()
     };
     let own = |i: usize| -> i64 {
         let it = &p.items[i];
-        if it.value > 0 && !credit_set(it).is_empty() {
-            it.value
-        } else {
-            0
-        }
+        if it.value > 0 && !credit_set(it).is_empty() { it.value } else { 0 }
     };
     let mut classes: BTreeMap<Vec<usize>, i64> = BTreeMap::new();
     for (i, it) in p.items.iter().enumerate() {
@@ -855,11 +792,7 @@ struct Dinic {
 
 impl Dinic {
     fn new(n: usize) -> Self {
-        Dinic {
-            to: Vec::new(),
-            cap: Vec::new(),
-            head: vec![Vec::new(); n],
-        }
+        Dinic { to: Vec::new(), cap: Vec::new(), head: vec![Vec::new(); n] }
     }
 
     fn edge(&mut self, a: usize, b: usize, c: i64) {

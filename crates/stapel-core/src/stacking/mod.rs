@@ -14,17 +14,14 @@ pub mod wallet;
 
 pub use credits::{CreditBasis, CreditValue, DEFAULT_HOURS_PER_ECTS, credit_value};
 pub use goal::{GoalRequest, GoalSkill, add_personal_goal, personal_goal};
-pub use pathway::{
-    AchievementRef, Group, LevelRequirement, Pathway, PathwayUnit, Target, parse_pathway,
-};
+pub use pathway::{AchievementRef, Group, LevelRequirement, Pathway, PathwayUnit, Target, parse_pathway};
 pub use progress::{
-    Counted, CredentialInput, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress,
-    IfVerified, MatchOptions, NotCounted, NotCountedReason, Progress, SearchReport, WouldCount,
-    progress,
+    Counted, CredentialInput, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress, IfVerified, MatchOptions,
+    NotCounted, NotCountedReason, Progress, SearchReport, WouldCount, progress,
 };
 pub use wallet::{
-    CredentialCredits, Standing, WalletCredential, WalletProgress, WalletStackingError,
-    progress_of, wallet_credentials, wallet_credits, wallet_progress,
+    CredentialCredits, Standing, WalletCredential, WalletProgress, WalletStackingError, progress_of,
+    wallet_credentials, wallet_credits, wallet_progress,
 };
 
 /// Everything that can go wrong reading a pathway or computing progress.
@@ -33,18 +30,10 @@ pub enum StackingError {
     /// The file is not JSON, has a field of the wrong type, misses a field or has one the
     /// format does not know.
     #[error("{file}: {}{message}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
-    Syntax {
-        file: String,
-        field: Option<String>,
-        message: String,
-    },
+    Syntax { file: String, field: Option<String>, message: String },
     /// The file is well-formed but breaks a rule of the format.
     #[error("{file}: {field} {problem}")]
-    Invalid {
-        file: String,
-        field: String,
-        problem: String,
-    },
+    Invalid { file: String, field: String, problem: String },
     /// Two credentials were handed in under one id, so neither could be counted reliably.
     #[error("the credential id '{0}' is given twice; every credential needs its own id")]
     DuplicateCredential(String),

@@ -164,11 +164,7 @@ pub fn parse_pathway(file: &str, bytes: &[u8]) -> Result<Pathway, StackingError>
         let message = inner.to_string();
         StackingError::Syntax {
             file: file.to_string(),
-            field: if path == "." || path.is_empty() {
-                None
-            } else {
-                Some(path)
-            },
+            field: if path == "." || path.is_empty() { None } else { Some(path) },
             message,
         }
     })?;
@@ -178,62 +174,32 @@ pub fn parse_pathway(file: &str, bytes: &[u8]) -> Result<Pathway, StackingError>
 
 /// Checks the rules a well-formed file can still break; the first broken rule is the error.
 pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
-    let bad = |field: String, problem: String| StackingError::Invalid {
-        file: file.to_string(),
-        field,
-        problem,
-    };
+    let bad = |field: String, problem: String| StackingError::Invalid { file: file.to_string(), field, problem };
     if p.version != PATHWAY_VERSION {
-        return Err(bad(
-            "version".into(),
-            format!("must be {PATHWAY_VERSION}, this file says {}", p.version),
-        ));
+        return Err(bad("version".into(), format!("must be {PATHWAY_VERSION}, this file says {}", p.version)));
     }
-    if p.id.trim().is_empty()
-        || !p
-            .id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(bad(
-            "id".into(),
-            "must be a non-empty name of letters, digits, '-', '_' or '.'".into(),
-        ));
+    if p.id.trim().is_empty() || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(bad("id".into(), "must be a non-empty name of letters, digits, '-', '_' or '.'".into()));
     }
     if p.target.name.trim().is_empty() {
         return Err(bad("target.name".into(), "must not be empty".into()));
     }
     if p.target.awarding_body.trim().is_empty() {
-        return Err(bad(
-            "target.awarding_body".into(),
-            "must not be empty".into(),
-        ));
+        return Err(bad("target.awarding_body".into(), "must not be empty".into()));
     }
     if !(p.target.total_credits.is_finite() && p.target.total_credits > 0.0) {
-        return Err(bad(
-            "target.total_credits".into(),
-            "must be positive".into(),
-        ));
+        return Err(bad("target.total_credits".into(), "must be positive".into()));
     }
     if p.target.total_credits > MAX_CREDITS {
-        return Err(bad(
-            "target.total_credits".into(),
-            format!("must be at most {MAX_CREDITS}"),
-        ));
+        return Err(bad("target.total_credits".into(), format!("must be at most {MAX_CREDITS}")));
     }
     if p.groups.len() > MAX_GROUPS {
-        return Err(bad(
-            "groups".into(),
-            format!("must list at most {MAX_GROUPS} groups"),
-        ));
+        return Err(bad("groups".into(), format!("must list at most {MAX_GROUPS} groups")));
     }
     if !(MIN_HOURS_PER_ECTS..=MAX_HOURS_PER_ECTS).contains(&p.hours_per_ects) {
         return Err(bad(
             "hours_per_ects".into(),
-            format!(
-                "must be between {MIN_HOURS_PER_ECTS} and {MAX_HOURS_PER_ECTS}, not {}",
-                p.hours_per_ects
-            ),
+            format!("must be between {MIN_HOURS_PER_ECTS} and {MAX_HOURS_PER_ECTS}, not {}", p.hours_per_ects),
         ));
     }
     if p.groups.is_empty() {
@@ -247,13 +213,7 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
             return Err(bad(at("id"), "must not be empty".into()));
         }
         if !ids.insert(g.id.as_str()) {
-            return Err(bad(
-                at("id"),
-                format!(
-                    "'{}' is used by an earlier group; group ids must differ",
-                    g.id
-                ),
-            ));
+            return Err(bad(at("id"), format!("'{}' is used by an earlier group; group ids must differ", g.id)));
         }
         if g.name.trim().is_empty() {
             return Err(bad(at("name"), "must not be empty".into()));
@@ -270,45 +230,32 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
         match &g.achievement {
             None => {
                 if g.credits.is_none() {
-                    return Err(bad(
-                        format!("groups[{i}]"),
-                        "must ask for credits or name an achievement".into(),
-                    ));
+                    return Err(bad(format!("groups[{i}]"), "must ask for credits or name an achievement".into()));
                 }
             }
             Some(a) => {
-                let filled =
-                    |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+                let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
                 let named = filled(&a.id) || (filled(&a.issuer) && filled(&a.title));
                 if !named {
-                    return Err(bad(
-                        at("achievement"),
-                        "must give an id, or an issuer and a title".into(),
-                    ));
+                    return Err(bad(at("achievement"), "must give an id, or an issuer and a title".into()));
                 }
-                for (name, list) in [
-                    ("skills", &g.skills),
-                    ("frameworks", &g.frameworks),
-                    ("tags", &g.tags),
-                    ("issuers", &g.issuers),
-                ] {
+                for (name, list) in
+                    [("skills", &g.skills), ("frameworks", &g.frameworks), ("tags", &g.tags), ("issuers", &g.issuers)]
+                {
                     if !list.is_empty() {
-                        return Err(bad(at(name), "cannot be combined with achievement (the achievement names the credential)".into()));
+                        return Err(bad(
+                            at(name),
+                            "cannot be combined with achievement (the achievement names the credential)".into(),
+                        ));
                     }
                 }
             }
         }
-        for (name, list) in [
-            ("skills", &g.skills),
-            ("frameworks", &g.frameworks),
-            ("tags", &g.tags),
-            ("issuers", &g.issuers),
-        ] {
+        for (name, list) in
+            [("skills", &g.skills), ("frameworks", &g.frameworks), ("tags", &g.tags), ("issuers", &g.issuers)]
+        {
             if let Some(j) = list.iter().position(|s| s.trim().is_empty()) {
-                return Err(bad(
-                    format!("groups[{i}].{name}[{j}]"),
-                    "must not be empty".into(),
-                ));
+                return Err(bad(format!("groups[{i}].{name}[{j}]"), "must not be empty".into()));
             }
         }
         if let Some(l) = &g.min_level {
@@ -316,10 +263,7 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
                 return Err(bad(at("min_level.framework"), "must not be empty".into()));
             }
             if !(1..=8).contains(&l.level) {
-                return Err(bad(
-                    at("min_level.level"),
-                    format!("must be between 1 and 8, not {}", l.level),
-                ));
+                return Err(bad(at("min_level.level"), format!("must be between 1 and 8, not {}", l.level)));
             }
         }
         if g.max_age_months == Some(0) {
@@ -329,10 +273,7 @@ pub fn validate(file: &str, p: &Pathway) -> Result<(), StackingError> {
     if p.target.total_credits > sum + 1e-9 {
         return Err(bad(
             "target.total_credits".into(),
-            format!(
-                "is {} but the groups together ask for only {sum}",
-                p.target.total_credits
-            ),
+            format!("is {} but the groups together ask for only {sum}", p.target.total_credits),
         ));
     }
     Ok(())

@@ -44,20 +44,12 @@ pub struct CredentialInput<'a> {
 impl<'a> CredentialInput<'a> {
     /// A credential that is part of nothing.
     pub fn new(id: &'a str, credential: &'a Credential, eligibility: Eligibility) -> Self {
-        CredentialInput {
-            id,
-            credential,
-            eligibility,
-            part_of: None,
-        }
+        CredentialInput { id, credential, eligibility, part_of: None }
     }
 
     /// The same credential, as part of the credential with id `container`.
     pub fn part_of(self, container: &'a str) -> Self {
-        CredentialInput {
-            part_of: Some(container),
-            ..self
-        }
+        CredentialInput { part_of: Some(container), ..self }
     }
 }
 
@@ -268,21 +260,12 @@ pub fn progress(
 
     let mut seen = HashSet::new();
     let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(credentials.len());
-    for &CredentialInput {
-        id,
-        credential,
-        eligibility,
-        part_of,
-    } in credentials
-    {
+    for &CredentialInput { id, credential, eligibility, part_of } in credentials {
         if !seen.insert(id) {
             return Err(StackingError::DuplicateCredential(id.to_string()));
         }
         let credit = credit_value(credential, hpe);
-        let value = credit
-            .as_ref()
-            .map_or(0, |c| (c.hours * 100.0).round() as i64)
-            .clamp(0, MAX_ITEM_CENTIHOURS);
+        let value = credit.as_ref().map_or(0, |c| (c.hours * 100.0).round() as i64).clamp(0, MAX_ITEM_CENTIHOURS);
         let date_problem = date_problem(credential, now);
         let fits = pathway
             .groups
@@ -290,26 +273,13 @@ pub fn progress(
             .enumerate()
             .filter_map(|(g, group)| fits(group, credential, now).map(|until| (g, until)))
             .collect();
-        prepared.push(Prepared {
-            id,
-            credential,
-            eligibility,
-            part_of,
-            date_problem,
-            credit,
-            value,
-            fits,
-        });
+        prepared.push(Prepared { id, credential, eligibility, part_of, date_problem, credit, value, fits });
     }
     // The stable order every decision is made in: by credential id.
     prepared.sort_by(|a, b| a.id.cmp(b.id));
     // Per credential, the containers above it (nearest first) among those handed in, and the
     // credentials below it.
-    let index: HashMap<&str, usize> = prepared
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id, i))
-        .collect();
+    let index: HashMap<&str, usize> = prepared.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let mut above: Vec<Vec<usize>> = Vec::with_capacity(prepared.len());
     for p in &prepared {
         let mut chain = Vec::new();
@@ -342,12 +312,8 @@ pub fn progress(
         .groups
         .iter()
         .map(|g| match &g.achievement {
-            Some(_) => Need::Achievement {
-                credits: g.credits.map_or(0, to_centi),
-            },
-            None => Need::Credits {
-                required: to_centi(g.credits.unwrap_or(0.0)).max(1),
-            },
+            Some(_) => Need::Achievement { credits: g.credits.map_or(0, to_centi) },
+            None => Need::Credits { required: to_centi(g.credits.unwrap_or(0.0)).max(1) },
         })
         .collect();
     let build = |with_unverifiable: bool| -> (Vec<usize>, Problem) {
@@ -370,13 +336,7 @@ pub fn progress(
                     .and_then(|&a| position[a]),
             })
             .collect();
-        (
-            members,
-            Problem {
-                needs: needs.clone(),
-                items,
-            },
-        )
+        (members, Problem { needs: needs.clone(), items })
     };
 
     let with_unverifiable = options.count_unverifiable;
@@ -407,22 +367,12 @@ pub fn progress(
                 if let Some((when, cause)) = until
                     && when <= warn_until
                 {
-                    expiring.push(Expiring {
-                        id: p.id.to_string(),
-                        group: group.id.clone(),
-                        on: rfc3339(when),
-                        cause,
-                    });
+                    expiring.push(Expiring { id: p.id.to_string(), group: group.id.clone(), on: rfc3339(when), cause });
                 }
                 counted.push(Counted {
                     id: p.id.to_string(),
                     title: p.credential.title.clone(),
-                    issuer: p
-                        .credential
-                        .issuer
-                        .name
-                        .clone()
-                        .or_else(|| p.credential.issuer.id.clone()),
+                    issuer: p.credential.issuer.name.clone().or_else(|| p.credential.issuer.id.clone()),
                     credits: p.credit.as_ref().map(|_| from_centi(p.value)),
                     credit: p.credit.clone(),
                     counts_until: until.map(|(w, _)| rfc3339(w)),
@@ -437,11 +387,9 @@ pub fn progress(
         }
         let (kind, required, fulfilled) = match needs[g] {
             Need::Credits { required } => (GroupKind::Credits, required, earned.min(required)),
-            Need::Achievement { credits } => (
-                GroupKind::Achievement,
-                credits,
-                if counted.is_empty() { 0 } else { credits },
-            ),
+            Need::Achievement { credits } => {
+                (GroupKind::Achievement, credits, if counted.is_empty() { 0 } else { credits })
+            }
         };
         let required_shown = group.credits.unwrap_or(0.0);
         fulfilled_total += fulfilled;
@@ -459,27 +407,15 @@ pub fn progress(
                 GroupKind::Credits => from_centi(earned),
                 GroupKind::Achievement => from_centi(fulfilled),
             },
-            fulfilled: if complete {
-                required_shown
-            } else {
-                from_centi(fulfilled)
-            },
-            missing: if complete {
-                0.0
-            } else {
-                round2(required_shown - from_centi(fulfilled)).max(0.0)
-            },
+            fulfilled: if complete { required_shown } else { from_centi(fulfilled) },
+            missing: if complete { 0.0 } else { round2(required_shown - from_centi(fulfilled)).max(0.0) },
             complete,
             counted,
             also_fits,
             no_credit_value,
         });
     }
-    expiring.sort_by(|a, b| {
-        a.on.cmp(&b.on)
-            .then_with(|| a.id.cmp(&b.id))
-            .then_with(|| a.group.cmp(&b.group))
-    });
+    expiring.sort_by(|a, b| a.on.cmp(&b.on).then_with(|| a.id.cmp(&b.id)).then_with(|| a.group.cmp(&b.group)));
 
     // Not counted: not eligible, or kept out by a counted container or counted parts.
     let mut not_counted: Vec<NotCounted> = Vec::new();
@@ -494,21 +430,11 @@ pub fn progress(
                 _ => NotCountedReason::Unverifiable,
             };
             (reason, Vec::new())
-        } else if let Some(&a) = above[i]
-            .iter()
-            .find(|&&a| prepared[a].credit.is_some() && assigned[a].is_some())
-        {
-            (
-                NotCountedReason::ContainerCounted,
-                vec![prepared[a].id.to_string()],
-            )
+        } else if let Some(&a) = above[i].iter().find(|&&a| prepared[a].credit.is_some() && assigned[a].is_some()) {
+            (NotCountedReason::ContainerCounted, vec![prepared[a].id.to_string()])
         } else {
             let parts: Vec<String> = if p.credit.is_some() {
-                below[i]
-                    .iter()
-                    .filter(|&&j| assigned[j].is_some())
-                    .map(|&j| prepared[j].id.to_string())
-                    .collect()
+                below[i].iter().filter(|&&j| assigned[j].is_some()).map(|&j| prepared[j].id.to_string()).collect()
             } else {
                 Vec::new()
             };
@@ -521,21 +447,13 @@ pub fn progress(
             id: p.id.to_string(),
             title: p.credential.title.clone(),
             reason,
-            groups: p
-                .fits
-                .iter()
-                .map(|f| pathway.groups[f.0].id.clone())
-                .collect(),
+            groups: p.fits.iter().map(|f| pathway.groups[f.0].id.clone()).collect(),
             counted_instead,
         });
     }
 
     // What verifying the unverifiable ones would add.
-    let if_verified = if !with_unverifiable
-        && not_counted
-            .iter()
-            .any(|n| n.reason == NotCountedReason::Unverifiable)
-    {
+    let if_verified = if !with_unverifiable && not_counted.iter().any(|n| n.reason == NotCountedReason::Unverifiable) {
         let (members2, problem2) = build(true);
         let sol2 = matcher::solve(&problem2, options.node_budget);
         let credentials = members2
@@ -543,17 +461,12 @@ pub fn progress(
             .zip(&sol2.assignment)
             .filter_map(|(&i, a)| {
                 let g = (*a)?;
-                (prepared[i].eligibility == Eligibility::Unverifiable).then(|| WouldCount {
-                    id: prepared[i].id.to_string(),
-                    group: pathway.groups[g].id.clone(),
-                })
+                (prepared[i].eligibility == Eligibility::Unverifiable)
+                    .then(|| WouldCount { id: prepared[i].id.to_string(), group: pathway.groups[g].id.clone() })
             })
             .collect();
         let total = to_centi(pathway.target.total_credits);
-        Some(IfVerified {
-            earned: from_centi(sol2.fulfilled.min(total)),
-            credentials,
-        })
+        Some(IfVerified { earned: from_centi(sol2.fulfilled.min(total)), credentials })
     } else {
         None
     };
@@ -601,25 +514,14 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
         return Some(t.and_utc());
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
 }
 
 fn date_problem(c: &Credential, now: DateTime<Utc>) -> Option<NotCountedReason> {
-    if c.valid_until
-        .as_deref()
-        .and_then(parse_date)
-        .is_some_and(|t| t <= now)
-    {
+    if c.valid_until.as_deref().and_then(parse_date).is_some_and(|t| t <= now) {
         return Some(NotCountedReason::Expired);
     }
-    if c.valid_from
-        .as_deref()
-        .and_then(parse_date)
-        .is_some_and(|t| t > now)
-    {
+    if c.valid_from.as_deref().and_then(parse_date).is_some_and(|t| t > now) {
         return Some(NotCountedReason::NotYetValid);
     }
     None
@@ -632,27 +534,16 @@ fn fits(group: &Group, c: &Credential, now: DateTime<Utc>) -> Option<Option<Unti
     {
         return None;
     }
-    let any =
-        |list: &[String], f: &dyn Fn(&str) -> bool| list.is_empty() || list.iter().any(|s| f(s));
-    if !any(&group.skills, &|s| {
-        c.skills.iter().any(|k| skill_matches(s, k))
-    }) {
+    let any = |list: &[String], f: &dyn Fn(&str) -> bool| list.is_empty() || list.iter().any(|s| f(s));
+    if !any(&group.skills, &|s| c.skills.iter().any(|k| skill_matches(s, k))) {
         return None;
     }
     if !any(&group.frameworks, &|f| {
-        c.skills.iter().any(|k| {
-            k.framework
-                .as_deref()
-                .is_some_and(|kf| kf.trim().eq_ignore_ascii_case(f.trim()))
-        })
+        c.skills.iter().any(|k| k.framework.as_deref().is_some_and(|kf| kf.trim().eq_ignore_ascii_case(f.trim())))
     }) {
         return None;
     }
-    if !any(&group.tags, &|t| {
-        c.tags
-            .iter()
-            .any(|ct| ct.trim().eq_ignore_ascii_case(t.trim()))
-    }) {
+    if !any(&group.tags, &|t| c.tags.iter().any(|ct| ct.trim().eq_ignore_ascii_case(t.trim()))) {
         return None;
     }
     if !any(&group.issuers, &|i| issuer_matches(i, c)) {
@@ -663,17 +554,9 @@ fn fits(group: &Group, c: &Credential, now: DateTime<Utc>) -> Option<Option<Unti
     {
         return None;
     }
-    let mut until: Option<Until> = c
-        .valid_until
-        .as_deref()
-        .and_then(parse_date)
-        .map(|t| (t, ExpiryCause::ValidUntil));
+    let mut until: Option<Until> = c.valid_until.as_deref().and_then(parse_date).map(|t| (t, ExpiryCause::ValidUntil));
     if let Some(months) = group.max_age_months {
-        let issued = c
-            .issued
-            .as_deref()
-            .or(c.valid_from.as_deref())
-            .and_then(parse_date)?;
+        let issued = c.issued.as_deref().or(c.valid_from.as_deref()).and_then(parse_date)?;
         let ages_out = issued.checked_add_months(Months::new(months))?;
         if ages_out <= now {
             return None;
@@ -687,45 +570,30 @@ fn fits(group: &Group, c: &Credential, now: DateTime<Utc>) -> Option<Option<Unti
 
 fn achievement_matches(a: &AchievementRef, c: &Credential) -> bool {
     if let Some(id) = a.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        return c
-            .achievement
-            .id
-            .as_deref()
-            .is_some_and(|cid| cid.trim() == id);
+        return c.achievement.id.as_deref().is_some_and(|cid| cid.trim() == id);
     }
     let (Some(issuer), Some(title)) = (&a.issuer, &a.title) else {
         return false;
     };
     let title = title.trim();
     issuer_matches(issuer, c)
-        && (c
-            .achievement
-            .name
-            .as_deref()
-            .is_some_and(|n| n.trim().eq_ignore_ascii_case(title))
+        && (c.achievement.name.as_deref().is_some_and(|n| n.trim().eq_ignore_ascii_case(title))
             || c.title.trim().eq_ignore_ascii_case(title))
 }
 
 fn issuer_matches(wanted: &str, c: &Credential) -> bool {
     let w = wanted.trim();
-    let eq = |s: &Option<String>| {
-        s.as_deref()
-            .is_some_and(|s| s.trim().eq_ignore_ascii_case(w))
-    };
+    let eq = |s: &Option<String>| s.as_deref().is_some_and(|s| s.trim().eq_ignore_ascii_case(w));
     eq(&c.issuer.id)
         || eq(&c.issuer.name)
-        || c.edubadges
-            .as_ref()
-            .is_some_and(|e| eq(&e.institution_identifier) || eq(&e.institution_name))
+        || c.edubadges.as_ref().is_some_and(|e| eq(&e.institution_identifier) || eq(&e.institution_name))
 }
 
 fn skill_matches(wanted: &str, k: &crate::formats::Skill) -> bool {
     let w = wanted.trim();
     let norm = |u: &str| u.trim().trim_end_matches('/').to_string();
     k.url.as_deref().is_some_and(|u| norm(u) == norm(w))
-        || k.code
-            .as_deref()
-            .is_some_and(|code| code.trim().eq_ignore_ascii_case(w))
+        || k.code.as_deref().is_some_and(|code| code.trim().eq_ignore_ascii_case(w))
         || k.label.trim().eq_ignore_ascii_case(w)
 }
 
@@ -734,37 +602,18 @@ fn skill_matches(wanted: &str, k: &crate::formats::Skill) -> bool {
 fn level_meets(req: &LevelRequirement, c: &Credential) -> bool {
     let family = |f: &str| {
         let f = f.trim().to_ascii_uppercase();
-        if f == "EQF" || f == "NLQF" {
-            "EQF/NLQF".to_string()
-        } else {
-            f
-        }
+        if f == "EQF" || f == "NLQF" { "EQF/NLQF".to_string() } else { f }
     };
     let wanted = family(&req.framework);
-    let from_levels = c
-        .levels
-        .iter()
-        .filter(|l| family(&l.framework) == wanted)
-        .filter_map(|l| level_number(&l.level));
+    let from_levels = c.levels.iter().filter(|l| family(&l.framework) == wanted).filter_map(|l| level_number(&l.level));
     let from_edubadges = (wanted == "EQF/NLQF")
-        .then(|| {
-            c.edubadges
-                .as_ref()
-                .and_then(|e| e.eqf.as_deref())
-                .and_then(level_number)
-        })
+        .then(|| c.edubadges.as_ref().and_then(|e| e.eqf.as_deref()).and_then(level_number))
         .flatten();
-    from_levels
-        .chain(from_edubadges)
-        .any(|n| n >= u32::from(req.level))
+    from_levels.chain(from_edubadges).any(|n| n >= u32::from(req.level))
 }
 
 /// The first number in a level text (`4`, `EQF level 4`, `NLQF 5`).
 fn level_number(s: &str) -> Option<u32> {
-    let digits: String = s
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let digits: String = s.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect();
     digits.parse().ok()
 }

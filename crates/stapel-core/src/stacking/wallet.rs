@@ -73,17 +73,14 @@ pub struct WalletCredential {
 }
 
 /// Every listed credential with its view, in the order of `summaries`.
-fn with_views(
-    wallet: &Wallet,
-    summaries: Vec<Summary>,
-) -> Result<Vec<(Summary, Credential)>, StoreError> {
+fn with_views(wallet: &Wallet, summaries: Vec<Summary>) -> Result<Vec<(Summary, Credential)>, StoreError> {
     let mut views = wallet.views()?;
     summaries
         .into_iter()
         .map(|summary| {
-            let credential = views.remove(&summary.id).ok_or_else(|| {
-                StoreError::Corrupt(format!("credential {} has no stored view", summary.id))
-            })?;
+            let credential = views
+                .remove(&summary.id)
+                .ok_or_else(|| StoreError::Corrupt(format!("credential {} has no stored view", summary.id)))?;
             Ok((summary, credential))
         })
         .collect()
@@ -93,19 +90,11 @@ fn with_views(
 /// queries whatever the wallet's size: the list, the views, the latest verifications.
 pub fn wallet_credentials(wallet: &Wallet) -> Result<Vec<WalletCredential>, StoreError> {
     let mut verifications = wallet.verifications()?;
-    let summaries = wallet.list(&ListQuery {
-        include_children: true,
-        ..ListQuery::default()
-    })?;
+    let summaries = wallet.list(&ListQuery { include_children: true, ..ListQuery::default() })?;
     let mut out = Vec::with_capacity(summaries.len());
     for (summary, credential) in with_views(wallet, summaries)? {
         let verification = verifications.remove(&summary.id);
-        out.push(WalletCredential {
-            standing: Standing::of(verification.as_ref()),
-            summary,
-            credential,
-            verification,
-        });
+        out.push(WalletCredential { standing: Standing::of(verification.as_ref()), summary, credential, verification });
     }
     out.sort_by(|a, b| a.summary.id.cmp(&b.summary.id));
     Ok(out)
@@ -134,22 +123,13 @@ pub struct CredentialCredits {
 /// and what it contains is listed (`part_of`) but not added (`in_total: false`); a container
 /// that states no credits adds nothing itself, and its parts count. The rule applies at every
 /// depth: the outermost credential that states credits is the one counted.
-pub fn wallet_credits(
-    wallet: &Wallet,
-    hours_per_ects: f64,
-) -> Result<(f64, Vec<CredentialCredits>), StoreError> {
-    let summaries = wallet.list(&ListQuery {
-        include_children: true,
-        ..ListQuery::default()
-    })?;
+pub fn wallet_credits(wallet: &Wallet, hours_per_ects: f64) -> Result<(f64, Vec<CredentialCredits>), StoreError> {
+    let summaries = wallet.list(&ListQuery { include_children: true, ..ListQuery::default() })?;
     let listed = with_views(wallet, summaries)?;
     let mut values: HashMap<&str, Option<CreditValue>> = HashMap::with_capacity(listed.len());
     let mut parents: HashMap<&str, &str> = HashMap::new();
     for (summary, credential) in &listed {
-        values.insert(
-            summary.id.as_str(),
-            credit_value(credential, hours_per_ects),
-        );
+        values.insert(summary.id.as_str(), credit_value(credential, hours_per_ects));
         if let Some(p) = &summary.parent {
             parents.insert(summary.id.as_str(), p.as_str());
         }
@@ -238,17 +218,10 @@ pub fn progress_of(
         })
         .collect();
     let progress = progress(pathway, &input, options)?;
-    let never: std::collections::HashSet<&str> = credentials
-        .iter()
-        .filter(|c| c.standing == Standing::NeverVerified)
-        .map(|c| c.summary.id.as_str())
-        .collect();
-    let never_verified = progress
-        .not_counted
-        .iter()
-        .filter(|n| never.contains(n.id.as_str()))
-        .map(|n| n.id.clone())
-        .collect();
+    let never: std::collections::HashSet<&str> =
+        credentials.iter().filter(|c| c.standing == Standing::NeverVerified).map(|c| c.summary.id.as_str()).collect();
+    let never_verified =
+        progress.not_counted.iter().filter(|n| never.contains(n.id.as_str())).map(|n| n.id.clone()).collect();
     let mut verifications = HashMap::new();
     let mut by_id = HashMap::new();
     for c in credentials {
@@ -257,10 +230,5 @@ pub fn progress_of(
         }
         by_id.insert(c.summary.id.clone(), c);
     }
-    Ok(WalletProgress {
-        progress,
-        never_verified,
-        verifications,
-        credentials: by_id,
-    })
+    Ok(WalletProgress { progress, never_verified, verifications, credentials: by_id })
 }

@@ -83,11 +83,9 @@ impl Cell {
             Cell::Integer(i) => Value::Integer(*i),
             Cell::Real(f) => Value::Real(*f),
             Cell::Text(s) => Value::Text(s.clone()),
-            Cell::Blob(b) => {
-                Value::Blob(B64.decode(b).map_err(|e| {
-                    StoreError::Corrupt(format!("a stored value is not base64: {e}"))
-                })?)
-            }
+            Cell::Blob(b) => Value::Blob(
+                B64.decode(b).map_err(|e| StoreError::Corrupt(format!("a stored value is not base64: {e}")))?,
+            ),
         })
     }
 }
@@ -123,72 +121,40 @@ fn content_tables(conn: &Connection) -> Result<Vec<TableColumns>, StoreError> {
              ORDER BY name",
         )
         .map_err(e)?;
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(e)?
-        .collect::<Result<_, _>>()
-        .map_err(e)?;
+    let names: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(e)?.collect::<Result<_, _>>().map_err(e)?;
     let mut out = Vec::new();
     for name in names {
-        let mut stmt = conn
-            .prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid")
-            .map_err(e)?;
-        let cols: Vec<(String, i64)> = stmt
-            .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(e)?
-            .collect::<Result<_, _>>()
-            .map_err(e)?;
+        let mut stmt = conn.prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid").map_err(e)?;
+        let cols: Vec<(String, i64)> =
+            stmt.query_map([&name], |r| Ok((r.get(0)?, r.get(1)?))).map_err(e)?.collect::<Result<_, _>>().map_err(e)?;
         out.push((name, cols));
     }
     Ok(out)
 }
 
 /// Every content row in a canonical order (by primary key, else by rowid).
-pub(crate) fn dump_tables(
-    conn: &Connection,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Content, StoreError> {
+pub(crate) fn dump_tables(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<Content, StoreError> {
     let e = |e| StoreError::db("reading the wallet's content", e);
     let schema_version = schema::version(conn)?;
     let tables = content_tables(conn)?;
     let mut total = 0u64;
     for (name, _) in &tables {
-        let n: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {}", quote(name)), [], |r| {
-                r.get(0)
-            })
-            .map_err(e)?;
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {}", quote(name)), [], |r| r.get(0)).map_err(e)?;
         total += n.max(0) as u64;
     }
     let mut done = 0u64;
     progress(0, total);
     let mut dumps = Vec::new();
     for (name, cols) in tables {
-        let mut pk: Vec<(i64, &str)> = cols
-            .iter()
-            .filter(|(_, p)| *p > 0)
-            .map(|(c, p)| (*p, c.as_str()))
-            .collect();
+        let mut pk: Vec<(i64, &str)> = cols.iter().filter(|(_, p)| *p > 0).map(|(c, p)| (*p, c.as_str())).collect();
         pk.sort();
         let order = if pk.is_empty() {
             "rowid".to_string()
         } else {
-            pk.iter()
-                .map(|(_, c)| quote(c))
-                .collect::<Vec<_>>()
-                .join(", ")
+            pk.iter().map(|(_, c)| quote(c)).collect::<Vec<_>>().join(", ")
         };
-        let col_list = cols
-            .iter()
-            .map(|(c, _)| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {col_list} FROM {} ORDER BY {order}",
-                quote(&name)
-            ))
-            .map_err(e)?;
+        let col_list = cols.iter().map(|(c, _)| quote(c)).collect::<Vec<_>>().join(", ");
+        let mut stmt = conn.prepare(&format!("SELECT {col_list} FROM {} ORDER BY {order}", quote(&name))).map_err(e)?;
         let n = cols.len();
         let mut rows_out = Vec::new();
         let mut rows = stmt.query([]).map_err(e)?;
@@ -203,18 +169,10 @@ pub(crate) fn dump_tables(
                 progress(done, total);
             }
         }
-        dumps.push(TableDump {
-            name,
-            columns: cols.into_iter().map(|(c, _)| c).collect(),
-            rows: rows_out,
-        });
+        dumps.push(TableDump { name, columns: cols.into_iter().map(|(c, _)| c).collect(), rows: rows_out });
     }
     progress(done, total);
-    Ok(Content {
-        format: CONTENT_FORMAT.into(),
-        schema_version,
-        tables: dumps,
-    })
+    Ok(Content { format: CONTENT_FORMAT.into(), schema_version, tables: dumps })
 }
 
 fn header(kdf: KdfParams, salt: &[u8], nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
@@ -264,79 +222,46 @@ impl Backup {
     /// Reads, authenticates and decrypts a backup. A wrong passphrase or any changed byte is
     /// one error; nothing is written anywhere.
     pub fn read(path: &Path, passphrase: &Secret) -> Result<Backup, StoreError> {
-        let data =
-            fs::read(path).map_err(|e| StoreError::io(format!("read {}", path.display()), e))?;
-        let not_backup = || StoreError::NotABackup {
-            path: path.to_owned(),
-        };
+        let data = fs::read(path).map_err(|e| StoreError::io(format!("read {}", path.display()), e))?;
+        let not_backup = || StoreError::NotABackup { path: path.to_owned() };
         if data.len() < 24 || &data[..8] != MAGIC {
             return Err(not_backup());
         }
         let version = u16::from_be_bytes([data[8], data[9]]);
         if version != FORMAT_VERSION {
-            return Err(StoreError::BackupVersion {
-                path: path.to_owned(),
-                version,
-            });
+            return Err(StoreError::BackupVersion { path: path.to_owned(), version });
         }
         if data[10] != KDF_ARGON2ID_13 {
-            return Err(StoreError::BackupDoesNotOpen {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::BackupDoesNotOpen { path: path.to_owned() });
         }
         let be = |i: usize| u32::from_be_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
-        let kdf = KdfParams {
-            m_cost_kib: be(11),
-            t_cost: be(15),
-            p_cost: be(19),
-        };
+        let kdf = KdfParams { m_cost_kib: be(11), t_cost: be(15), p_cost: be(19) };
         let salt_len = usize::from(data[23]);
         let header_len = 24 + salt_len + NONCE_LEN;
         if salt_len < 8 || data.len() < header_len + 16 {
-            return Err(StoreError::BackupDoesNotOpen {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::BackupDoesNotOpen { path: path.to_owned() });
         }
         let salt = &data[24..24 + salt_len];
         let nonce = XNonce::from_slice(&data[24 + salt_len..header_len]);
         let k = key::derive_key(passphrase, salt, kdf).map_err(|e| match e {
-            StoreError::KdfParams(_) => StoreError::BackupDoesNotOpen {
-                path: path.to_owned(),
-            },
+            StoreError::KdfParams(_) => StoreError::BackupDoesNotOpen { path: path.to_owned() },
             other => other,
         })?;
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k.bytes()[..]));
         let plain = Zeroizing::new(
             cipher
-                .decrypt(
-                    nonce,
-                    Payload {
-                        msg: &data[header_len..],
-                        aad: &data[..header_len],
-                    },
-                )
-                .map_err(|_| StoreError::BackupDoesNotOpen {
-                    path: path.to_owned(),
-                })?,
+                .decrypt(nonce, Payload { msg: &data[header_len..], aad: &data[..header_len] })
+                .map_err(|_| StoreError::BackupDoesNotOpen { path: path.to_owned() })?,
         );
-        let content: Content = serde_json::from_slice(&plain).map_err(|e| {
-            StoreError::Corrupt(format!("the backup's content does not parse: {e}"))
-        })?;
+        let content: Content = serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Corrupt(format!("the backup's content does not parse: {e}")))?;
         if content.format != CONTENT_FORMAT {
-            return Err(StoreError::Corrupt(
-                "the backup's content is of an unknown kind".into(),
-            ));
+            return Err(StoreError::Corrupt("the backup's content is of an unknown kind".into()));
         }
         if content.schema_version > schema::SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                found: content.schema_version,
-                supported: schema::SCHEMA_VERSION,
-            });
+            return Err(StoreError::NewerSchema { found: content.schema_version, supported: schema::SCHEMA_VERSION });
         }
-        Ok(Backup {
-            path: path.to_owned(),
-            content,
-        })
+        Ok(Backup { path: path.to_owned(), content })
     }
 
     pub fn path(&self) -> &Path {
@@ -350,19 +275,14 @@ impl Backup {
 
     /// How many credentials the backup holds (children included).
     pub fn credential_count(&self) -> usize {
-        self.content
-            .tables
-            .iter()
-            .find(|t| t.name == "credentials")
-            .map_or(0, |t| t.rows.len())
+        self.content.tables.iter().find(|t| t.name == "credentials").map_or(0, |t| t.rows.len())
     }
 
     /// The rows loaded into an in-memory database, migrated to the current schema.
     fn stage(&self) -> Result<Connection, StoreError> {
         let e = |e| StoreError::db("loading the backup", e);
         let mut conn = Connection::open_in_memory().map_err(e)?;
-        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;")
-            .map_err(e)?;
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;").map_err(e)?;
         let v = schema::migrate(&mut conn, self.content.schema_version)?;
         if v != self.content.schema_version {
             return Err(StoreError::Corrupt(format!(
@@ -374,16 +294,9 @@ impl Backup {
         let tx = conn.transaction().map_err(e)?;
         for t in &self.content.tables {
             let Some((_, cols)) = known.iter().find(|(n, _)| *n == t.name) else {
-                return Err(StoreError::Corrupt(format!(
-                    "the backup has a table {:?} its schema does not",
-                    t.name
-                )));
+                return Err(StoreError::Corrupt(format!("the backup has a table {:?} its schema does not", t.name)));
             };
-            if let Some(c) = t
-                .columns
-                .iter()
-                .find(|c| !cols.iter().any(|(k, _)| k == *c))
-            {
+            if let Some(c) = t.columns.iter().find(|c| !cols.iter().any(|(k, _)| k == *c)) {
                 return Err(StoreError::Corrupt(format!(
                     "the backup has a column {c:?} that table {:?} does not",
                     t.name
@@ -392,38 +305,23 @@ impl Backup {
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES ({})",
                 quote(&t.name),
-                t.columns
-                    .iter()
-                    .map(|c| quote(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                t.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
                 vec!["?"; t.columns.len()].join(", ")
             );
             let mut stmt = tx.prepare(&sql).map_err(e)?;
             for row in &t.rows {
                 if row.len() != t.columns.len() {
-                    return Err(StoreError::Corrupt(format!(
-                        "a row of {:?} has the wrong number of values",
-                        t.name
-                    )));
+                    return Err(StoreError::Corrupt(format!("a row of {:?} has the wrong number of values", t.name)));
                 }
-                let vals = row
-                    .iter()
-                    .map(Cell::to_value)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let vals = row.iter().map(Cell::to_value).collect::<Result<Vec<_>, _>>()?;
                 stmt.execute(params_from_iter(vals)).map_err(e)?;
             }
         }
         tx.commit().map_err(e)?;
-        let broken: i64 = conn
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })
-            .map_err(e)?;
+        let broken: i64 =
+            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).map_err(e)?;
         if broken > 0 {
-            return Err(StoreError::Corrupt(format!(
-                "the backup has {broken} broken link(s) between rows"
-            )));
+            return Err(StoreError::Corrupt(format!("the backup has {broken} broken link(s) between rows")));
         }
         conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(e)?;
         schema::migrate(&mut conn, schema::SCHEMA_VERSION)?;
@@ -431,21 +329,13 @@ impl Backup {
     }
 }
 
-fn rows_of<P: rusqlite::Params>(
-    conn: &Connection,
-    sql: &str,
-    args: P,
-) -> rusqlite::Result<Vec<Vec<Value>>> {
+fn rows_of<P: rusqlite::Params>(conn: &Connection, sql: &str, args: P) -> rusqlite::Result<Vec<Vec<Value>>> {
     let mut stmt = conn.prepare(sql)?;
     let n = stmt.column_count();
     let mut rows = stmt.query(args)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(
-            (0..n)
-                .map(|i| r.get::<_, Value>(i))
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-        );
+        out.push((0..n).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?);
     }
     Ok(out)
 }
@@ -484,20 +374,16 @@ impl Wallet {
             _ => false,
         };
         if same(out, self.path()) || same(out, &key::sidecar_path(self.path())) {
-            return Err(StoreError::BackupOverWallet {
-                path: out.to_owned(),
-            });
+            return Err(StoreError::BackupOverWallet { path: out.to_owned() });
         }
         // One read transaction, so the backup is a consistent snapshot.
-        let tx = self
-            .conn()
-            .unchecked_transaction()
-            .map_err(|e| StoreError::db("starting a backup", e))?;
+        let tx = self.conn().unchecked_transaction().map_err(|e| StoreError::db("starting a backup", e))?;
         let content = dump_tables(&tx, progress)?;
         drop(tx);
-        let plain = Zeroizing::new(serde_json::to_vec(&content).map_err(|e| {
-            StoreError::Corrupt(format!("the wallet content cannot be written out: {e}"))
-        })?);
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&content)
+                .map_err(|e| StoreError::Corrupt(format!("the wallet content cannot be written out: {e}")))?,
+        );
         drop(content);
         let mut salt = [0u8; key::SALT_LEN];
         key::fill_random(&mut salt)?;
@@ -507,13 +393,7 @@ impl Wallet {
         let head = header(kdf, &salt, &nonce);
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k.bytes()[..]));
         let sealed = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &plain,
-                    aad: &head,
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: &head })
             .map_err(|_| StoreError::Corrupt("the backup could not be encrypted".into()))?;
         drop(plain);
         let mut tmp = out.as_os_str().to_owned();
@@ -569,11 +449,8 @@ impl Wallet {
             .map_err(e)?;
         let mut other_total = 0u64;
         for t in &others {
-            let n: i64 = staging
-                .query_row(&format!("SELECT count(*) FROM {}", quote(t)), [], |r| {
-                    r.get(0)
-                })
-                .map_err(e)?;
+            let n: i64 =
+                staging.query_row(&format!("SELECT count(*) FROM {}", quote(t)), [], |r| r.get(0)).map_err(e)?;
             other_total += n.max(0) as u64;
         }
         let total = ids.len() as u64 + other_total;
@@ -582,27 +459,18 @@ impl Wallet {
 
         let mut report = RestoreReport::default();
         let tx = self.conn_mut().transaction().map_err(e)?;
-        tx.execute_batch("PRAGMA defer_foreign_keys = ON;")
-            .map_err(e)?;
-        let col_list =
-            |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON;").map_err(e)?;
+        let col_list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
         let mut added_ids = Vec::new();
         for id in &ids {
-            let present: Option<i64> = tx
-                .query_row("SELECT 1 FROM credentials WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(e)?;
+            let present: Option<i64> =
+                tx.query_row("SELECT 1 FROM credentials WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(e)?;
             if present.is_some() {
                 report.credentials_present += 1;
                 let seq_at = orig_cols.iter().position(|c| c == "seq");
                 let rows = rows_of(
                     &staging,
-                    &format!(
-                        "SELECT {} FROM originals WHERE credential_id = ?1 ORDER BY seq",
-                        col_list(&orig_cols)
-                    ),
+                    &format!("SELECT {} FROM originals WHERE credential_id = ?1 ORDER BY seq", col_list(&orig_cols)),
                     [id],
                 )
                 .map_err(e)?;
@@ -621,7 +489,11 @@ impl Wallet {
                         .map_err(e)?;
                     if there.is_none() {
                         let next: i64 = tx
-                            .query_row("SELECT coalesce(max(seq), 0) + 1 FROM originals WHERE credential_id = ?1", [id], |r| r.get(0))
+                            .query_row(
+                                "SELECT coalesce(max(seq), 0) + 1 FROM originals WHERE credential_id = ?1",
+                                [id],
+                                |r| r.get(0),
+                            )
                             .map_err(e)?;
                         row[seq_at] = Value::Integer(next);
                         insert_row(&tx, "originals", &orig_cols, row, false).map_err(e)?;
@@ -630,15 +502,9 @@ impl Wallet {
                 }
             } else {
                 report.credentials_added += 1;
-                for row in rows_of(
-                    &staging,
-                    &format!(
-                        "SELECT {} FROM credentials WHERE id = ?1",
-                        col_list(&cred_cols)
-                    ),
-                    [id],
-                )
-                .map_err(e)?
+                for row in
+                    rows_of(&staging, &format!("SELECT {} FROM credentials WHERE id = ?1", col_list(&cred_cols)), [id])
+                        .map_err(e)?
                 {
                     insert_row(&tx, "credentials", &cred_cols, row, false).map_err(e)?;
                 }
@@ -646,11 +512,7 @@ impl Wallet {
                     let cols = cols_of(t);
                     for row in rows_of(
                         &staging,
-                        &format!(
-                            "SELECT {} FROM {} WHERE credential_id = ?1",
-                            col_list(&cols),
-                            quote(t)
-                        ),
+                        &format!("SELECT {} FROM {} WHERE credential_id = ?1", col_list(&cols), quote(t)),
                         [id],
                     )
                     .map_err(e)?
@@ -670,12 +532,8 @@ impl Wallet {
         }
         for t in &others {
             let cols = cols_of(t);
-            for row in rows_of(
-                &staging,
-                &format!("SELECT {} FROM {}", col_list(&cols), quote(t)),
-                rusqlite::params![],
-            )
-            .map_err(e)?
+            for row in rows_of(&staging, &format!("SELECT {} FROM {}", col_list(&cols), quote(t)), rusqlite::params![])
+                .map_err(e)?
             {
                 report.other_rows_added += insert_row(&tx, t, &cols, row, true).map_err(e)?;
                 done += 1;

@@ -90,11 +90,8 @@ pub(crate) fn ensure(conn: &Connection) -> Result<(), StoreError> {
     }
     let mut secret = Zeroizing::new([0u8; 32]);
     key::fill_random(&mut secret[..])?;
-    conn.execute(
-        "INSERT OR IGNORE INTO holder (id, algorithm, secret_key) VALUES (1, 'Ed25519', ?1)",
-        [&secret[..]],
-    )
-    .map_err(|e| StoreError::db("storing the new holder key", e))?;
+    conn.execute("INSERT OR IGNORE INTO holder (id, algorithm, secret_key) VALUES (1, 'Ed25519', ?1)", [&secret[..]])
+        .map_err(|e| StoreError::db("storing the new holder key", e))?;
     Ok(())
 }
 

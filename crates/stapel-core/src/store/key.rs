@@ -56,11 +56,7 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// 64 MiB, 3 passes, 1 lane: about half a second on a current laptop.
-    pub const DESKTOP: KdfParams = KdfParams {
-        m_cost_kib: 64 * 1024,
-        t_cost: 3,
-        p_cost: 1,
-    };
+    pub const DESKTOP: KdfParams = KdfParams { m_cost_kib: 64 * 1024, t_cost: 3, p_cost: 1 };
 
     /// Upper bounds accepted from files (a sidecar or a backup header), so that a damaged or
     /// hostile file cannot make us allocate without limit.
@@ -69,10 +65,7 @@ impl KdfParams {
     const MAX_P_COST: u32 = 16;
 
     pub(crate) fn validate(self) -> Result<argon2::Params, StoreError> {
-        if self.m_cost_kib > Self::MAX_M_COST_KIB
-            || self.t_cost > Self::MAX_T_COST
-            || self.p_cost > Self::MAX_P_COST
-        {
+        if self.m_cost_kib > Self::MAX_M_COST_KIB || self.t_cost > Self::MAX_T_COST || self.p_cost > Self::MAX_P_COST {
             return Err(StoreError::KdfParams(format!(
                 "m={} KiB, t={}, p={} exceeds the limits (m ≤ {} KiB, t ≤ {}, p ≤ {})",
                 self.m_cost_kib,
@@ -140,11 +133,7 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), StoreError> {
 }
 
 /// Argon2id (version 0x13) of the passphrase with the salt.
-pub(crate) fn derive_key(
-    passphrase: &Secret,
-    salt: &[u8],
-    kdf: KdfParams,
-) -> Result<RawKey, StoreError> {
+pub(crate) fn derive_key(passphrase: &Secret, salt: &[u8], kdf: KdfParams) -> Result<RawKey, StoreError> {
     let params = kdf.validate()?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut k = Zeroizing::new([0u8; KEY_LEN]);
@@ -193,24 +182,14 @@ pub(crate) struct KdfRecord {
 
 impl KdfRecord {
     pub(crate) fn new(params: KdfParams, salt: &[u8]) -> KdfRecord {
-        KdfRecord {
-            algorithm: "argon2id".into(),
-            version: 0x13,
-            params,
-            salt: B64.encode(salt),
-        }
+        KdfRecord { algorithm: "argon2id".into(), version: 0x13, params, salt: B64.encode(salt) }
     }
 
     pub(crate) fn salt(&self) -> Result<Vec<u8>, String> {
         if self.algorithm != "argon2id" || self.version != 0x13 {
-            return Err(format!(
-                "unknown key derivation {} version {}",
-                self.algorithm, self.version
-            ));
+            return Err(format!("unknown key derivation {} version {}", self.algorithm, self.version));
         }
-        let salt = B64
-            .decode(&self.salt)
-            .map_err(|e| format!("the salt is not base64: {e}"))?;
+        let salt = B64.decode(&self.salt).map_err(|e| format!("the salt is not base64: {e}"))?;
         if salt.len() < 8 {
             return Err("the salt is shorter than 8 bytes".into());
         }
@@ -236,20 +215,13 @@ pub(crate) fn read_sidecar(path: &Path) -> Result<Sidecar, StoreError> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::SidecarMissing {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::SidecarMissing { path: path.to_owned() });
         }
         Err(e) => return Err(StoreError::io(format!("read {}", path.display()), e)),
     };
-    let sc: Sidecar = serde_json::from_slice(&bytes).map_err(|e| StoreError::SidecarInvalid {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let bad = |reason: &str| StoreError::SidecarInvalid {
-        path: path.to_owned(),
-        reason: reason.into(),
-    };
+    let sc: Sidecar = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::SidecarInvalid { path: path.to_owned(), reason: e.to_string() })?;
+    let bad = |reason: &str| StoreError::SidecarInvalid { path: path.to_owned(), reason: reason.into() };
     if sc.format != SIDECAR_FORMAT || sc.version != 1 {
         return Err(bad("it is not a Stapel key description of a known version"));
     }
@@ -323,10 +295,7 @@ pub(crate) struct Keychain {
 impl Keychain {
     pub(crate) fn connect() -> Result<Keychain, StoreError> {
         let unavailable = |e: keyring_core::Error| StoreError::KeychainUnavailable(e.to_string());
-        #[cfg(all(
-            unix,
-            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-        ))]
+        #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
         let store: std::sync::Arc<keyring_core::CredentialStore> =
             zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
         #[cfg(target_os = "macos")]
@@ -342,23 +311,17 @@ impl Keychain {
         )))]
         let store: std::sync::Arc<keyring_core::CredentialStore> = {
             let _ = unavailable;
-            return Err(StoreError::KeychainUnavailable(
-                "this platform has no supported keychain".into(),
-            ));
+            return Err(StoreError::KeychainUnavailable("this platform has no supported keychain".into()));
         };
         Ok(Keychain { store })
     }
 
     fn entry(&self, account: &str) -> Result<keyring_core::Entry, StoreError> {
-        self.store
-            .build(KEYCHAIN_SERVICE, account, None)
-            .map_err(|e| StoreError::Keychain(e.to_string()))
+        self.store.build(KEYCHAIN_SERVICE, account, None).map_err(|e| StoreError::Keychain(e.to_string()))
     }
 
     pub(crate) fn store_key(&self, account: &str, key: &RawKey) -> Result<(), StoreError> {
-        self.entry(account)?
-            .set_secret(key.bytes())
-            .map_err(|e| StoreError::Keychain(e.to_string()))
+        self.entry(account)?.set_secret(key.bytes()).map_err(|e| StoreError::Keychain(e.to_string()))
     }
 
     pub(crate) fn load_key(&self, account: &str) -> Result<RawKey, StoreError> {

@@ -29,9 +29,7 @@ use crate::formats::{Credential, Format};
 pub use backup::{Backup, RestoreReport};
 pub use holder::{HolderKey, did_key};
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
-pub use records::{
-    CachedDocument, Identity, IdentityKind, StoredPathway, StoredVerification, normalize_identity,
-};
+pub use records::{CachedDocument, Identity, IdentityKind, StoredPathway, StoredVerification, normalize_identity};
 pub use schema::SCHEMA_VERSION;
 
 use key::{Keychain, RawKey, Sidecar};
@@ -43,9 +41,7 @@ pub enum StoreError {
     Exists { path: PathBuf },
     #[error("there is no wallet at {path}")]
     NotFound { path: PathBuf },
-    #[error(
-        "the key description {path} beside the wallet is missing, so the wallet cannot be opened"
-    )]
+    #[error("the key description {path} beside the wallet is missing, so the wallet cannot be opened")]
     SidecarMissing { path: PathBuf },
     #[error("the key description {path} beside the wallet is damaged: {reason}")]
     SidecarInvalid { path: PathBuf, reason: String },
@@ -77,9 +73,7 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error(
-        "this wallet was written by a newer Stapel (schema {found}; this one knows up to {supported})"
-    )]
+    #[error("this wallet was written by a newer Stapel (schema {found}; this one knows up to {supported})")]
     NewerSchema { found: u32, supported: u32 },
     #[error("no credential in the wallet has an id starting with {0:?}")]
     UnknownId(String),
@@ -99,9 +93,7 @@ pub enum StoreError {
     IntegrityCheck(String),
     #[error("a backup cannot be written over the wallet itself or its key description ({path})")]
     BackupOverWallet { path: PathBuf },
-    #[error(
-        "the wallet file {path} is empty: its creation was interrupted; remove it and create the wallet again"
-    )]
+    #[error("the wallet file {path} is empty: its creation was interrupted; remove it and create the wallet again")]
     EmptyWallet { path: PathBuf },
     #[error("{path} is not a Stapel backup")]
     NotABackup { path: PathBuf },
@@ -113,17 +105,11 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn db(what: impl Into<String>, source: rusqlite::Error) -> StoreError {
-        StoreError::Database {
-            what: what.into(),
-            source,
-        }
+        StoreError::Database { what: what.into(), source }
     }
 
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> StoreError {
-        StoreError::Io {
-            what: what.into(),
-            source,
-        }
+        StoreError::Io { what: what.into(), source }
     }
 
     /// Errors that mean "this key does not open it", after which a pending re-key is tried.
@@ -329,16 +315,13 @@ pub struct Wallet {
 
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wallet")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Wallet").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
 /// A stored normalized view read back; one that does not parse is a damaged wallet.
 fn parse_view(id: &str, view: &str) -> Result<Credential, StoreError> {
-    serde_json::from_str(view)
-        .map_err(|e| StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}")))
+    serde_json::from_str(view).map_err(|e| StoreError::Corrupt(format!("the stored view of {id} does not parse: {e}")))
 }
 
 /// Runs a statement that may return rows (SQLCipher's pragmas do) and drops the rows.
@@ -354,22 +337,14 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 fn apply_key(conn: &Connection, key: &RawKey) -> Result<bool, StoreError> {
     // SQLCipher logs a failed page HMAC (a wrong key) to stderr; the caller gets one clear
     // error instead.
-    run(conn, "PRAGMA cipher_log_level = NONE")
-        .map_err(|e| StoreError::db("configuring the cipher", e))?;
+    run(conn, "PRAGMA cipher_log_level = NONE").map_err(|e| StoreError::db("configuring the cipher", e))?;
     run(conn, &key.pragma("key")).map_err(|e| StoreError::db("giving the key", e))?;
     // Pin the SQLCipher 4 page format, so a future SQLCipher with other defaults still opens
     // wallets written today.
-    run(conn, "PRAGMA cipher_compatibility = 4")
-        .map_err(|e| StoreError::db("setting the cipher format", e))?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
+    run(conn, "PRAGMA cipher_compatibility = 4").map_err(|e| StoreError::db("setting the cipher format", e))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => Ok(true),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::NotADatabase =>
-        {
-            Ok(false)
-        }
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => Ok(false),
         Err(e) => Err(StoreError::db("reading the wallet", e)),
     }
 }
@@ -381,8 +356,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     )
     .map_err(|e| StoreError::db("configuring the connection", e))?;
     // Another Stapel (the CLI while the app is open) may hold a write lock for a moment.
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| StoreError::db("configuring the connection", e))
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::db("configuring the connection", e))
 }
 
 fn check_kdf_salt(sc: &Sidecar, path: &Path) -> Result<(Vec<u8>, KdfParams), StoreError> {
@@ -390,10 +364,7 @@ fn check_kdf_salt(sc: &Sidecar, path: &Path) -> Result<(Vec<u8>, KdfParams), Sto
         path: path.to_owned(),
         reason: "passphrase mode without salt".into(),
     })?;
-    let salt = rec.salt().map_err(|reason| StoreError::SidecarInvalid {
-        path: path.to_owned(),
-        reason,
-    })?;
+    let salt = rec.salt().map_err(|reason| StoreError::SidecarInvalid { path: path.to_owned(), reason })?;
     Ok((salt, rec.params))
 }
 
@@ -405,13 +376,10 @@ fn key_for(sc: &Sidecar, sidecar_file: &Path, unlock: &Unlock) -> Result<RawKey,
             key::derive_key(p, &salt, params)
         }
         (KeyMode::Keychain, Unlock::Keychain) => {
-            let account =
-                sc.keychain_account
-                    .as_deref()
-                    .ok_or_else(|| StoreError::SidecarInvalid {
-                        path: sidecar_file.to_owned(),
-                        reason: "keychain mode without an account name".into(),
-                    })?;
+            let account = sc.keychain_account.as_deref().ok_or_else(|| StoreError::SidecarInvalid {
+                path: sidecar_file.to_owned(),
+                reason: "keychain mode without an account name".into(),
+            })?;
             Keychain::connect()?.load_key(account)
         }
         (KeyMode::Passphrase, Unlock::Keychain) => Err(StoreError::NeedsPassphrase),
@@ -420,11 +388,7 @@ fn key_for(sc: &Sidecar, sidecar_file: &Path, unlock: &Unlock) -> Result<RawKey,
 }
 
 /// New key material for a protection: the key and the sidecar fields that find it again.
-fn new_key(
-    protection: &Protection,
-    kdf: KdfParams,
-    schema_version: u32,
-) -> Result<(RawKey, Sidecar), StoreError> {
+fn new_key(protection: &Protection, kdf: KdfParams, schema_version: u32) -> Result<(RawKey, Sidecar), StoreError> {
     match protection {
         Protection::Passphrase(p) => {
             kdf.validate()?;
@@ -453,9 +417,7 @@ fn new_key(
             let back = kc.load_key(&account)?;
             if back.bytes() != k.bytes() {
                 let _ = kc.delete_key(&account);
-                return Err(StoreError::Keychain(
-                    "the keychain did not keep the key".into(),
-                ));
+                return Err(StoreError::Keychain("the keychain did not keep the key".into()));
             }
             Ok((
                 k,
@@ -484,11 +446,7 @@ fn forget_keychain_key(sc: &Sidecar) {
 impl Wallet {
     /// Creates a new, empty wallet at `path` (and its key description beside it). Refuses if
     /// either exists.
-    pub fn create(
-        path: &Path,
-        protection: Protection,
-        kdf: KdfParams,
-    ) -> Result<Wallet, StoreError> {
+    pub fn create(path: &Path, protection: Protection, kdf: KdfParams) -> Result<Wallet, StoreError> {
         Self::create_at_schema_version(path, protection, kdf, SCHEMA_VERSION)
     }
 
@@ -503,13 +461,10 @@ impl Wallet {
     ) -> Result<Wallet, StoreError> {
         let sidecar_file = sidecar_path(path);
         if path.exists() || sidecar_file.exists() {
-            return Err(StoreError::Exists {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::Exists { path: path.to_owned() });
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)
-                .map_err(|e| StoreError::io(format!("create the folder {}", dir.display()), e))?;
+            fs::create_dir_all(dir).map_err(|e| StoreError::io(format!("create the folder {}", dir.display()), e))?;
         }
         let (k, mut sc) = new_key(&protection, kdf, 0)?;
         // Order: database first, sidecar last. A crash in between leaves a new, empty
@@ -518,15 +473,11 @@ impl Wallet {
         let built = (|| {
             let mut conn = Connection::open_with_flags(
                 path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| StoreError::db(format!("creating {}", path.display()), e))?;
             if !apply_key(&conn, &k)? {
-                return Err(StoreError::Corrupt(
-                    "a new wallet does not open with its own key".into(),
-                ));
+                return Err(StoreError::Corrupt("a new wallet does not open with its own key".into()));
             }
             configure(&conn)?;
             sc.schema_version = schema::migrate(&mut conn, version)?;
@@ -535,11 +486,7 @@ impl Wallet {
             Ok(conn)
         })();
         match built {
-            Ok(conn) => Ok(Wallet {
-                conn,
-                path: path.to_owned(),
-                sidecar: sc,
-            }),
+            Ok(conn) => Ok(Wallet { conn, path: path.to_owned(), sidecar: sc }),
             Err(e) => {
                 let _ = fs::remove_file(path);
                 let _ = fs::remove_file(&sidecar_file);
@@ -552,16 +499,10 @@ impl Wallet {
     /// What the key description says about a wallet, without opening it.
     pub fn info(path: &Path) -> Result<WalletInfo, StoreError> {
         if !path.exists() {
-            return Err(StoreError::NotFound {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::NotFound { path: path.to_owned() });
         }
         let sc = key::read_sidecar(&sidecar_path(path))?;
-        Ok(WalletInfo {
-            path: path.to_owned(),
-            key_mode: sc.key_mode,
-            schema_version: sc.schema_version,
-        })
+        Ok(WalletInfo { path: path.to_owned(), key_mode: sc.key_mode, schema_version: sc.schema_version })
     }
 
     /// Opens and unlocks a wallet, and brings its schema up to date.
@@ -571,15 +512,11 @@ impl Wallet {
     /// removed.
     pub fn open(path: &Path, unlock: Unlock) -> Result<Wallet, StoreError> {
         if !path.is_file() {
-            return Err(StoreError::NotFound {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::NotFound { path: path.to_owned() });
         }
         // An empty file opens with any key (SQLCipher has nothing to check it against).
         if fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
-            return Err(StoreError::EmptyWallet {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::EmptyWallet { path: path.to_owned() });
         }
         let sidecar_file = sidecar_path(path);
         let pending_file = key::pending_sidecar_path(path);
@@ -605,9 +542,8 @@ impl Wallet {
                 match Self::unlock_with(path, &pending_file, &pending, &unlock) {
                     Ok(conn) => {
                         // The re-key happened: finish it.
-                        fs::rename(&pending_file, &sidecar_file).map_err(|e| {
-                            StoreError::io(format!("write {}", sidecar_file.display()), e)
-                        })?;
+                        fs::rename(&pending_file, &sidecar_file)
+                            .map_err(|e| StoreError::io(format!("write {}", sidecar_file.display()), e))?;
                         let _ = key::sync_dir(&sidecar_file);
                         if main.keychain_account != pending.keychain_account {
                             forget_keychain_key(&main);
@@ -619,11 +555,7 @@ impl Wallet {
             }
             Err(e) => return Err(e),
         };
-        let mut wallet = Wallet {
-            conn,
-            path: path.to_owned(),
-            sidecar: sc,
-        };
+        let mut wallet = Wallet { conn, path: path.to_owned(), sidecar: sc };
         configure(&wallet.conn)?;
         let v = schema::migrate(&mut wallet.conn, SCHEMA_VERSION)?;
         // A wallet made before migration 0005 gets its holder key on its first open.
@@ -635,18 +567,11 @@ impl Wallet {
         Ok(wallet)
     }
 
-    fn unlock_with(
-        path: &Path,
-        sidecar_file: &Path,
-        sc: &Sidecar,
-        unlock: &Unlock,
-    ) -> Result<Connection, StoreError> {
+    fn unlock_with(path: &Path, sidecar_file: &Path, sc: &Sidecar, unlock: &Unlock) -> Result<Connection, StoreError> {
         let k = key_for(sc, sidecar_file, unlock)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::db(format!("opening {}", path.display()), e))?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| StoreError::db(format!("opening {}", path.display()), e))?;
         if apply_key(&conn, &k)? {
             Ok(conn)
         } else {
@@ -678,11 +603,7 @@ impl Wallet {
     /// description; (5) the old keychain entry is removed. A crash before (3) leaves the old
     /// key working; after (3) the pending file holds the new one, and `open` finishes the
     /// rename. Either key the learner believes in opens the wallet.
-    pub fn change_protection(
-        &mut self,
-        protection: Protection,
-        kdf: KdfParams,
-    ) -> Result<(), StoreError> {
+    pub fn change_protection(&mut self, protection: Protection, kdf: KdfParams) -> Result<(), StoreError> {
         let sidecar_file = sidecar_path(&self.path);
         let pending_file = key::pending_sidecar_path(&self.path);
         let (k, sc) = new_key(&protection, kdf, self.sidecar.schema_version)?;
@@ -697,8 +618,7 @@ impl Wallet {
         }
         fs::rename(&pending_file, &sidecar_file)
             .map_err(|e| StoreError::io(format!("write {}", sidecar_file.display()), e))?;
-        key::sync_dir(&sidecar_file)
-            .map_err(|e| StoreError::io(format!("write {}", sidecar_file.display()), e))?;
+        key::sync_dir(&sidecar_file).map_err(|e| StoreError::io(format!("write {}", sidecar_file.display()), e))?;
         let old = std::mem::replace(&mut self.sidecar, sc);
         if old.keychain_account != self.sidecar.keychain_account {
             forget_keychain_key(&old);
@@ -712,20 +632,12 @@ impl Wallet {
     /// whose bytes differ from every stored original are added to it, and the outcome says
     /// `already_present`. Its stored view is kept as it was. A child already in the wallet
     /// on its own is linked to this parent.
-    pub fn insert(
-        &mut self,
-        c: &NewCredential,
-        now: DateTime<Utc>,
-    ) -> Result<Inserted, StoreError> {
+    pub fn insert(&mut self, c: &NewCredential, now: DateTime<Utc>) -> Result<Inserted, StoreError> {
         let now = timestamp(now);
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::db("starting an insert", e))?;
+        let tx = self.conn.transaction().map_err(|e| StoreError::db("starting an insert", e))?;
         let mut ancestors = Vec::new();
         let out = insert_tree(&tx, c, None, &now, &mut ancestors)?;
-        tx.commit()
-            .map_err(|e| StoreError::db("committing an insert", e))?;
+        tx.commit().map_err(|e| StoreError::db("committing an insert", e))?;
         Ok(out)
     }
 
@@ -735,8 +647,18 @@ impl Wallet {
             return self.list_by_credits(q);
         }
         let skill_probe = match &q.skill {
-            Some(s) if q.limit.is_some() && q.issuer.is_none() && q.tag.is_none() && q.search.is_none() && q.format.is_none() => {
-                if skill_is_common(&self.conn, s)? { SkillShape::Probe } else { SkillShape::Set }
+            Some(s)
+                if q.limit.is_some()
+                    && q.issuer.is_none()
+                    && q.tag.is_none()
+                    && q.search.is_none()
+                    && q.format.is_none() =>
+            {
+                if skill_is_common(&self.conn, s)? {
+                    SkillShape::Probe
+                } else {
+                    SkillShape::Set
+                }
             }
             _ => SkillShape::Set,
         };
@@ -758,19 +680,12 @@ impl Wallet {
             format!("SELECT {SUMMARY_COLS} FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?")
         };
         let mut args = args;
-        args.push(rusqlite::types::Value::Integer(
-            q.limit.map(i64::from).unwrap_or(-1),
-        ));
+        args.push(rusqlite::types::Value::Integer(q.limit.map(i64::from).unwrap_or(-1)));
         args.push(rusqlite::types::Value::Integer(i64::from(q.offset)));
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| StoreError::db("listing", e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), summary_row)
-            .map_err(|e| StoreError::db("listing", e))?;
-        rows.map(|r| r.map_err(|e| StoreError::db("listing", e)).and_then(|s| s))
-            .collect()
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| StoreError::db("listing", e))?;
+        let rows =
+            stmt.query_map(rusqlite::params_from_iter(args), summary_row).map_err(|e| StoreError::db("listing", e))?;
+        rows.map(|r| r.map_err(|e| StoreError::db("listing", e)).and_then(|s| s)).collect()
     }
 
     /// [`Wallet::list`] by credits: the credit value comes from each match's view (the rules
@@ -874,11 +789,9 @@ impl Wallet {
         let summary = self.summary(&id)?;
         let (view, imported_at): (String, String) = self
             .conn
-            .query_row(
-                "SELECT view_json, imported_at FROM credentials WHERE id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT view_json, imported_at FROM credentials WHERE id = ?1", [&id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .map_err(|e| StoreError::db("reading a credential", e))?;
         let credential = parse_view(&id, &view)?;
         let originals = self.original_infos(&id)?;
@@ -886,26 +799,12 @@ impl Wallet {
             let sql = format!(
                 "SELECT {SUMMARY_COLS} FROM credentials AS c WHERE c.parent_id = ?1 ORDER BY c.title COLLATE NOCASE, c.id"
             );
-            let mut stmt = self
-                .conn
-                .prepare(&sql)
-                .map_err(|e| StoreError::db("reading children", e))?;
-            let rows = stmt
-                .query_map([&id], summary_row)
-                .map_err(|e| StoreError::db("reading children", e))?;
-            rows.map(|r| {
-                r.map_err(|e| StoreError::db("reading children", e))
-                    .and_then(|s| s)
-            })
-            .collect::<Result<Vec<_>, _>>()?
+            let mut stmt = self.conn.prepare(&sql).map_err(|e| StoreError::db("reading children", e))?;
+            let rows = stmt.query_map([&id], summary_row).map_err(|e| StoreError::db("reading children", e))?;
+            rows.map(|r| r.map_err(|e| StoreError::db("reading children", e)).and_then(|s| s))
+                .collect::<Result<Vec<_>, _>>()?
         };
-        Ok(Stored {
-            summary,
-            credential,
-            imported_at,
-            originals,
-            children,
-        })
+        Ok(Stored { summary, credential, imported_at, originals, children })
     }
 
     /// The `n`th original (1-based) of a credential, with its bytes exactly as received.
@@ -913,14 +812,11 @@ impl Wallet {
         let id = self.resolve(id_or_prefix)?;
         let infos = self.original_infos(&id)?;
         let count = infos.len();
-        let info = n
-            .checked_sub(1)
-            .and_then(|i| infos.into_iter().nth(i))
-            .ok_or(StoreError::NoOriginal {
-                id: id.clone(),
-                n,
-                count,
-            })?;
+        let info = n.checked_sub(1).and_then(|i| infos.into_iter().nth(i)).ok_or(StoreError::NoOriginal {
+            id: id.clone(),
+            n,
+            count,
+        })?;
         let bytes: Vec<u8> = self
             .conn
             .query_row(
@@ -936,10 +832,7 @@ impl Wallet {
     pub fn remove(&mut self, id_or_prefix: &str) -> Result<Summary, StoreError> {
         let id = self.resolve(id_or_prefix)?;
         let summary = self.summary(&id)?;
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::db("starting a removal", e))?;
+        let tx = self.conn.transaction().map_err(|e| StoreError::db("starting a removal", e))?;
         tx.execute(
             "DELETE FROM fts_credentials WHERE credential_id IN (
                 WITH RECURSIVE t(id) AS (SELECT ?1 UNION SELECT c.id FROM credentials c JOIN t ON c.parent_id = t.id)
@@ -949,8 +842,7 @@ impl Wallet {
         .map_err(|e| StoreError::db("removing a credential", e))?;
         tx.execute("DELETE FROM credentials WHERE id = ?1", [&id])
             .map_err(|e| StoreError::db("removing a credential", e))?;
-        tx.commit()
-            .map_err(|e| StoreError::db("committing a removal", e))?;
+        tx.commit().map_err(|e| StoreError::db("committing a removal", e))?;
         Ok(summary)
     }
 
@@ -974,8 +866,7 @@ impl Wallet {
                 })
             })
             .map_err(|e| StoreError::db("listing skills", e))?;
-        rows.map(|r| r.map_err(|e| StoreError::db("listing skills", e)))
-            .collect()
+        rows.map(|r| r.map_err(|e| StoreError::db("listing skills", e))).collect()
     }
 
     /// Every tag with the number of credentials that carry it, most common first.
@@ -987,8 +878,7 @@ impl Wallet {
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
             .map_err(|e| StoreError::db("listing tags", e))?;
-        rows.map(|r| r.map_err(|e| StoreError::db("listing tags", e)))
-            .collect()
+        rows.map(|r| r.map_err(|e| StoreError::db("listing tags", e))).collect()
     }
 
     /// SQLite's `integrity_check` and SQLCipher's `cipher_integrity_check` (every page's
@@ -1007,10 +897,7 @@ impl Wallet {
             "SELECT \"table\" || ' row ' || coalesce(rowid, '?') FROM pragma_foreign_key_check",
         )?;
         if !fk.is_empty() {
-            return Err(StoreError::IntegrityCheck(format!(
-                "broken links: {}",
-                fk.join("; ")
-            )));
+            return Err(StoreError::IntegrityCheck(format!("broken links: {}", fk.join("; "))));
         }
         Ok(())
     }
@@ -1029,16 +916,13 @@ impl Wallet {
                 }
             }
         }
-        serde_json::to_string_pretty(&content).map_err(|e| {
-            StoreError::Corrupt(format!("the wallet content cannot be written out: {e}"))
-        })
+        serde_json::to_string_pretty(&content)
+            .map_err(|e| StoreError::Corrupt(format!("the wallet content cannot be written out: {e}")))
     }
 
     fn summary(&self, id: &str) -> Result<Summary, StoreError> {
         let sql = format!("SELECT {SUMMARY_COLS} FROM credentials AS c WHERE c.id = ?1");
-        self.conn
-            .query_row(&sql, [id], summary_row)
-            .map_err(|e| StoreError::db("reading a credential", e))?
+        self.conn.query_row(&sql, [id], summary_row).map_err(|e| StoreError::db("reading a credential", e))?
     }
 
     fn original_infos(&self, id: &str) -> Result<Vec<OriginalInfo>, StoreError> {
@@ -1074,15 +958,9 @@ impl Wallet {
     /// Deletes the wallet for good: closes it, removes the database file, its key description
     /// and (keychain mode) its key from the keychain. Take a backup first.
     pub fn delete(self) -> Result<(), StoreError> {
-        let Wallet {
-            conn,
-            path,
-            sidecar,
-        } = self;
+        let Wallet { conn, path, sidecar } = self;
         drop(conn);
-        if let (KeyMode::Keychain, Some(account)) =
-            (sidecar.key_mode, sidecar.keychain_account.as_deref())
-        {
+        if let (KeyMode::Keychain, Some(account)) = (sidecar.key_mode, sidecar.keychain_account.as_deref()) {
             Keychain::connect()?.delete_key(account)?;
         }
         let sidecar_file = sidecar_path(&path);
@@ -1099,11 +977,7 @@ impl Wallet {
     /// Closes and deletes this wallet, its key description and its keychain entry: used to
     /// undo a creation that failed half-way.
     pub(crate) fn discard(self) {
-        let Wallet {
-            conn,
-            path,
-            sidecar,
-        } = self;
+        let Wallet { conn, path, sidecar } = self;
         drop(conn);
         let _ = fs::remove_file(&path);
         let _ = fs::remove_file(sidecar_path(&path));
@@ -1120,14 +994,9 @@ impl Wallet {
 }
 
 fn collect_strings(conn: &Connection, sql: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn
-        .prepare(sql)
-        .map_err(|e| StoreError::db("checking integrity", e))?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(|e| StoreError::db("checking integrity", e))?;
-    rows.map(|r| r.map_err(|e| StoreError::db("checking integrity", e)))
-        .collect()
+    let mut stmt = conn.prepare(sql).map_err(|e| StoreError::db("checking integrity", e))?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| StoreError::db("checking integrity", e))?;
+    rows.map(|r| r.map_err(|e| StoreError::db("checking integrity", e))).collect()
 }
 
 /// A credential's achievement type or edubadges kind (the card's label; a list filter).
@@ -1144,9 +1013,7 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Summary, StoreE
     let id: String = r.get(0)?;
     let format: String = r.get(1)?;
     let Some(format) = Format::parse(&format) else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "credential {id} has an unknown format {format:?}"
-        ))));
+        return Ok(Err(StoreError::Corrupt(format!("credential {id} has an unknown format {format:?}"))));
     };
     Ok(Ok(Summary {
         id,
@@ -1171,11 +1038,7 @@ fn fts_query(search: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
-    if words.is_empty() {
-        None
-    } else {
-        Some(words.join(" "))
-    }
+    if words.is_empty() { None } else { Some(words.join(" ")) }
 }
 
 /// How a skill filter is put to SQLite.
@@ -1259,13 +1122,16 @@ fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, String, Vec<r
         args.push(Value::Text(t.clone()));
     }
     if let Some(l) = &q.level {
-        clauses.push(format!("EXISTS (SELECT 1 FROM json_each(c.view_json, '$.levels') AS l WHERE {LEVEL_SQL} = ? COLLATE NOCASE)"));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM json_each(c.view_json, '$.levels') AS l WHERE {LEVEL_SQL} = ? COLLATE NOCASE)"
+        ));
         args.push(Value::Text(l.clone()));
     }
     if let Some(s) = &q.search {
         match fts_query(s) {
             Some(m) => {
-                clauses.push("c.id IN (SELECT credential_id FROM fts_credentials WHERE fts_credentials MATCH ?)".into());
+                clauses
+                    .push("c.id IN (SELECT credential_id FROM fts_credentials WHERE fts_credentials MATCH ?)".into());
                 args.push(Value::Text(m));
             }
             // Nothing searchable in the words given: nothing matches.
@@ -1294,16 +1160,9 @@ pub(crate) fn resolve_id(conn: &Connection, id_or_prefix: &str) -> Result<String
         1 => Ok(ids.into_iter().next().unwrap_or_default()),
         _ => {
             let count: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM credentials WHERE id >= ?1 AND id < ?1 || 'g'",
-                    [&p],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT count(*) FROM credentials WHERE id >= ?1 AND id < ?1 || 'g'", [&p], |r| r.get(0))
                 .map_err(|e| StoreError::db("looking up an id", e))?;
-            Err(StoreError::AmbiguousId {
-                prefix: id_or_prefix.to_string(),
-                count: count.max(0) as u64,
-            })
+            Err(StoreError::AmbiguousId { prefix: id_or_prefix.to_string(), count: count.max(0) as u64 })
         }
     }
 }
@@ -1311,8 +1170,7 @@ pub(crate) fn resolve_id(conn: &Connection, id_or_prefix: &str) -> Result<String
 /// Rebuilds the search entry of one credential from its stored rows.
 pub(crate) fn refresh_fts(tx: &Connection, id: &str) -> Result<(), StoreError> {
     let e = |e| StoreError::db("indexing a credential for search", e);
-    tx.execute("DELETE FROM fts_credentials WHERE credential_id = ?1", [id])
-        .map_err(e)?;
+    tx.execute("DELETE FROM fts_credentials WHERE credential_id = ?1", [id]).map_err(e)?;
     tx.execute(
         "INSERT INTO fts_credentials (credential_id, title, issuer, description, skills)
          SELECT c.id, c.title,
@@ -1329,20 +1187,11 @@ pub(crate) fn refresh_fts(tx: &Connection, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn add_original(
-    tx: &Transaction<'_>,
-    id: &str,
-    o: &NewOriginal,
-    now: &str,
-) -> Result<bool, StoreError> {
+fn add_original(tx: &Transaction<'_>, id: &str, o: &NewOriginal, now: &str) -> Result<bool, StoreError> {
     let e = |e| StoreError::db("storing an original", e);
     let sha = hex::encode(Sha256::digest(&o.bytes));
     let exists: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM originals WHERE credential_id = ?1 AND sha256 = ?2",
-            params![id, sha],
-            |r| r.get(0),
-        )
+        .query_row("SELECT 1 FROM originals WHERE credential_id = ?1 AND sha256 = ?2", params![id, sha], |r| r.get(0))
         .optional()
         .map_err(e)?;
     if exists.is_some() {
@@ -1376,35 +1225,21 @@ fn insert_tree(
     let e = |e| StoreError::db("storing a credential", e);
     let id = credential_id(&c.key);
     if ancestors.contains(&id) {
-        return Err(StoreError::InvalidCredential(format!(
-            "credential {} contains itself",
-            &id[..12]
-        )));
+        return Err(StoreError::InvalidCredential(format!("credential {} contains itself", &id[..12])));
     }
-    let existing: Option<Option<String>> = tx
-        .query_row(
-            "SELECT parent_id FROM credentials WHERE id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(e)?;
+    let existing: Option<Option<String>> =
+        tx.query_row("SELECT parent_id FROM credentials WHERE id = ?1", [&id], |r| r.get(0)).optional().map_err(e)?;
     let already_present = existing.is_some();
     match existing {
         Some(existing_parent) => {
             if let (None, Some(p)) = (existing_parent, parent) {
-                tx.execute(
-                    "UPDATE credentials SET parent_id = ?1 WHERE id = ?2",
-                    params![p, id],
-                )
-                .map_err(e)?;
+                tx.execute("UPDATE credentials SET parent_id = ?1 WHERE id = ?2", params![p, id]).map_err(e)?;
             }
         }
         None => {
             let v = &c.credential;
-            let view = serde_json::to_string(v).map_err(|err| {
-                StoreError::InvalidCredential(format!("its view cannot be written: {err}"))
-            })?;
+            let view = serde_json::to_string(v)
+                .map_err(|err| StoreError::InvalidCredential(format!("its view cannot be written: {err}")))?;
             tx.execute(
                 "INSERT INTO credentials (id, key, parent_id, format, title, issuer_name, issuer_id, issued, image, description, view_json, imported_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -1434,11 +1269,7 @@ fn insert_tree(
             let mut seen = HashSet::new();
             for t in &v.tags {
                 if seen.insert(t.as_str()) {
-                    tx.execute(
-                        "INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)",
-                        params![id, t],
-                    )
-                    .map_err(e)?;
+                    tx.execute("INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)", params![id, t]).map_err(e)?;
                 }
             }
         }
@@ -1458,12 +1289,7 @@ fn insert_tree(
         children.push(insert_tree(tx, child, Some(&id), now, ancestors)?);
     }
     ancestors.pop();
-    Ok(Inserted {
-        id,
-        already_present,
-        originals_added,
-        children,
-    })
+    Ok(Inserted { id, already_present, originals_added, children })
 }
 
 #[cfg(feature = "bench-plain")]

@@ -102,7 +102,9 @@ pub fn normalize_identity(kind: IdentityKind, value: &str) -> Result<String, Sto
         IdentityKind::Did => {
             let mut parts = v.splitn(3, ':');
             let ok = parts.next() == Some("did")
-                && parts.next().is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+                && parts
+                    .next()
+                    .is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
                 && parts.next().is_some_and(|rest| !rest.is_empty())
                 && !v.contains(char::is_whitespace);
             if ok { Ok(v.to_string()) } else { Err(bad("is not a DID (did:method:identifier)")) }
@@ -129,9 +131,8 @@ fn verification_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, 
 fn to_verification(
     (credential_id, report_json, checked_at, offline): (String, String, String, bool),
 ) -> Result<StoredVerification, StoreError> {
-    let report: Report = serde_json::from_str(&report_json).map_err(|e| {
-        StoreError::Corrupt(format!("the stored verification of {credential_id} does not parse: {e}"))
-    })?;
+    let report: Report = serde_json::from_str(&report_json)
+        .map_err(|e| StoreError::Corrupt(format!("the stored verification of {credential_id} does not parse: {e}")))?;
     Ok(StoredVerification { credential_id, report, checked_at, offline })
 }
 
@@ -192,12 +193,7 @@ impl Wallet {
     }
 
     /// Adds one of the learner's identities; `false` when it was already there.
-    pub fn add_identity(
-        &mut self,
-        kind: IdentityKind,
-        value: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    pub fn add_identity(&mut self, kind: IdentityKind, value: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let value = normalize_identity(kind, value)?;
         let n = self
             .conn()
@@ -214,10 +210,7 @@ impl Wallet {
         let value = normalize_identity(kind, value)?;
         let n = self
             .conn()
-            .execute(
-                "DELETE FROM identities WHERE kind = ?1 AND value = ?2",
-                params![kind.as_str(), value],
-            )
+            .execute("DELETE FROM identities WHERE kind = ?1 AND value = ?2", params![kind.as_str(), value])
             .map_err(|e| StoreError::db("removing an identity", e))?;
         Ok(n == 1)
     }
@@ -225,13 +218,9 @@ impl Wallet {
     /// The learner's identities, by kind and value.
     pub fn identities(&self) -> Result<Vec<Identity>, StoreError> {
         let e = |e| StoreError::db("reading identities", e);
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT kind, value, added_at FROM identities ORDER BY kind, value")
-            .map_err(e)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(e)?;
+        let mut stmt =
+            self.conn().prepare("SELECT kind, value, added_at FROM identities ORDER BY kind, value").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
         let mut out = Vec::new();
         for row in rows {
             let (kind, value, added_at) = row.map_err(e)?;
@@ -251,15 +240,9 @@ impl Wallet {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let tx = self
-            .conn_mut()
-            .transaction()
-            .map_err(|e| StoreError::db("adding a pathway", e))?;
+        let tx = self.conn_mut().transaction().map_err(|e| StoreError::db("adding a pathway", e))?;
         let e = |e| StoreError::db("adding a pathway", e);
-        let replaced = tx
-            .execute("DELETE FROM pathways WHERE id = ?1", [&pathway.id])
-            .map_err(e)?
-            == 1;
+        let replaced = tx.execute("DELETE FROM pathways WHERE id = ?1", [&pathway.id]).map_err(e)? == 1;
         tx.execute(
             "INSERT INTO pathways (id, name, json, source, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![pathway.id, pathway.target.name, json, source, timestamp(now)],
@@ -272,13 +255,8 @@ impl Wallet {
     /// Every stored pathway, by id.
     pub fn pathways(&self) -> Result<Vec<StoredPathway>, StoreError> {
         let e = |e| StoreError::db("reading pathways", e);
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, json, source, added_at FROM pathways ORDER BY id")
-            .map_err(e)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .map_err(e)?;
+        let mut stmt = self.conn().prepare("SELECT id, json, source, added_at FROM pathways ORDER BY id").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(e)?;
         let mut out = Vec::new();
         for row in rows {
             let (id, json, source, added_at): (String, String, String, String) = row.map_err(e)?;
@@ -331,18 +309,9 @@ impl Wallet {
     /// A document kept from an earlier fetch, if any.
     pub fn cached_document(&self, url: &str) -> Result<Option<CachedDocument>, StoreError> {
         self.conn()
-            .query_row(
-                "SELECT url, media_type, fetched_at, bytes FROM fetched_documents WHERE url = ?1",
-                [url],
-                |r| {
-                    Ok(CachedDocument {
-                        url: r.get(0)?,
-                        media_type: r.get(1)?,
-                        fetched_at: r.get(2)?,
-                        bytes: r.get(3)?,
-                    })
-                },
-            )
+            .query_row("SELECT url, media_type, fetched_at, bytes FROM fetched_documents WHERE url = ?1", [url], |r| {
+                Ok(CachedDocument { url: r.get(0)?, media_type: r.get(1)?, fetched_at: r.get(2)?, bytes: r.get(3)? })
+            })
             .optional()
             .map_err(|e| StoreError::db("reading a fetched document", e))
     }

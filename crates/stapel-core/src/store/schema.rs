@@ -7,21 +7,9 @@ use super::StoreError;
 
 /// Every migration, in order. Never edit or remove one that has shipped: add the next.
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (
-        1,
-        "credentials",
-        include_str!("../../migrations/0001_credentials.sql"),
-    ),
-    (
-        2,
-        "skills_tags_search",
-        include_str!("../../migrations/0002_skills_tags_search.sql"),
-    ),
-    (
-        3,
-        "list_indexes",
-        include_str!("../../migrations/0003_list_indexes.sql"),
-    ),
+    (1, "credentials", include_str!("../../migrations/0001_credentials.sql")),
+    (2, "skills_tags_search", include_str!("../../migrations/0002_skills_tags_search.sql")),
+    (3, "list_indexes", include_str!("../../migrations/0003_list_indexes.sql")),
     (
         4,
         "verifications_identities_pathways",
@@ -45,10 +33,7 @@ pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
 pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
     let current = version(conn)?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(StoreError::NewerSchema { found: current, supported: SCHEMA_VERSION });
     }
     for &(n, name, sql) in MIGRATIONS {
         if n <= current || n > target {
@@ -56,10 +41,8 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreEr
         }
         let what = format!("applying migration {n:04}_{name}");
         let tx = conn.transaction().map_err(|e| StoreError::db(&what, e))?;
-        tx.execute_batch(sql)
-            .map_err(|e| StoreError::db(&what, e))?;
-        tx.pragma_update(None, "user_version", n)
-            .map_err(|e| StoreError::db(&what, e))?;
+        tx.execute_batch(sql).map_err(|e| StoreError::db(&what, e))?;
+        tx.pragma_update(None, "user_version", n).map_err(|e| StoreError::db(&what, e))?;
         tx.commit().map_err(|e| StoreError::db(&what, e))?;
         tracing::info!(migration = n, "wallet schema migrated");
     }

@@ -202,7 +202,11 @@ fn processed_context(
     Ok(context)
 }
 
-fn process_list(urls: &[String], loader: &PinnedLoader, options: &json_ld::Options) -> Result<json_ld::Context, VerifyError> {
+fn process_list(
+    urls: &[String],
+    loader: &PinnedLoader,
+    options: &json_ld::Options,
+) -> Result<json_ld::Context, VerifyError> {
     use json_ld::Process;
     use json_ld::syntax::TryFromJson;
 
@@ -322,7 +326,8 @@ mod tests {
                 if path.is_dir() {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "json" || e == "jsonld")
-                    && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&path).unwrap_or_default())
+                    && let Ok(value) =
+                        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&path).unwrap_or_default())
                     && context_urls(&value).is_some()
                 {
                     found.push((path, value));

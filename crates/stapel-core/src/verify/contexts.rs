@@ -132,11 +132,8 @@ fn table() -> &'static [Entry] {
             .filter_map(|e| {
                 let s = |k: &str| e[k].as_str().map(str::to_string);
                 let (url, package, item, sha256) = (s("url")?, s("package")?, s("item")?, s("sha256")?);
-                let text = if package.starts_with("crates.io ") {
-                    crate_constant(&item)
-                } else {
-                    npm_file(&package, &item)
-                };
+                let text =
+                    if package.starts_with("crates.io ") { crate_constant(&item) } else { npm_file(&package, &item) };
                 let context = CarriedContext { url, package, item, sha256, text };
                 Some(Entry { context, document: OnceLock::new() })
             })
@@ -235,11 +232,9 @@ impl PinnedLoader {
 impl json_ld::Loader for PinnedLoader {
     async fn load(&self, url: &json_ld::Iri) -> Result<json_ld::RemoteDocument<json_ld::IriBuf>, json_ld::LoadError> {
         match self.document(url.as_str()) {
-            Ok(document) => Ok(json_ld::RemoteDocument::new(
-                Some(url.to_owned()),
-                "application/ld+json".parse().ok(),
-                document,
-            )),
+            Ok(document) => {
+                Ok(json_ld::RemoteDocument::new(Some(url.to_owned()), "application/ld+json".parse().ok(), document))
+            }
             Err(e) => {
                 match &e {
                     VerifyError::UnknownContext { .. } => PinnedLoader::note(&self.unknown, url.as_str()),

@@ -26,7 +26,10 @@ pub(crate) fn check(doc: &Value, now: DateTime<Utc>) -> Check {
             None => {}
             Some(Err(e)) => return Check::failed(id, e),
             Some(Ok(start)) if start > now => {
-                return Check::failed(id, format!("the credential is not valid yet: {field} is {}", start.to_rfc3339()));
+                return Check::failed(
+                    id,
+                    format!("the credential is not valid yet: {field} is {}", start.to_rfc3339()),
+                );
             }
             Some(Ok(start)) => said.push(format!("valid from {}", start.format("%Y-%m-%d"))),
         }

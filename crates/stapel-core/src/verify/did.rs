@@ -89,10 +89,8 @@ pub fn resolve(method: &str, fetcher: &dyn Fetcher) -> Result<ResolvedMethod, Ve
     }
     if doc_url.starts_with("did:web:") {
         let url = did_web_url(doc_url)?;
-        let doc = fetch_json(&url, fetcher).map_err(|reason| VerifyError::KeyUnresolvable {
-            id: method.to_string(),
-            reason,
-        })?;
+        let doc = fetch_json(&url, fetcher)
+            .map_err(|reason| VerifyError::KeyUnresolvable { id: method.to_string(), reason })?;
         if doc.get("id").and_then(Value::as_str) != Some(doc_url) {
             return Err(VerifyError::BadKey {
                 id: method.to_string(),
@@ -141,10 +139,7 @@ fn resolve_did_key(method: &str, did: &str, multibase_value: &str) -> Result<Res
     })?;
     let vm_id = format!("{did}#{multibase_value}");
     if method != did && method != vm_id {
-        return Err(VerifyError::BadKey {
-            id: method.to_string(),
-            reason: format!("a did:key has one key, {vm_id}"),
-        });
+        return Err(VerifyError::BadKey { id: method.to_string(), reason: format!("a did:key has one key, {vm_id}") });
     }
     // The DID document a did:key stands for: its one key under every relationship.
     let document = serde_json::json!({
@@ -188,7 +183,13 @@ fn resolve_did_jwk(method: &str, did: &str, encoded: &str) -> Result<ResolvedMet
         "assertionMethod": listed,
         "authentication": listed,
     });
-    Ok(ResolvedMethod { id: vm_id, controller: Some(did.to_string()), key, source: KeySource::DidKey, document: Some(document) })
+    Ok(ResolvedMethod {
+        id: vm_id,
+        controller: Some(did.to_string()),
+        key,
+        source: KeySource::DidKey,
+        document: Some(document),
+    })
 }
 
 /// Decodes a multibase multikey (multicodec-prefixed public key).
@@ -200,8 +201,7 @@ pub fn multikey(value: &str) -> Result<PublicKey, String> {
 }
 
 fn multikey_key(value: &str) -> Result<PublicKey, KeyProblem> {
-    let (_, bytes) =
-        multibase::decode(value).map_err(|e| KeyProblem::Bad(format!("{value} is not multibase: {e}")))?;
+    let (_, bytes) = multibase::decode(value).map_err(|e| KeyProblem::Bad(format!("{value} is not multibase: {e}")))?;
     match bytes.as_slice() {
         [0xed, 0x01, key @ ..] => ed25519(key).map_err(KeyProblem::Bad),
         [0x80, 0x24, key @ ..] => p256_key(key).map_err(KeyProblem::Bad),
@@ -230,10 +230,10 @@ fn p256_key(sec1: &[u8]) -> Result<PublicKey, String> {
 pub fn did_web_url(did: &str) -> Result<String, VerifyError> {
     let rest = did.strip_prefix("did:web:").unwrap_or(did);
     let mut parts = rest.split(':');
-    let host = parts.next().filter(|h| !h.is_empty()).ok_or_else(|| VerifyError::BadKey {
-        id: did.to_string(),
-        reason: "a did:web names no host".into(),
-    })?;
+    let host = parts
+        .next()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| VerifyError::BadKey { id: did.to_string(), reason: "a did:web names no host".into() })?;
     let host = host.replace("%3A", ":").replace("%3a", ":");
     let path: Vec<&str> = parts.collect();
     Ok(if path.is_empty() {
@@ -292,8 +292,8 @@ fn key_of(vm: &Value) -> Result<PublicKey, KeyProblem> {
         };
     }
     if let Some(b58) = vm.get("publicKeyBase58").and_then(Value::as_str) {
-        let (_, bytes) = multibase::decode(format!("z{b58}"))
-            .map_err(|e| KeyProblem::Bad(format!("{b58} is not base58: {e}")))?;
+        let (_, bytes) =
+            multibase::decode(format!("z{b58}")).map_err(|e| KeyProblem::Bad(format!("{b58} is not base58: {e}")))?;
         return ed25519(&bytes).map_err(KeyProblem::Bad);
     }
     if let Some(jwk) = vm.get("publicKeyJwk") {
@@ -400,7 +400,8 @@ mod tests {
     #[test]
     fn a_did_key_resolves_to_its_own_key_under_assertion_method() {
         let did = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
-        let m = resolve(&format!("{did}#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"), &crate::net::Offline).unwrap();
+        let m =
+            resolve(&format!("{did}#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"), &crate::net::Offline).unwrap();
         assert_eq!(m.controller.as_deref(), Some(did));
         assert_eq!(m.source, KeySource::DidKey);
         assert!(m.listed_under("assertionMethod"));

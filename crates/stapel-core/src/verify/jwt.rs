@@ -57,8 +57,9 @@ impl Jwt {
         Ok(match (alg, key) {
             ("EdDSA", PublicKey::Ed25519(k)) => ed25519_dalek::Signature::from_slice(&self.signature)
                 .is_ok_and(|sig| k.verify_strict(input, &sig).is_ok()),
-            ("ES256", PublicKey::P256(k)) => p256::ecdsa::Signature::from_slice(&self.signature)
-                .is_ok_and(|sig| k.verify(input, &sig).is_ok()),
+            ("ES256", PublicKey::P256(k)) => {
+                p256::ecdsa::Signature::from_slice(&self.signature).is_ok_and(|sig| k.verify(input, &sig).is_ok())
+            }
             ("RS256", PublicKey::Rsa(k)) => {
                 let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(k.clone());
                 rsa::pkcs1v15::Signature::try_from(self.signature.as_slice())
@@ -125,11 +126,14 @@ pub(crate) fn check(jwt: &Jwt, credential: &Value, ctx: &VerifyContext<'_>) -> [
             return [proof, key, Check::skipped(CheckId::IssuerBinding, "the key could not be resolved")];
         }
     };
-    let key = Check::passed(CheckId::Key, match &method.source {
-        KeySource::Credential { .. } => format!("the {} key was read from the JWT header", method.key.kind()),
-        KeySource::DidKey => format!("the {} key is written in the DID {} itself", method.key.kind(), method.id),
-        KeySource::Document { url } => format!("the {} key {} was read from {url}", method.key.kind(), method.id),
-    });
+    let key = Check::passed(
+        CheckId::Key,
+        match &method.source {
+            KeySource::Credential { .. } => format!("the {} key was read from the JWT header", method.key.kind()),
+            KeySource::DidKey => format!("the {} key is written in the DID {} itself", method.key.kind(), method.id),
+            KeySource::Document { url } => format!("the {} key {} was read from {url}", method.key.kind(), method.id),
+        },
+    );
     let proof = match jwt.signature_holds(&method.key) {
         Ok(true) => Check::passed(CheckId::Proof, format!("the {alg} signature of the JWT is correct")),
         Ok(false) => Check::failed(CheckId::Proof, VerifyError::BadSignature.to_string()),

@@ -91,7 +91,10 @@ fn revocation(doc: &Value, issuer: &Value, ctx: &VerifyContext<'_>) -> Check {
     let list = match fetch(&url, ctx) {
         Ok(list) => list,
         Err((_, why)) => {
-            return Check::unverifiable(CheckId::Status, format!("the issuer's revocation list could not be read: {why}"));
+            return Check::unverifiable(
+                CheckId::Status,
+                format!("the issuer's revocation list could not be read: {why}"),
+            );
         }
     };
     if !type_has(&list, "RevocationList") {
@@ -103,7 +106,9 @@ fn revocation(doc: &Value, issuer: &Value, ctx: &VerifyContext<'_>) -> Check {
     {
         return Check::unverifiable(
             CheckId::Status,
-            format!("the revocation list {url} is {list_issuer}'s, not the issuer {issuer_id}'s, so it cannot revoke or clear this badge"),
+            format!(
+                "the revocation list {url} is {list_issuer}'s, not the issuer {issuer_id}'s, so it cannot revoke or clear this badge"
+            ),
         );
     }
     let id = doc.get("id").and_then(Value::as_str);
@@ -137,16 +142,21 @@ struct CryptoKey {
 
 /// Fetches a CryptographicKey document and reads its `publicKeyPem`.
 fn crypto_key(url: &str, ctx: &VerifyContext<'_>) -> Result<CryptoKey, Check> {
-    let doc = fetch(url, ctx).map_err(|(_, why)| Check::unverifiable(CheckId::Key, format!("the key {url} could not be read: {why}")))?;
+    let doc = fetch(url, ctx)
+        .map_err(|(_, why)| Check::unverifiable(CheckId::Key, format!("the key {url} could not be read: {why}")))?;
     let id = doc.get("id").and_then(Value::as_str).unwrap_or(url).to_string();
     if id != url {
-        return Err(Check::failed(CheckId::Key, format!("the document at {url} is the key {id}, not the key the badge names")));
+        return Err(Check::failed(
+            CheckId::Key,
+            format!("the document at {url} is the key {id}, not the key the badge names"),
+        ));
     }
     let pem = doc
         .get("publicKeyPem")
         .and_then(Value::as_str)
         .ok_or_else(|| Check::failed(CheckId::Key, format!("the key document {url} has no publicKeyPem")))?;
-    let key = did::pem(pem).map_err(|why| Check::failed(CheckId::Key, format!("the key {url} is not usable: {why}")))?;
+    let key =
+        did::pem(pem).map_err(|why| Check::failed(CheckId::Key, format!("the key {url} is not usable: {why}")))?;
     let owner = doc.get("owner").and_then(Value::as_str).map(str::to_string);
     Ok(CryptoKey { id, owner, key })
 }
@@ -162,7 +172,9 @@ pub(crate) fn verify_signed(jws: &Jwt, ctx: &VerifyContext<'_>) -> Report {
     } else if !matches!(kind, "signed" | "SignedBadge") {
         Check::failed(
             CheckId::Format,
-            format!("the JWS carries an Open Badges 2.0 assertion whose verification type is \"{kind}\", not SignedBadge"),
+            format!(
+                "the JWS carries an Open Badges 2.0 assertion whose verification type is \"{kind}\", not SignedBadge"
+            ),
         )
     } else {
         Check::passed(CheckId::Format, "an Open Badges 2.0 assertion (signed verification, as a JWS)")
@@ -182,7 +194,9 @@ pub(crate) fn verify_signed(jws: &Jwt, ctx: &VerifyContext<'_>) -> Report {
     let mut key_check = match (&creator, &issuer) {
         (None, Err(why)) => Check::unverifiable(
             CheckId::Key,
-            format!("the badge names no key (verification.creator), and the issuer's keys could not be looked up: {why}"),
+            format!(
+                "the badge names no key (verification.creator), and the issuer's keys could not be looked up: {why}"
+            ),
         ),
         _ => Check::failed(CheckId::Key, "the badge names no key, and the issuer profile lists none (publicKey)"),
     };
@@ -199,7 +213,10 @@ pub(crate) fn verify_signed(jws: &Jwt, ctx: &VerifyContext<'_>) -> Report {
                 );
             }
             Ok(k) => {
-                key_check = Check::passed(CheckId::Key, format!("the {} key {} was read from its CryptographicKey document", k.key.kind(), k.id));
+                key_check = Check::passed(
+                    CheckId::Key,
+                    format!("the {} key {} was read from its CryptographicKey document", k.key.kind(), k.id),
+                );
                 proof = match jws.signature_holds(&k.key) {
                     Ok(true) => Check::passed(CheckId::Proof, format!("the {alg} signature of the JWS is correct")),
                     Ok(false) => Check::failed(CheckId::Proof, super::VerifyError::BadSignature.to_string()),
@@ -320,7 +337,9 @@ pub(crate) fn verify(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
         let why = "this is the bare assertion of a signed badge; its signature is in the JWS (the signed file or the baked image), which this copy does not carry";
         let status = match issuer_profile(doc, ctx) {
             Ok(issuer) => revocation(doc, &issuer, ctx),
-            Err(why) => Check::unverifiable(CheckId::Status, format!("the revocation list could not be looked up: {why}")),
+            Err(why) => {
+                Check::unverifiable(CheckId::Status, format!("the revocation list could not be looked up: {why}"))
+            }
         };
         return Report::from_checks(vec![
             format,
@@ -372,9 +391,15 @@ pub(crate) fn verify(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
                 origin(id).is_some() && origin(id) == origin(issuer_id)
             };
             if allowed {
-                Check::passed(CheckId::IssuerBinding, format!("the badge is hosted where the issuer {issuer_id} hosts its badges"))
+                Check::passed(
+                    CheckId::IssuerBinding,
+                    format!("the badge is hosted where the issuer {issuer_id} hosts its badges"),
+                )
             } else {
-                Check::failed(CheckId::IssuerBinding, format!("the badge is hosted at {id}, which the issuer {issuer_id} does not name as its own"))
+                Check::failed(
+                    CheckId::IssuerBinding,
+                    format!("the badge is hosted at {id}, which the issuer {issuer_id} does not name as its own"),
+                )
             }
         }
     };

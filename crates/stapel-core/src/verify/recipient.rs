@@ -45,7 +45,10 @@ pub(crate) fn check(doc: &Value, identities: &[String]) -> Check {
         }
     }
     if !unsupported.is_empty() {
-        return Check::unverifiable(id, format!("the recipient is hashed with {}, which is not supported", unsupported.join(", ")));
+        return Check::unverifiable(
+            id,
+            format!("the recipient is hashed with {}, which is not supported", unsupported.join(", ")),
+        );
     }
     if !named_any {
         return Check::skipped(id, "the credential does not name its recipient");
@@ -73,7 +76,12 @@ pub(crate) fn check_ob2(recipient: Option<&Value>, identities: &[String]) -> Che
 }
 
 /// Which of `identities` a recipient claim names: `Err(algorithm)` for hashes not supported.
-fn match_any<'a>(claim: &str, hashed: bool, salt: &str, identities: &'a [String]) -> Result<Option<&'a String>, String> {
+fn match_any<'a>(
+    claim: &str,
+    hashed: bool,
+    salt: &str,
+    identities: &'a [String],
+) -> Result<Option<&'a String>, String> {
     if !hashed {
         return Ok(identities.iter().find(|i| same_identity(i, claim)));
     }

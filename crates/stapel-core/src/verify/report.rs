@@ -174,10 +174,8 @@ mod tests {
 
     #[test]
     fn skipped_checks_do_not_count_and_nothing_passed_is_not_verified() {
-        let all_passed = Report::from_checks(vec![
-            Check::passed(CheckId::Proof, "ok"),
-            Check::skipped(CheckId::Status, "none"),
-        ]);
+        let all_passed =
+            Report::from_checks(vec![Check::passed(CheckId::Proof, "ok"), Check::skipped(CheckId::Status, "none")]);
         assert_eq!(all_passed.result, Verdict::Verified);
         let nothing = Report::from_checks(vec![Check::skipped(CheckId::Status, "none")]);
         assert_eq!(nothing.result, Verdict::Unverifiable);

@@ -104,12 +104,17 @@ fn check_entry(doc: &Value, entry: &Value, fetcher: &dyn Fetcher) -> EntryResult
 fn fetch_json(url: &str, fetcher: &dyn Fetcher) -> Result<Value, SchemaError> {
     let fetched =
         fetcher.fetch(url).map_err(|e| SchemaError::Unobtainable { url: url.to_string(), reason: e.to_string() })?;
-    serde_json::from_slice(&fetched.body).map_err(|e| SchemaError::NotJson { url: url.to_string(), reason: e.to_string() })
+    serde_json::from_slice(&fetched.body)
+        .map_err(|e| SchemaError::NotJson { url: url.to_string(), reason: e.to_string() })
 }
 
 /// Every other document the schema's `$ref`s name (transitively), fetched through the fetcher,
 /// keyed by URL without fragment.
-fn referenced_documents(url: &str, schema: &Value, fetcher: &dyn Fetcher) -> Result<HashMap<String, Value>, SchemaError> {
+fn referenced_documents(
+    url: &str,
+    schema: &Value,
+    fetcher: &dyn Fetcher,
+) -> Result<HashMap<String, Value>, SchemaError> {
     let mut documents: HashMap<String, Value> = HashMap::new();
     let mut pending: Vec<(String, Value)> = vec![(base_of(url, schema), schema.clone())];
     let root = strip_fragment(url);
@@ -189,10 +194,7 @@ impl std::fmt::Display for NotProvided {
 impl std::error::Error for NotProvided {}
 
 impl jsonschema::Retrieve for Documents {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let key = strip_fragment(uri.as_str());
         match self.0.get(&key).or_else(|| self.0.get(key.trim_end_matches('/'))) {
             Some(v) => Ok(v.clone()),

@@ -79,7 +79,9 @@ fn check_entry(doc: &Value, entry: &Value, ctx: &VerifyContext<'_>) -> Check {
         _ => vec![],
     };
     if !types.contains(&list_type) {
-        return unverifiable(format!("{url} is not a {list_type}, so it cannot say whether the credential was revoked"));
+        return unverifiable(format!(
+            "{url} is not a {list_type}, so it cannot say whether the credential was revoked"
+        ));
     }
     let list_proof = proof::check(&list, ctx);
     if list_proof.proof.outcome != Outcome::Passed {
@@ -123,17 +125,22 @@ fn check_entry(doc: &Value, entry: &Value, ctx: &VerifyContext<'_>) -> Check {
         return unverifiable(format!("the status list {url} cannot be decoded"));
     };
     let Some(value) = read_entry(&bits, index, size) else {
-        return unverifiable(format!("the status list {url} has no entry {index} (it has {})", bits.len() as u64 * 8 / size));
+        return unverifiable(format!(
+            "the status list {url} has no entry {index} (it has {})",
+            bits.len() as u64 * 8 / size
+        ));
     };
     let message = status_message(entry, value);
     let said = message.as_deref().map(|m| format!(": \"{m}\"")).unwrap_or_default();
     match (purpose, value != 0) {
-        ("revocation", true) => {
-            Check::failed(CheckId::Status, format!("the issuer has revoked the credential{said} ({url}, entry {index})"))
-        }
-        ("suspension", true) => {
-            Check::failed(CheckId::Status, format!("the issuer has suspended the credential{said} ({url}, entry {index})"))
-        }
+        ("revocation", true) => Check::failed(
+            CheckId::Status,
+            format!("the issuer has revoked the credential{said} ({url}, entry {index})"),
+        ),
+        ("suspension", true) => Check::failed(
+            CheckId::Status,
+            format!("the issuer has suspended the credential{said} ({url}, entry {index})"),
+        ),
         ("revocation" | "suspension", false) => Check::passed(
             CheckId::Status,
             format!("not {} (entry {index} of {url})", if purpose == "revocation" { "revoked" } else { "suspended" }),
@@ -142,7 +149,9 @@ fn check_entry(doc: &Value, entry: &Value, ctx: &VerifyContext<'_>) -> Check {
             CheckId::Status,
             match message {
                 Some(m) => format!("the issuer's status message: \"{m}\" (entry {index} of {url})"),
-                None => format!("the issuer's status value is {value:#x}, for which it gives no message (entry {index} of {url})"),
+                None => format!(
+                    "the issuer's status value is {value:#x}, for which it gives no message (entry {index} of {url})"
+                ),
             },
         ),
         (other, _) => unverifiable(format!("status entries for {other} are not supported")),
@@ -183,10 +192,12 @@ fn foreign_list(doc: &Value, list: &Value, url: &str) -> Option<Check> {
         (Some(issuer), Some(list_issuer)) => Some(unverifiable(format!(
             "the status list {url} was issued by {list_issuer}, not by the credential's issuer {issuer}; a third party's list can neither revoke nor clear a credential"
         ))),
-        (None, _) => Some(unverifiable("the credential names no issuer, so no status list can speak for it".to_string())),
-        (Some(issuer), None) => Some(unverifiable(format!(
-            "the status list {url} names no issuer, so it cannot be shown to be {issuer}'s"
-        ))),
+        (None, _) => {
+            Some(unverifiable("the credential names no issuer, so no status list can speak for it".to_string()))
+        }
+        (Some(issuer), None) => {
+            Some(unverifiable(format!("the status list {url} names no issuer, so it cannot be shown to be {issuer}'s")))
+        }
     }
 }
 
@@ -246,10 +257,7 @@ fn decode_list(encoded: &str) -> Option<Vec<u8>> {
         .filter(|b| b.starts_with(&[0x1f, 0x8b]))
         .or_else(|| trimmed.strip_prefix('u').and_then(|rest| engine.decode(rest).ok()))?;
     let mut bits = Vec::new();
-    flate2::read::GzDecoder::new(compressed.as_slice())
-        .take(MAX_LIST_BYTES + 1)
-        .read_to_end(&mut bits)
-        .ok()?;
+    flate2::read::GzDecoder::new(compressed.as_slice()).take(MAX_LIST_BYTES + 1).read_to_end(&mut bits).ok()?;
     (bits.len() as u64 <= MAX_LIST_BYTES).then_some(bits)
 }
 

@@ -30,7 +30,6 @@ fn all_files() -> Vec<(String, PathBuf)> {
     out
 }
 
-
 fn read_file(rel: &str) -> Vec<u8> {
     std::fs::read(vectors().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
@@ -71,21 +70,36 @@ const TABLE: &[(&str, Expect)] = &[
     ("4-ob2/mozilla-openbadges-bakery/test/bad-json.svg", Expect::Fail("the JSON is malformed")),
     ("4-ob2/mozilla-openbadges-bakery/test/unbaked.svg", Expect::Fail("no badge baked into it")),
     ("4-ob2/mozilla-openbadges-bakery/test/unbaked.png", Expect::Fail("no badge baked into it")),
-    ("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/public_domain_heart.png", Expect::Fail("no badge baked into it")),
+    (
+        "4-ob2/1edtech-openbadges-validator-core/tests/testfiles/public_domain_heart.png",
+        Expect::Fail("no badge baked into it"),
+    ),
     ("*/mixedRegistry-validStatus-noExpiry.svg", Expect::Fail("no badge baked into it")),
     ("*examples-BadgeClass-1.as-published-invalid-json.txt", Expect::Fail("the JSON is malformed at line 15")),
-    ("1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v1/ed25519/didKey/legacy-noStatus-noExpiry.json", Expect::Fail("the file is empty")),
+    (
+        "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v1/ed25519/didKey/legacy-noStatus-noExpiry.json",
+        Expect::Fail("the file is empty"),
+    ),
     // Baked SVGs whose badge lives at the placeholder http://example.org: offline they fail
     // naming that address (a test below serves an assertion there and they parse).
-    ("4-ob2/mozilla-openbadges-bakery/test/baked.svg", Expect::Fail("http://example.org: not fetched, working offline")),
-    ("4-ob2/mozilla-openbadges-bakery/test/no-json.svg", Expect::Fail("http://example.org: not fetched, working offline")),
+    (
+        "4-ob2/mozilla-openbadges-bakery/test/baked.svg",
+        Expect::Fail("http://example.org: not fetched, working offline"),
+    ),
+    (
+        "4-ob2/mozilla-openbadges-bakery/test/no-json.svg",
+        Expect::Fail("http://example.org: not fetched, working offline"),
+    ),
     // The JCS canonical form of a credential is that credential's JSON.
     ("*/eddsa-jcs-2022/canonDocJCS.txt", Expect::Parse),
     // Not credentials.
     ("3-contexts/*", Expect::Excluded("JSON-LD context documents and their licences")),
     ("2-w3c-di-eddsa/w3c-rdf-canon/*", Expect::Excluded("RDF canonicalization test suite (N-Quads, manifests)")),
     ("*.md", Expect::Excluded("documentation")),
-    ("*.ts", Expect::Excluded("TypeScript source (JS object literals, not JSON; the verbatim JSON is in *.extracted.json)")),
+    (
+        "*.ts",
+        Expect::Excluded("TypeScript source (JS object literals, not JSON; the verbatim JSON is in *.extracted.json)"),
+    ),
     ("*.js", Expect::Excluded("JavaScript test source")),
     ("*.py", Expect::Excluded("Python source")),
     ("*.kt", Expect::Excluded("Kotlin test source")),
@@ -113,19 +127,37 @@ const TABLE: &[(&str, Expect)] = &[
     ("*/proofConfig*", Expect::Excluded("proof configurations (signing inputs)")),
     ("*.proof.json", Expect::Excluded("a proof on its own, without its credential")),
     ("*.intermediate-values.json", Expect::Excluded("signing intermediates (hashes, keys, signature)")),
-    ("*/credentials/dl-v1.json", Expect::Excluded("selective-disclosure test input wrapping a credential with pointers")),
-    ("*/credentials/dl-v2.json", Expect::Excluded("selective-disclosure test input wrapping a credential with pointers")),
-    ("6-oid4vci/*", Expect::Excluded("OpenID4VCI offers, issuer metadata and HTTP exchanges (the offer module reads them)")),
+    (
+        "*/credentials/dl-v1.json",
+        Expect::Excluded("selective-disclosure test input wrapping a credential with pointers"),
+    ),
+    (
+        "*/credentials/dl-v2.json",
+        Expect::Excluded("selective-disclosure test input wrapping a credential with pointers"),
+    ),
+    (
+        "6-oid4vci/*",
+        Expect::Excluded("OpenID4VCI offers, issuer metadata and HTTP exchanges (the offer module reads them)"),
+    ),
     ("*/examples-Profile-1.json", Expect::Excluded("OB 2.0 issuer profile")),
     ("*/examples-CryptographicKey-1.json", Expect::Excluded("OB 2.0 public key")),
     ("*/examples-RevocationList-1.json", Expect::Excluded("OB 2.0 revocation list")),
-    ("*/examples-Endorsement-*", Expect::Excluded("OB 2.0 endorsements (a third party's comment on a badge, issuer or assertion)")),
+    (
+        "*/examples-Endorsement-*",
+        Expect::Excluded("OB 2.0 endorsements (a third party's comment on a badge, issuer or assertion)"),
+    ),
     ("*/examples-Criteria-1.json", Expect::Excluded("spec fragment showing one property, not a whole assertion")),
     ("*/examples-Evidence-*", Expect::Excluded("spec fragment showing one property, not a whole assertion")),
     ("*/examples-Image-*", Expect::Excluded("spec fragment showing one property, not a whole assertion")),
-    ("*/examples-Internationalization-*", Expect::Excluded("spec fragment showing one property, not a whole assertion")),
+    (
+        "*/examples-Internationalization-*",
+        Expect::Excluded("spec fragment showing one property, not a whole assertion"),
+    ),
     ("*/examples-badgeclass-version-control-1.json", Expect::Excluded("spec fragment showing badge class versioning")),
-    ("*/examples-revoked-hosted-assertion-1.json", Expect::Excluded("spec fragment: a host's answer for a revoked assertion")),
+    (
+        "*/examples-revoked-hosted-assertion-1.json",
+        Expect::Excluded("spec fragment: a host's answer for a revoked assertion"),
+    ),
     ("*_badgeclass.json", Expect::Excluded("OB badge classes (served to the assertions through the MapFetcher)")),
     ("*_issuer.json", Expect::Excluded("OB issuer profiles (served to the assertions through the MapFetcher)")),
     ("*/openbadges_context*.json", Expect::Excluded("JSON-LD context documents")),
@@ -184,7 +216,9 @@ fn every_credential_in_the_shared_vectors_parses_and_every_other_file_is_listed_
                 }
                 let original = NewOriginal {
                     role: "credential".into(),
-                    media_type: stapel_core::import::sniff_media_type(&bytes).unwrap_or("application/octet-stream").into(),
+                    media_type: stapel_core::import::sniff_media_type(&bytes)
+                        .unwrap_or("application/octet-stream")
+                        .into(),
                     source: rel.clone(),
                     bytes: bytes.clone(),
                 };
@@ -208,8 +242,12 @@ fn every_credential_in_the_shared_vectors_parses_and_every_other_file_is_listed_
             (Expect::Excluded(_), _) => excluded += 1,
         }
     }
-    println!("parsed {parsed} credentials (+{children} nested), {failed} malformed inputs refused, {excluded} files excluded");
-    println!("stored {stored_new} new credentials (+{new_children} nested); {stored_again} were the same credential in another file or wrapping");
+    println!(
+        "parsed {parsed} credentials (+{children} nested), {failed} malformed inputs refused, {excluded} files excluded"
+    );
+    println!(
+        "stored {stored_new} new credentials (+{new_children} nested); {stored_again} were the same credential in another file or wrapping"
+    );
     wallet.integrity_check().unwrap();
     assert_eq!(stored_new + stored_again, parsed);
     let listed = wallet.count(&ListQuery { include_children: true, ..ListQuery::default() }).unwrap();
@@ -253,7 +291,8 @@ fn snapshot(name: &str, p: &Parsed) {
             assert_eq!(got, want, "{name}: the view differs from {}", path.display());
         }
         _ => {
-            std::fs::write(&path, serde_json::to_string_pretty(&got).expect("serializable") + "\n").expect("write snapshot");
+            std::fs::write(&path, serde_json::to_string_pretty(&got).expect("serializable") + "\n")
+                .expect("write snapshot");
             assert!(bless, "{name}: wrote a new snapshot {}; review it and run again", path.display());
         }
     }
@@ -300,7 +339,11 @@ fn the_complete_ob3_spec_example_keeps_results_alignments_evidence_endorsements_
     assert_eq!(c.evidence.len(), 3, "two evidence objects and the subject's narrative");
     assert_eq!(
         c.endorsements,
-        ["http://1edtech.edu/endorsementcredential/3735", "http://1edtech.edu/endorsementcredential/3734", "http://1edtech.edu/endorsementcredential/3736"]
+        [
+            "http://1edtech.edu/endorsementcredential/3735",
+            "http://1edtech.edu/endorsementcredential/3734",
+            "http://1edtech.edu/endorsementcredential/3736"
+        ]
     );
     assert_eq!(c.status.len(), 1);
     assert_eq!(c.status[0].kind, "1EdTechRevocationList");
@@ -349,7 +392,12 @@ fn a_vc_jwt_with_a_vc_claim_reads_the_claim_and_fills_gaps_from_the_jwt_claims()
     let mut vc = json.document.clone();
     let id = vc.as_object_mut().and_then(|o| o.remove("id")).expect("has an id");
     let claims = serde_json::json!({"vc": vc, "jti": id, "iss": "https://example.com/issuers/876543", "nbf": 1262304000, "exp": 1893456000, "sub": "did:example:ebfeb1f712ebc6f1c276e12ec21"});
-    let token = format!("{}.{}.{}", b64url(br#"{"alg":"RS256","typ":"JWT"}"#), b64url(claims.to_string().as_bytes()), b64url(b"not checked here"));
+    let token = format!(
+        "{}.{}.{}",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(claims.to_string().as_bytes()),
+        b64url(b"not checked here")
+    );
     let p = formats::read(token.as_bytes(), &Offline).expect("VC-JWT reads");
     assert_eq!(p.format, formats::Format::VcJwt);
     assert_eq!(p.document, vc, "the document is the vc claim, unchanged");
@@ -359,7 +407,12 @@ fn a_vc_jwt_with_a_vc_claim_reads_the_claim_and_fills_gaps_from_the_jwt_claims()
     let mut bare = vc.clone();
     bare.as_object_mut().map(|o| o.remove("issuer"));
     let claims2 = serde_json::json!({"vc": bare, "jti": claims["jti"], "iss": "https://example.com/issuers/876543"});
-    let token2 = format!("{}.{}.{}", b64url(br#"{"alg":"RS256","typ":"JWT"}"#), b64url(claims2.to_string().as_bytes()), b64url(b"x"));
+    let token2 = format!(
+        "{}.{}.{}",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(claims2.to_string().as_bytes()),
+        b64url(b"x")
+    );
     let p2 = formats::read(token2.as_bytes(), &Offline).expect("VC-JWT reads");
     assert_eq!(p2.credential.issuer.id.as_deref(), Some("https://example.com/issuers/876543"));
     assert_eq!(p.credential.issuer.id.as_deref(), Some("https://example.com/issuers/876543"));
@@ -388,8 +441,9 @@ fn a_baked_ob2_png_follows_its_badge_class_and_issuer_through_the_fetcher() {
 
 #[test]
 fn without_the_network_an_ob2_assertion_whose_badge_class_is_a_url_says_what_it_could_not_get() {
-    let e = formats::read(&read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png"), &Offline)
-        .expect_err("badge class unreachable");
+    let e =
+        formats::read(&read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png"), &Offline)
+            .expect_err("badge class unreachable");
     assert_eq!(
         e.to_string(),
         "the badge baked into the PNG image is unreadable: cannot get the badge class: https://example.org/robotics-badge.json: not fetched, working offline"
@@ -398,7 +452,10 @@ fn without_the_network_an_ob2_assertion_whose_badge_class_is_a_url_says_what_it_
 
 #[test]
 fn the_spec_baked_svg_reads_its_embedded_badge_class_and_issuer() {
-    let p = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg", &Offline);
+    let p = read_ok(
+        "4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg",
+        &Offline,
+    );
     assert_eq!(p.wrapping, formats::Wrapping::BakedSvg);
     assert_eq!(p.key, "id:https://example.org/assertions/123");
     assert_eq!(p.credential.title, "3-D Printmaster");
@@ -446,7 +503,10 @@ fn skill_frameworks_are_named_from_the_target_url_the_edubadges_target_type_or_t
     ]);
     let p = formats::read(doc.to_string().as_bytes(), &Offline).expect("reads");
     let frameworks: Vec<Option<&str>> = p.credential.skills.iter().map(|s| s.framework.as_deref()).collect();
-    assert_eq!(frameworks, [Some("ESCO"), Some("CompetentNL"), Some("DigComp"), Some("Mozilla 21st Century Skills"), None]);
+    assert_eq!(
+        frameworks,
+        [Some("ESCO"), Some("CompetentNL"), Some("DigComp"), Some("Mozilla 21st Century Skills"), None]
+    );
     assert_eq!(p.credential.skills[0].label, "manage budgets");
 }
 
@@ -461,7 +521,10 @@ fn dcc_fixtures_v1_and_v2_read_into_the_view() {
     assert_eq!(v1.credential.issued.as_deref(), Some("2021-09-06T00:00:00Z"));
     assert_eq!(v1.credential.recipient.as_ref().and_then(|r| r.name.as_deref()), Some("Ya Ya Na"));
     snapshot("dcc-v1-old-dcc-example", &v1);
-    let v2 = read_ok("1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/noRegistry-revokedStatus-noExpiry.json", &Offline);
+    let v2 = read_ok(
+        "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/noRegistry-revokedStatus-noExpiry.json",
+        &Offline,
+    );
     assert_eq!(v2.credential.status.len(), 1);
     assert_eq!(v2.credential.status[0].kind, "BitstringStatusListEntry");
     assert_eq!(v2.credential.status[0].purpose.as_deref(), Some("revocation"));
@@ -484,7 +547,10 @@ fn an_educredential_microcredential_gives_ects_eqf_language_and_the_eu_elements(
     assert_eq!(c.levels, [formats::Level { framework: "EQF".into(), level: "4".into() }]);
     assert_eq!(c.languages, ["en-EN"]);
     assert_eq!(c.credits.len(), 1);
-    assert_eq!((c.credits[0].amount, c.credits[0].unit, c.credits[0].source.as_str()), (3.0, formats::CreditUnit::Ects, "achievement.ECTS"));
+    assert_eq!(
+        (c.credits[0].amount, c.credits[0].unit, c.credits[0].source.as_str()),
+        (3.0, formats::CreditUnit::Ects, "achievement.ECTS")
+    );
     assert!(c.skills.is_empty(), "EQF and quality assurance alignments are not skills");
     assert_eq!(c.eu.participation_form.as_deref(), Some("onsite or blended"));
     assert_eq!(c.eu.assessment_type.as_deref(), Some("testing"));
@@ -521,7 +587,12 @@ fn every_educredential_example_reads_with_edubadges_fields_and_an_eqf_level_wher
         let p = formats::read(&std::fs::read(&path).expect("file"), &Offline).expect("reads");
         let raw = p.document.to_string();
         assert!(p.credential.edubadges.is_some(), "{}", path.display());
-        assert_eq!(raw.contains("ext:EQF"), p.credential.levels.iter().any(|l| l.framework == "EQF"), "{}", path.display());
+        assert_eq!(
+            raw.contains("ext:EQF"),
+            p.credential.levels.iter().any(|l| l.framework == "EQF"),
+            "{}",
+            path.display()
+        );
         assert!(!p.credential.languages.is_empty(), "{}", path.display());
         n += 1;
     }
@@ -562,9 +633,16 @@ fn edubadges_assertion() -> serde_json::Value {
         if !path.is_dir() {
             continue;
         }
-        let ctx: serde_json::Value = serde_json::from_slice(&std::fs::read(path.join("context.json")).expect("context")).expect("JSON");
+        let ctx: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path.join("context.json")).expect("context")).expect("JSON");
         let name = ctx["obi:validation"][0]["obi:validatesType"].as_str().expect("validatesType").to_string();
-        let term = ctx["@context"].as_object().expect("context object").keys().find(|k| *k != "obi" && *k != "extensions").expect("term").clone();
+        let term = ctx["@context"]
+            .as_object()
+            .expect("context object")
+            .keys()
+            .find(|k| *k != "obi" && *k != "extensions")
+            .expect("term")
+            .clone();
         let mut ext = serde_json::json!({
             "@context": format!("https://api.edubadges.nl/static/extensions/{}/context.json", path.file_name().expect("name").to_string_lossy()),
             "type": ["Extension", name],
@@ -644,7 +722,10 @@ fn input_larger_than_the_cap_is_refused_before_it_is_read() {
     let big = vec![b' '; formats::MAX_INPUT_BYTES + 1];
     let e = error_of(&big);
     assert!(matches!(e, FormatError::TooLarge { limit: formats::MAX_INPUT_BYTES, .. }), "{e}");
-    assert_eq!(e.to_string(), format!("the file is {} bytes, more than the 20971520 bytes a single credential may have", big.len()));
+    assert_eq!(
+        e.to_string(),
+        format!("the file is {} bytes, more than the 20971520 bytes a single credential may have", big.len())
+    );
 }
 
 #[test]
@@ -756,7 +837,9 @@ fn an_svg_with_billion_laughs_entities_is_refused_without_expanding_them() {
     let e = error_of(inside.as_bytes());
     assert!(matches!(e, FormatError::BadSvg(_)), "{e}");
     assert!(e.to_string().contains("`&lol9;`"), "{e}");
-    let outside = format!(r#"<?xml version="1.0"?><!DOCTYPE svg [{dtd}]><svg xmlns="http://www.w3.org/2000/svg"><text>&lol9;</text></svg>"#);
+    let outside = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE svg [{dtd}]><svg xmlns="http://www.w3.org/2000/svg"><text>&lol9;</text></svg>"#
+    );
     let e = error_of(outside.as_bytes());
     assert!(e.to_string().contains("no badge baked into it"), "{e}");
 }
@@ -776,7 +859,8 @@ fn a_jwt_with_a_bad_base64_segment_names_the_segment() {
 
 #[test]
 fn an_html_page_given_instead_of_a_badge_says_so() {
-    let e = error_of(b"<!DOCTYPE html>\n<html><head><title>My badge</title></head><body><img src=badge.png></body></html>");
+    let e =
+        error_of(b"<!DOCTYPE html>\n<html><head><title>My badge</title></head><body><img src=badge.png></body></html>");
     assert!(matches!(e, FormatError::Html), "{e}");
     assert_eq!(e.to_string(), "this is a web page (HTML), not a badge: save the badge image or its JSON file instead");
     let rec = error_of(&read_file("5-status-list/w3c-vc-bitstring-status-list/transitions/2025/REC/index.html"));
@@ -836,7 +920,10 @@ fn an_ob2_badge_as_json_baked_png_and_baked_svg_gives_one_key() {
     assert_eq!(svg.wrapping, formats::Wrapping::BakedSvg);
     assert_eq!(svg.key, json.key);
     // The spec's baked SVG and the same assertion baked into a PNG.
-    let spec_svg = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg", &Offline);
+    let spec_svg = read_ok(
+        "4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/baking-example-hosted-assertion.svg",
+        &Offline,
+    );
     let png = formats::read(&bake_png("openbadges", &spec_svg.document.to_string()), &Offline).expect("baked png");
     assert_eq!(png.wrapping, formats::Wrapping::BakedPng);
     assert_eq!(png.key, spec_svg.key);
@@ -850,7 +937,8 @@ fn an_ob3_credential_as_json_jwt_baked_png_and_baked_svg_gives_one_key() {
     let text = json.document.to_string();
     let png = formats::read(&bake_png("openbadgecredential", &text), &Offline).expect("png");
     let svg = formats::read(&bake_svg("credential", &text), &Offline).expect("svg");
-    let jwt_text = String::from_utf8(read_file(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"))).expect("UTF-8");
+    let jwt_text =
+        String::from_utf8(read_file(&format!("{RENDERED}/example-35-sample-openbadgecredential.jwt"))).expect("UTF-8");
     let jwt_in_png = formats::read(&bake_png("openbadgecredential", jwt_text.trim()), &Offline).expect("jwt in png");
     assert_eq!((png.format, png.wrapping), (formats::Format::VcJsonLd, formats::Wrapping::BakedPng));
     assert_eq!((svg.format, svg.wrapping), (formats::Format::VcJsonLd, formats::Wrapping::BakedSvg));
@@ -916,7 +1004,10 @@ fn ob_0_5_1_0_and_1_1_assertions_read_where_they_are_simple() {
 
 #[test]
 fn the_ob2_spec_signed_assertion_is_decoded_without_checking_its_signature() {
-    let p = read_ok("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws", &ob2_fetcher(false));
+    let p = read_ok(
+        "4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws",
+        &ob2_fetcher(false),
+    );
     assert_eq!(p.format, formats::Format::Ob2Signed);
     // A signed assertion is keyed by what it says, not by the URL it names.
     assert!(p.key.starts_with("sha256:"), "{}", p.key);

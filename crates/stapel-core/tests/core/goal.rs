@@ -2,9 +2,7 @@
 //! hours, one group per distinct skill, checked like a file, stored under an id of its own.
 
 use chrono::{TimeZone, Utc};
-use stapel_core::stacking::{
-    self, GoalRequest, GoalSkill, MatchOptions, PathwayUnit, StackingError, personal_goal,
-};
+use stapel_core::stacking::{self, GoalRequest, GoalSkill, MatchOptions, PathwayUnit, StackingError, personal_goal};
 use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
 
 fn skill(key: &str, label: &str) -> GoalSkill {
@@ -62,7 +60,8 @@ fn a_goal_without_a_name_skills_or_positive_hours_is_refused_with_the_reason() {
 fn a_stored_goal_gets_an_id_from_its_name_without_accents_and_never_replaces_another() {
     let dir = tempfile::tempdir().unwrap();
     let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
-    let mut w = Wallet::create(&dir.path().join("w.db"), Protection::Passphrase(Secret::new("p".into())), cheap).unwrap();
+    let mut w =
+        Wallet::create(&dir.path().join("w.db"), Protection::Passphrase(Secret::new("p".into())), cheap).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().unwrap();
     let r = request("Één doel: Data-analist (2027)!", vec![skill("SQL", "SQL")], 40.0);
     let first = stacking::add_personal_goal(&mut w, &r, now).unwrap();

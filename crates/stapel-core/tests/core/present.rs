@@ -196,7 +196,8 @@ fn a_presentation_of_real_open_badges_round_trips_through_json_and_each_credenti
     assert_eq!(vp["proof"]["created"], "2026-11-22T12:00:00Z");
     // The JSON-LD credentials are embedded exactly as issued; the JWT is enveloped unchanged.
     assert_eq!(vp["verifiableCredential"][0], json_at(&format!("{DCC}/{TYPICAL}")));
-    let jwt = std::fs::read_to_string(vectors().join(format!("{SPEC}/example-38-achievement-alignment-case.jwt"))).unwrap();
+    let jwt =
+        std::fs::read_to_string(vectors().join(format!("{SPEC}/example-38-achievement-alignment-case.jwt"))).unwrap();
     assert_eq!(vp["verifiableCredential"][2]["type"], "EnvelopedVerifiableCredential");
     assert_eq!(vp["verifiableCredential"][2]["id"], json!(format!("data:application/vc+jwt,{}", jwt.trim())));
 
@@ -204,7 +205,12 @@ fn a_presentation_of_real_open_badges_round_trips_through_json_and_each_credenti
     let text = serde_json::to_string_pretty(&vp).unwrap();
     let back: Value = serde_json::from_str(&text).unwrap();
     let r = check(&back, Some("n-0S6_WzA2Mj"), Some("employer.example"));
-    for id in [PresentationCheckId::Format, PresentationCheckId::Proof, PresentationCheckId::Challenge, PresentationCheckId::Domain] {
+    for id in [
+        PresentationCheckId::Format,
+        PresentationCheckId::Proof,
+        PresentationCheckId::Challenge,
+        PresentationCheckId::Domain,
+    ] {
         assert_eq!(outcome(&r, id).0, Outcome::Passed, "{id:?}: {}", outcome(&r, id).1);
     }
     assert_eq!(r.credentials.len(), 3);
@@ -296,7 +302,8 @@ fn a_presentation_signed_by_another_key_than_its_holders_is_invalid() {
     unsigned.as_object_mut().unwrap().remove("proof");
     let mut opts = Map::new();
     opts.insert("proofPurpose".into(), json!("authentication"));
-    let forged = present::sign_data_integrity(&unsigned, &thief.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
+    let forged =
+        present::sign_data_integrity(&unsigned, &thief.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
     assert_eq!(forged["holder"], json!(w.holder_did().unwrap()));
     let r = check(&forged, None, None);
     assert_eq!(r.result, Verdict::Invalid);
@@ -319,7 +326,8 @@ fn a_proof_made_for_assertion_instead_of_authentication_is_refused() {
     unsigned.as_object_mut().unwrap().remove("proof");
     let mut opts = Map::new();
     opts.insert("proofPurpose".into(), json!("assertionMethod"));
-    let wrong = present::sign_data_integrity(&unsigned, &w.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
+    let wrong =
+        present::sign_data_integrity(&unsigned, &w.holder_key().unwrap(), Cryptosuite::EddsaJcs2022, opts).unwrap();
     let (o, why) = outcome(&check(&wrong, None, None), PresentationCheckId::Proof);
     assert_eq!(o, Outcome::Failed);
     assert!(why.contains("authentication"), "{why}");
@@ -362,7 +370,9 @@ fn qr_payload_sizes_of_real_badges_are_measured_and_each_single_badge_fits_one_c
         .collect();
     files.sort();
     files.push(format!("{SPEC}/example-35-sample-openbadgecredential.signed.json"));
-    files.push("1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json".into());
+    files.push(
+        "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json".into(),
+    );
     let mut largest = 0;
     for rel in &files {
         let id = import(&mut w, rel);
@@ -409,8 +419,7 @@ fn a_large_presentation_is_split_into_numbered_parts_that_read_back_in_any_order
     shuffled.rotate_left(1);
     assert_eq!(qr::decode(&shuffled).unwrap(), vp);
     // All parts in one picture, or each in its own: the same presentation.
-    let texts: Vec<String> =
-        e.parts.iter().flat_map(|p| qr::read_image(&qr::png(p).unwrap()).unwrap()).rev().collect();
+    let texts: Vec<String> = e.parts.iter().flat_map(|p| qr::read_image(&qr::png(p).unwrap()).unwrap()).rev().collect();
     assert_eq!(qr::decode(&texts).unwrap(), vp);
 }
 
@@ -519,11 +528,14 @@ fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_t
     let key = w.holder_key().unwrap();
     let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
     let entry = present::entry_for(&w, &id).unwrap();
-    let vp = present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
+    let vp =
+        present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
     let json = serde_json::to_vec(&vp).unwrap();
     let e = qr::encode(&vp).unwrap();
     let byte_mode = |bytes: &[u8]| {
-        qrcode::QrCode::with_error_correction_level(bytes, qrcode::EcLevel::M).ok().map(|c| format!("{:?}", c.version()))
+        qrcode::QrCode::with_error_correction_level(bytes, qrcode::EcLevel::M)
+            .ok()
+            .map(|c| format!("{:?}", c.version()))
     };
     let mut deflated = Vec::new();
     {
@@ -537,7 +549,8 @@ fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_t
     eprintln!("deflate + base64url {} chars (byte mode): {:?}", b64.len(), byte_mode(b64.as_bytes()));
     eprintln!("deflate raw binary {} B (byte mode): {:?}", deflated.len(), byte_mode(&deflated));
     eprintln!("deflate + Base45 {} chars (alphanumeric): version {:?}", e.parts[0].len(), e.versions);
-    let v = |s: Option<String>| s.and_then(|s| s.trim_start_matches("Normal(").trim_end_matches(')').parse::<i16>().ok());
+    let v =
+        |s: Option<String>| s.and_then(|s| s.trim_start_matches("Normal(").trim_end_matches(')').parse::<i16>().ok());
     assert!(v(byte_mode(&json)).is_none_or(|plain| plain > e.versions[0]));
     assert!(v(byte_mode(b64.as_bytes())).is_some_and(|b| b > e.versions[0]));
 
@@ -606,11 +619,13 @@ fn open_badges_2_assertions_travel_as_their_hosted_url_or_signed_jws_and_are_jud
         ("https://example.org/organization.json".to_string(), ob2.join("2_0_basic_issuer.json")),
     ]);
     let fetcher = stapel_core::net::MapFetcher::new(map, None);
-    let jws_path = vectors().join("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws");
+    let jws_path =
+        vectors().join("4-ob2/1edtech-openbadges-specification/ob_v2p0/extracted/examples-SignedBadge-1.jws");
     let jws = std::fs::read_to_string(&jws_path).unwrap().trim().to_string();
     let (_t, w) = new_wallet();
     let key = w.holder_key().unwrap();
-    let entries = [Entry::Ob2Hosted("https://example.org/beths-robotics-badge.json".into()), Entry::Ob2Signed(jws.clone())];
+    let entries =
+        [Entry::Ob2Hosted("https://example.org/beths-robotics-badge.json".into()), Entry::Ob2Signed(jws.clone())];
     let vp = present::build_presentation(&key, &entries, &options(Some("c"), None)).unwrap();
     assert_eq!(vp["verifiableCredential"][0], "https://example.org/beths-robotics-badge.json");
     assert_eq!(vp["verifiableCredential"][1], json!(format!("data:application/jose,{jws}")));
@@ -620,7 +635,15 @@ fn open_badges_2_assertions_travel_as_their_hosted_url_or_signed_jws_and_are_jud
     assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed);
     let hosted = &r.credentials[0];
     assert_eq!(hosted.kind, present::EntryKind::Ob2Hosted);
-    assert_eq!(hosted.report, verify_json(&json_at("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components/2_0_basic_assertion.json"), &ctx));
+    assert_eq!(
+        hosted.report,
+        verify_json(
+            &json_at(
+                "4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components/2_0_basic_assertion.json"
+            ),
+            &ctx
+        )
+    );
     assert_eq!(hosted.name.as_deref(), None, "an OB2 assertion's name is in its badge class");
     assert_eq!(hosted.holder.outcome, Outcome::Skipped);
     let signed = &r.credentials[1];
@@ -763,7 +786,13 @@ fn every_format(w: &mut Wallet, world: &Docs) -> Vec<(String, stapel_core::forma
     let holder = w.holder_did().unwrap();
     let mut out = vec![
         (import(w, &format!("{DCC}/{TYPICAL}")), Format::VcJsonLd),
-        (import(w, "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json"), Format::VcJsonLd),
+        (
+            import(
+                w,
+                "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json",
+            ),
+            Format::VcJsonLd,
+        ),
         (import(w, &format!("{SPEC}/example-38-achievement-alignment-case.jwt")), Format::VcJose),
         (import_bytes(w, vc_jwt_11(&issuer, &holder).into_bytes(), &Offline), Format::VcJwt),
     ];
@@ -783,7 +812,8 @@ fn alone(entry: &Entry, ctx: &VerifyContext<'_>) -> stapel_core::verify::Report 
         Entry::Embedded(v) => verify_json(v, ctx),
         Entry::Enveloped(jwt) | Entry::Ob2Signed(jwt) => verify_jwt(jwt, ctx),
         Entry::Ob2Hosted(url) => {
-            let doc: Value = serde_json::from_slice(&stapel_core::net::Fetcher::fetch(ctx.fetcher, url).unwrap().body).unwrap();
+            let doc: Value =
+                serde_json::from_slice(&stapel_core::net::Fetcher::fetch(ctx.fetcher, url).unwrap().body).unwrap();
             verify_json(&doc, ctx)
         }
     }
@@ -809,7 +839,12 @@ fn every_credential_format_the_wallet_stores_round_trips_through_present_qr_and_
     let ctx = VerifyContext { now: now(), fetcher: &world, identities: &[] };
     let expect = Expectations { challenge: Some("round-trip".into()), domain: Some("employer.example".into()) };
     let r = present::verify_presentation(&from_qr, &ctx, &expect);
-    for id in [PresentationCheckId::Format, PresentationCheckId::Proof, PresentationCheckId::Challenge, PresentationCheckId::Domain] {
+    for id in [
+        PresentationCheckId::Format,
+        PresentationCheckId::Proof,
+        PresentationCheckId::Challenge,
+        PresentationCheckId::Domain,
+    ] {
         assert_eq!(outcome(&r, id).0, Outcome::Passed, "{id:?}: {}", outcome(&r, id).1);
     }
     assert_eq!(r.credentials.len(), stored.len());
@@ -870,23 +905,34 @@ fn one_field_altered_inside_any_embedded_credential_makes_the_presentation_inval
                 let target = if c.get("vc").is_some() { &mut c["vc"]["name"] } else { &mut c["name"] };
                 *target = json!("A tampered credential");
             })),
-            Entry::Ob2Signed(jws) => Entry::Ob2Signed(with_changed_claim(jws, |c| c["issuedOn"] = json!("2010-01-01T00:00:00Z"))),
+            Entry::Ob2Signed(jws) => {
+                Entry::Ob2Signed(with_changed_claim(jws, |c| c["issuedOn"] = json!("2010-01-01T00:00:00Z")))
+            }
             Entry::Ob2Hosted(_) => Entry::Ob2Hosted(copy_url.into()),
         };
         let ctx = if matches!(entry, Entry::Ob2Hosted(_)) { &ctx_with_copy } else { &ctx };
-        let honest = present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("c"), None)).unwrap();
-        let honest_report = present::verify_presentation(&honest, ctx, &Expectations { challenge: Some("c".into()), domain: None });
-        assert_ne!(honest_report.credentials[0].report.result, Verdict::Invalid, "{format:?}: the untouched credential");
+        let honest =
+            present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("c"), None)).unwrap();
+        let honest_report =
+            present::verify_presentation(&honest, ctx, &Expectations { challenge: Some("c".into()), domain: None });
+        assert_ne!(
+            honest_report.credentials[0].report.result,
+            Verdict::Invalid,
+            "{format:?}: the untouched credential"
+        );
 
         // Re-signed by the holder: the presentation's proof holds, the credential does not.
-        let re_signed = present::build_presentation(&key, std::slice::from_ref(&altered), &options(Some("c"), None)).unwrap();
-        let r = present::verify_presentation(&re_signed, ctx, &Expectations { challenge: Some("c".into()), domain: None });
+        let re_signed =
+            present::build_presentation(&key, std::slice::from_ref(&altered), &options(Some("c"), None)).unwrap();
+        let r =
+            present::verify_presentation(&re_signed, ctx, &Expectations { challenge: Some("c".into()), domain: None });
         assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed, "{format:?}");
         let c = &r.credentials[0];
         let expected = if matches!(entry, Entry::Ob2Hosted(_)) { CheckId::Hosted } else { CheckId::Proof };
         if honest_report.credentials[0].report.outcome(expected) == Outcome::Passed {
             assert_eq!(c.report.result, Verdict::Invalid, "{format:?}: {:?}", c.report);
-            let failed: Vec<_> = c.report.checks.iter().filter(|k| k.outcome == Outcome::Failed).map(|k| k.id).collect();
+            let failed: Vec<_> =
+                c.report.checks.iter().filter(|k| k.outcome == Outcome::Failed).map(|k| k.id).collect();
             assert!(failed.contains(&expected), "{format:?}: failed checks {failed:?}");
             assert_eq!(r.result, Verdict::Invalid, "{format:?}");
         } else {
@@ -901,7 +947,8 @@ fn one_field_altered_inside_any_embedded_credential_makes_the_presentation_inval
         // Not re-signed: the altered entry inside the honest presentation breaks the holder's proof.
         let mut swapped = honest.clone();
         swapped["verifiableCredential"][0] = altered.to_value();
-        let r = present::verify_presentation(&swapped, ctx, &Expectations { challenge: Some("c".into()), domain: None });
+        let r =
+            present::verify_presentation(&swapped, ctx, &Expectations { challenge: Some("c".into()), domain: None });
         let (o, why) = outcome(&r, PresentationCheckId::Proof);
         assert_eq!(o, Outcome::Failed, "{format:?}");
         assert!(why.contains("changed after signing"), "{format:?}: {why}");
@@ -918,7 +965,9 @@ fn a_credential_about_the_learner_presented_from_another_wallet_is_never_verifie
     let issuer = HolderKey::from_secret_bytes(&[7u8; 32]);
     let jwt = vc_jwt_11(&issuer, &learner.holder_did().unwrap());
     // The thief presents the learner's credential under the thief's own key and DID.
-    let vp = present::build_presentation(&thief.holder_key().unwrap(), &[Entry::Enveloped(jwt)], &options(Some("c"), None)).unwrap();
+    let vp =
+        present::build_presentation(&thief.holder_key().unwrap(), &[Entry::Enveloped(jwt)], &options(Some("c"), None))
+            .unwrap();
     let r = check(&vp, Some("c"), None);
     assert_eq!(outcome(&r, PresentationCheckId::Proof).0, Outcome::Passed, "the thief did sign it");
     assert_eq!(r.credentials[0].report.result, Verdict::Verified, "the credential itself is genuine");
@@ -966,7 +1015,12 @@ fn zbarimg(image: &std::path::Path) -> Vec<String> {
         .unwrap_or_else(|e| {
             panic!("zbarimg could not be run ({e}): install Debian's zbar-tools (./scripts/setup-system build does) to run this test")
         });
-    assert!(out.status.success(), "zbarimg found no code in {}: {}", image.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "zbarimg found no code in {}: {}",
+        image.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("zbarimg prints text").lines().map(str::to_string).collect()
 }
 

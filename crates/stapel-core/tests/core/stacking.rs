@@ -12,14 +12,12 @@ use serde_json::Value;
 use stapel_core::formats::{Credential, Credit, CreditUnit, Edubadges, Level, Skill};
 use stapel_core::stacking::matcher::{self, Item, Need, Problem};
 use stapel_core::stacking::{
-    CreditBasis, CredentialInput, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError,
+    CredentialInput, CreditBasis, Eligibility, ExpiryCause, MatchOptions, NotCountedReason, Pathway, StackingError,
     credit_value, parse_pathway, progress,
 };
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
-        .single()
-        .expect("a valid date")
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("a valid date")
 }
 
 fn docs() -> PathBuf {
@@ -33,11 +31,7 @@ fn example(name: &str) -> Pathway {
 }
 
 fn credit(amount: f64, unit: CreditUnit, source: &str) -> Credit {
-    Credit {
-        amount,
-        unit,
-        source: source.to_string(),
-    }
+    Credit { amount, unit, source: source.to_string() }
 }
 
 /// A credential with a title, an issuer name, ECTS from edubadges and some tags.
@@ -45,15 +39,11 @@ fn cred(title: &str, issuer: &str, ects: Option<f64>, tags: &[&str]) -> Credenti
     let mut c = Credential::default();
     c.title = title.to_string();
     c.achievement.name = Some(title.to_string());
-    c.achievement.id = Some(format!(
-        "https://example.org/achievements/{}",
-        title.replace(' ', "-")
-    ));
+    c.achievement.id = Some(format!("https://example.org/achievements/{}", title.replace(' ', "-")));
     c.issuer.name = Some(issuer.to_string());
     c.issued = Some("2025-09-01T00:00:00Z".to_string());
     if let Some(e) = ects {
-        c.credits
-            .push(credit(e, CreditUnit::Ects, "achievement.creditsAvailable"));
+        c.credits.push(credit(e, CreditUnit::Ects, "achievement.creditsAvailable"));
     }
     c.tags = tags.iter().map(|t| t.to_string()).collect();
     c
@@ -68,14 +58,8 @@ fn pathway_json(groups: Value, total: f64, unit: &str) -> Pathway {
     parse_pathway("test.json", doc.to_string().as_bytes()).expect("a valid test pathway")
 }
 
-fn run(
-    p: &Pathway,
-    creds: &[(String, Credential, Eligibility)],
-) -> stapel_core::stacking::Progress {
-    let input: Vec<CredentialInput<'_>> = creds
-        .iter()
-        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
-        .collect();
+fn run(p: &Pathway, creds: &[(String, Credential, Eligibility)]) -> stapel_core::stacking::Progress {
+    let input: Vec<CredentialInput<'_>> = creds.iter().map(|(i, c, e)| CredentialInput::new(i, c, *e)).collect();
     progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
 }
 
@@ -98,8 +82,7 @@ fn ects_converts_to_twenty_eight_hours_each_by_default_and_per_pathway_otherwise
 #[test]
 fn sbu_and_study_hours_count_as_hours() {
     let mut c = Credential::default();
-    c.credits
-        .push(credit(240.0, CreditUnit::Sbu, "achievement.SBU"));
+    c.credits.push(credit(240.0, CreditUnit::Sbu, "achievement.SBU"));
     let cv = credit_value(&c, 28.0).expect("a credit value");
     assert_eq!((cv.hours, cv.basis), (240.0, CreditBasis::StudyLoad));
 }
@@ -109,36 +92,18 @@ fn a_credential_without_any_credit_field_has_no_credit_value_not_zero() {
     let c = cred("No credits", "S", None, &[]);
     assert_eq!(credit_value(&c, 28.0), None);
     let mut zero = Credential::default();
-    zero.credits
-        .push(credit(0.0, CreditUnit::Ects, "edubadges.ects"));
-    assert_eq!(
-        credit_value(&zero, 28.0)
-            .expect("an explicit zero is a value")
-            .hours,
-        0.0
-    );
+    zero.credits.push(credit(0.0, CreditUnit::Ects, "edubadges.ects"));
+    assert_eq!(credit_value(&zero, 28.0).expect("an explicit zero is a value").hours, 0.0);
 }
 
 #[test]
 fn credits_earned_win_over_credits_available() {
     let mut c = Credential::default();
-    c.credits.push(credit(
-        5.0,
-        CreditUnit::Ects,
-        "achievement.creditsAvailable",
-    ));
-    c.credits
-        .push(credit(4.0, CreditUnit::Ects, "result.creditsEarned"));
+    c.credits.push(credit(5.0, CreditUnit::Ects, "achievement.creditsAvailable"));
+    c.credits.push(credit(4.0, CreditUnit::Ects, "result.creditsEarned"));
     let cv = credit_value(&c, 28.0).expect("a credit value");
-    assert_eq!(
-        (cv.amount, cv.basis, cv.source.as_str()),
-        (4.0, CreditBasis::Earned, "result.creditsEarned")
-    );
-    assert_eq!(
-        cv.other_statements.len(),
-        1,
-        "the losing statement is kept visible"
-    );
+    assert_eq!((cv.amount, cv.basis, cv.source.as_str()), (4.0, CreditBasis::Earned, "result.creditsEarned"));
+    assert_eq!(cv.other_statements.len(), 1, "the losing statement is kept visible");
 }
 
 #[test]
@@ -150,10 +115,7 @@ fn ects_wins_over_study_hours_and_study_load_over_time_investment() {
         time_investment_hours: Some(100.0),
         ..Edubadges::default()
     });
-    assert_eq!(
-        credit_value(&c, 28.0).expect("a value").basis,
-        CreditBasis::Ects
-    );
+    assert_eq!(credit_value(&c, 28.0).expect("a value").basis, CreditBasis::Ects);
     c.edubadges.as_mut().expect("set above").ects = None;
     let cv = credit_value(&c, 28.0).expect("a value");
     assert_eq!((cv.hours, cv.basis), (150.0, CreditBasis::StudyLoad));
@@ -171,78 +133,43 @@ fn the_eu_workload_text_is_read_when_nothing_else_is_stated() {
     c.eu.workload = Some("120 uur".to_string());
     assert_eq!(credit_value(&c, 28.0).expect("a value").hours, 120.0);
     c.eu.workload = Some("about a week".to_string());
-    assert_eq!(
-        credit_value(&c, 28.0),
-        None,
-        "a workload text without a number and unit is not guessed"
-    );
+    assert_eq!(credit_value(&c, 28.0), None, "a workload text without a number and unit is not guessed");
 }
 
 #[test]
 fn a_credit_in_an_unknown_unit_or_negative_is_no_credit_value() {
     let mut c = Credential::default();
-    c.credits.push(credit(
-        3.0,
-        CreditUnit::Other,
-        "extensions:CreditExtension.credits",
-    ));
-    c.credits
-        .push(credit(-2.0, CreditUnit::Ects, "edubadges.ects"));
+    c.credits.push(credit(3.0, CreditUnit::Other, "extensions:CreditExtension.credits"));
+    c.credits.push(credit(-2.0, CreditUnit::Ects, "edubadges.ects"));
     assert_eq!(credit_value(&c, 28.0), None);
 }
 
 #[test]
 fn ob3_credits_available_without_a_unit_count_as_ects_and_say_the_unit_was_assumed() {
     let mut c = Credential::default();
-    c.credits.push(credit(
-        5.0,
-        CreditUnit::Other,
-        "achievement.creditsAvailable",
-    ));
+    c.credits.push(credit(5.0, CreditUnit::Other, "achievement.creditsAvailable"));
     let cv = credit_value(&c, 28.0).expect("creditsAvailable gives a value");
-    assert_eq!(
-        (cv.unit, cv.hours, cv.basis, cv.unit_assumed),
-        (CreditUnit::Ects, 140.0, CreditBasis::Ects, true)
-    );
+    assert_eq!((cv.unit, cv.hours, cv.basis, cv.unit_assumed), (CreditUnit::Ects, 140.0, CreditBasis::Ects, true));
     assert_eq!(cv.ects(), 5.0);
 }
 
 #[test]
 fn a_stated_ects_value_wins_over_the_assumed_unit_of_credits_available() {
     let mut c = Credential::default();
-    c.credits.push(credit(
-        4.0,
-        CreditUnit::Other,
-        "achievement.creditsAvailable",
-    ));
-    c.credits
-        .push(credit(3.0, CreditUnit::Ects, "achievement.ECTS"));
+    c.credits.push(credit(4.0, CreditUnit::Other, "achievement.creditsAvailable"));
+    c.credits.push(credit(3.0, CreditUnit::Ects, "achievement.ECTS"));
     let cv = credit_value(&c, 28.0).expect("a value");
-    assert_eq!(
-        (cv.amount, cv.source.as_str(), cv.unit_assumed),
-        (3.0, "achievement.ECTS", false)
-    );
+    assert_eq!((cv.amount, cv.source.as_str(), cv.unit_assumed), (3.0, "achievement.ECTS", false));
     assert_eq!(cv.other_statements.len(), 1, "the assumed one stays visible");
 }
 
 #[test]
 fn ob3_credits_earned_without_a_unit_win_as_earned_ects() {
     let mut c = Credential::default();
-    c.credits.push(credit(
-        5.0,
-        CreditUnit::Other,
-        "achievement.creditsAvailable",
-    ));
-    c.credits.push(credit(
-        2.5,
-        CreditUnit::Other,
-        "credentialSubject.creditsEarned",
-    ));
+    c.credits.push(credit(5.0, CreditUnit::Other, "achievement.creditsAvailable"));
+    c.credits.push(credit(2.5, CreditUnit::Other, "credentialSubject.creditsEarned"));
     let cv = credit_value(&c, 28.0).expect("a value");
-    assert_eq!(
-        (cv.amount, cv.basis, cv.unit_assumed, cv.hours),
-        (2.5, CreditBasis::Earned, true, 70.0)
-    );
+    assert_eq!((cv.amount, cv.basis, cv.unit_assumed, cv.hours), (2.5, CreditBasis::Earned, true, 70.0));
 }
 
 // ---------------------------------------------------------------- the educredential vectors
@@ -250,11 +177,8 @@ fn ob3_credits_earned_without_a_unit_win_as_earned_ects() {
 /// Builds a `Credential` from one of SURF's educredential OB3 examples by hand-mapping the
 /// fields stacking needs (the formats parser is being written in parallel).
 fn educredential(file: &str) -> Credential {
-    let path = stapel_testkit::vector(&format!(
-        "4-ob2/educredentials-obv3-examples/_data/credentials/{file}"
-    ));
-    let doc: Value = serde_json::from_slice(&std::fs::read(path).expect("vector readable"))
-        .expect("vector is JSON");
+    let path = stapel_testkit::vector(&format!("4-ob2/educredentials-obv3-examples/_data/credentials/{file}"));
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).expect("vector readable")).expect("vector is JSON");
     let a = &doc["credentialSubject"]["achievement"];
     let mut c = Credential::default();
     c.id = doc["id"].as_str().map(str::to_string);
@@ -266,22 +190,15 @@ fn educredential(file: &str) -> Credential {
     c.valid_from = doc["validFrom"].as_str().map(str::to_string);
     c.issued = c.valid_from.clone();
     c.valid_until = doc["validUntil"].as_str().map(str::to_string);
-    for (key, unit) in [
-        ("ECTS", CreditUnit::Ects),
-        ("SBU", CreditUnit::Sbu),
-        ("timeInvestment", CreditUnit::Hours),
-    ] {
+    for (key, unit) in [("ECTS", CreditUnit::Ects), ("SBU", CreditUnit::Sbu), ("timeInvestment", CreditUnit::Hours)] {
         if let Some(n) = a[key].as_f64() {
-            c.credits
-                .push(credit(n, unit, &format!("achievement.{key}")));
+            c.credits.push(credit(n, unit, &format!("achievement.{key}")));
         }
     }
     for al in a["alignment"].as_array().into_iter().flatten() {
         if al["targetType"] == "ext:EQF" {
-            c.levels.push(Level {
-                framework: "EQF".into(),
-                level: al["targetCode"].as_str().unwrap_or_default().into(),
-            });
+            c.levels
+                .push(Level { framework: "EQF".into(), level: al["targetCode"].as_str().unwrap_or_default().into() });
         }
     }
     c
@@ -317,42 +234,26 @@ fn every_educredential_example_gets_the_credit_value_its_achievement_states() {
                 assert_eq!(cv.as_ref().map(|v| v.ects()), Some(180.0), "{f}")
             }
             "mbob_eo_eov_microcredential_full.json" => {
-                assert_eq!(
-                    cv.as_ref().map(|v| (v.hours, v.basis)),
-                    Some((240.0, CreditBasis::StudyLoad)),
-                    "{f}"
-                )
+                assert_eq!(cv.as_ref().map(|v| (v.hours, v.basis)), Some((240.0, CreditBasis::StudyLoad)), "{f}")
             }
             "uvh_fvhz_extracurricular_full.json" => {
-                assert_eq!(
-                    cv.as_ref().map(|v| (v.hours, v.basis)),
-                    Some((200.0, CreditBasis::TimeInvestment)),
-                    "{f}"
-                )
+                assert_eq!(cv.as_ref().map(|v| (v.hours, v.basis)), Some((200.0, CreditBasis::TimeInvestment)), "{f}")
             }
             "theed_extracurricular_minimal_ho.json" | "theed_extracurricular_embedded_ho.json" => {
-                assert_eq!(
-                    cv, None,
-                    "{f} states no credits and must have no credit value"
-                )
+                assert_eq!(cv, None, "{f} states no credits and must have no credit value")
             }
             _ => {}
         }
         with_value += usize::from(cv.is_some());
     }
-    assert_eq!(
-        with_value, 28,
-        "all but the two extra-curricular examples without a credit field have a value"
-    );
+    assert_eq!(with_value, 28, "all but the two extra-curricular examples without a credit field have a value");
 }
 
 #[test]
 fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_once() {
     // Every example: Theed and Harderwijk university ones in ECTS count, mbo SBU ones too.
-    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
-        .iter()
-        .map(|f| v(f, educredential(f)))
-        .collect();
+    let creds: Vec<(String, Credential, Eligibility)> =
+        educredential_files().iter().map(|f| v(f, educredential(f))).collect();
     let p = pathway_json(
         serde_json::json!([
             { "id": "theed", "name": "Theed courses", "credits": 10, "issuers": ["Naboo Theed University"],
@@ -366,20 +267,13 @@ fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_on
         "ects",
     );
     let r = run(&p, &creds);
-    let mut counted: Vec<&str> = r
-        .groups
-        .iter()
-        .flat_map(|g| g.counted.iter().map(|c| c.id.as_str()))
-        .collect();
+    let mut counted: Vec<&str> = r.groups.iter().flat_map(|g| g.counted.iter().map(|c| c.id.as_str())).collect();
     let n = counted.len();
     counted.sort();
     counted.dedup();
     assert_eq!(n, counted.len(), "no credential is counted twice");
     let theed = &r.groups[0];
-    assert!(
-        theed.complete,
-        "Theed offers 3 + 3 + 3 + 6 + 6 + 6 ECTS at level 4-5: {theed:?}"
-    );
+    assert!(theed.complete, "Theed offers 3 + 3 + 3 + 6 + 6 + 6 ECTS at level 4-5: {theed:?}");
     let mind = &r.groups[2];
     assert!(mind.complete);
     assert_eq!(mind.counted.len(), 1);
@@ -391,11 +285,8 @@ fn the_educredential_examples_stack_towards_an_ects_pathway_with_each_counted_on
 
 #[test]
 fn a_mbo_pathway_counts_the_sbu_examples_in_sbu() {
-    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
-        .into_iter()
-        .filter(|f| f.starts_with("mbob"))
-        .map(|f| v(&f, educredential(&f)))
-        .collect();
+    let creds: Vec<(String, Credential, Eligibility)> =
+        educredential_files().into_iter().filter(|f| f.starts_with("mbob")).map(|f| v(&f, educredential(&f))).collect();
     let p = pathway_json(
         serde_json::json!([
             { "id": "mc", "name": "Microcredentials at level 4", "credits": 960, "issuers": ["MBO Beek"],
@@ -426,59 +317,25 @@ fn the_three_shipped_examples_are_valid_pathways() {
     assert_eq!(mbo.unit, stapel_core::stacking::PathwayUnit::Sbu);
     assert_eq!(mbo.hours_per_ects, 28.0, "28 hours per ECTS is the default");
     let me = example("personal-data-skills.json");
-    assert!(
-        me.groups
-            .iter()
-            .any(|g| g.frameworks.iter().any(|f| f == "ESCO"))
-    );
+    assert!(me.groups.iter().any(|g| g.frameworks.iter().any(|f| f == "ESCO")));
     for p in [ad, mbo, me] {
         let written = serde_json::to_vec(&p).expect("a pathway serializes");
-        assert_eq!(
-            parse_pathway("again.json", &written),
-            Ok(p),
-            "a stored pathway reads back the same"
-        );
+        assert_eq!(parse_pathway("again.json", &written), Ok(p), "a stored pathway reads back the same");
     }
 }
 
 #[test]
 fn the_schema_names_the_same_fields_the_parser_accepts() {
-    let schema: Value = serde_json::from_slice(
-        &std::fs::read(docs().join("pathway.schema.json")).expect("schema exists"),
-    )
-    .expect("schema is JSON");
+    let schema: Value =
+        serde_json::from_slice(&std::fs::read(docs().join("pathway.schema.json")).expect("schema exists"))
+            .expect("schema is JSON");
     let keys = |v: &Value| -> Vec<String> {
-        let mut k: Vec<String> = v["properties"]
-            .as_object()
-            .expect("properties")
-            .keys()
-            .cloned()
-            .collect();
+        let mut k: Vec<String> = v["properties"].as_object().expect("properties").keys().cloned().collect();
         k.sort();
         k
     };
-    assert_eq!(
-        keys(&schema),
-        [
-            "$schema",
-            "groups",
-            "hours_per_ects",
-            "id",
-            "target",
-            "unit",
-            "version"
-        ]
-    );
-    assert_eq!(
-        keys(&schema["$defs"]["target"]),
-        [
-            "awarding_body",
-            "description",
-            "name",
-            "total_credits",
-            "url"
-        ]
-    );
+    assert_eq!(keys(&schema), ["$schema", "groups", "hours_per_ects", "id", "target", "unit", "version"]);
+    assert_eq!(keys(&schema["$defs"]["target"]), ["awarding_body", "description", "name", "total_credits", "url"]);
     assert_eq!(
         keys(&schema["$defs"]["group"]),
         [
@@ -495,17 +352,8 @@ fn the_schema_names_the_same_fields_the_parser_accepts() {
             "tags"
         ]
     );
-    for obj in [
-        &schema,
-        &schema["$defs"]["target"],
-        &schema["$defs"]["group"],
-        &schema["$defs"]["achievement"],
-    ] {
-        assert_eq!(
-            obj["additionalProperties"],
-            Value::Bool(false),
-            "the schema rejects unknown fields too"
-        );
+    for obj in [&schema, &schema["$defs"]["target"], &schema["$defs"]["group"], &schema["$defs"]["achievement"]] {
+        assert_eq!(obj["additionalProperties"], Value::Bool(false), "the schema rejects unknown fields too");
     }
 }
 
@@ -532,10 +380,7 @@ fn base_doc() -> Value {
 fn a_group_asking_for_no_credits_is_an_error_naming_the_field() {
     let mut doc = base_doc();
     doc["groups"][2]["credits"] = serde_json::json!(0);
-    assert_eq!(
-        parse_err(doc),
-        "pathway.json: groups[2].credits must be positive"
-    );
+    assert_eq!(parse_err(doc), "pathway.json: groups[2].credits must be positive");
 }
 
 #[test]
@@ -544,10 +389,7 @@ fn an_unknown_field_is_rejected_with_its_place_in_the_file() {
     doc["groups"][1]["credit"] = serde_json::json!(5);
     let e = parse_err(doc);
     assert!(e.starts_with("pathway.json: groups[1]"), "{e}");
-    assert!(
-        e.starts_with("pathway.json: groups[1].credit: unknown field `credit`"),
-        "{e}"
-    );
+    assert!(e.starts_with("pathway.json: groups[1].credit: unknown field `credit`"), "{e}");
 }
 
 #[test]
@@ -557,15 +399,9 @@ fn a_wrong_type_or_missing_field_names_the_field() {
     let e = parse_err(doc);
     assert!(e.starts_with("pathway.json: target.total_credits: "), "{e}");
     let mut doc = base_doc();
-    doc["groups"][0]
-        .as_object_mut()
-        .expect("object")
-        .remove("name");
+    doc["groups"][0].as_object_mut().expect("object").remove("name");
     let e = parse_err(doc);
-    assert!(
-        e.contains("groups[0]") && e.contains("missing field `name`"),
-        "{e}"
-    );
+    assert!(e.contains("groups[0]") && e.contains("missing field `name`"), "{e}");
     let e = match parse_pathway("broken.json", b"{ not json") {
         Err(e) => e.to_string(),
         Ok(_) => panic!("broken JSON must not parse"),
@@ -581,33 +417,23 @@ fn the_rules_of_the_format_are_checked_with_clear_messages() {
             Box::new(|d| d["hours_per_ects"] = 32.into()),
             "pathway.json: hours_per_ects must be between 25 and 30, not 32",
         ),
-        (
-            Box::new(|d| d["version"] = 2.into()),
-            "pathway.json: version must be 1, this file says 2",
-        ),
+        (Box::new(|d| d["version"] = 2.into()), "pathway.json: version must be 1, this file says 2"),
         (
             Box::new(|d| d["groups"][1]["id"] = "a".into()),
             "pathway.json: groups[1].id 'a' is used by an earlier group; group ids must differ",
         ),
         (
             Box::new(|d| {
-                d["groups"][0]
-                    .as_object_mut()
-                    .expect("object")
-                    .remove("credits");
+                d["groups"][0].as_object_mut().expect("object").remove("credits");
             }),
             "pathway.json: groups[0] must ask for credits or name an achievement",
         ),
         (
-            Box::new(|d| {
-                d["groups"][0]["achievement"] = serde_json::json!({ "title": "Only a title" })
-            }),
+            Box::new(|d| d["groups"][0]["achievement"] = serde_json::json!({ "title": "Only a title" })),
             "pathway.json: groups[0].achievement must give an id, or an issuer and a title",
         ),
         (
-            Box::new(|d| {
-                d["groups"][0]["min_level"] = serde_json::json!({ "framework": "EQF", "level": 9 })
-            }),
+            Box::new(|d| d["groups"][0]["min_level"] = serde_json::json!({ "framework": "EQF", "level": 9 })),
             "pathway.json: groups[0].min_level.level must be between 1 and 8, not 9",
         ),
         (
@@ -622,10 +448,7 @@ fn the_rules_of_the_format_are_checked_with_clear_messages() {
             Box::new(|d| d["groups"][0]["credits"] = serde_json::json!(1e300)),
             "pathway.json: groups[0].credits must be at most 1000000",
         ),
-        (
-            Box::new(|d| d["groups"] = serde_json::json!([])),
-            "pathway.json: groups must list at least one group",
-        ),
+        (Box::new(|d| d["groups"] = serde_json::json!([])), "pathway.json: groups must list at least one group"),
     ];
     for (change, want) in cases {
         let mut doc = base_doc();
@@ -652,22 +475,8 @@ fn a_credential_that_fits_two_groups_goes_where_it_is_needed_and_counts_once() {
         v("b", cred("Rust", "S", Some(5.0), &["programming"])),
     ];
     let r = run(&p, &creds);
-    assert_eq!(
-        r.groups[0]
-            .counted
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-        ["b"]
-    );
-    assert_eq!(
-        r.groups[1]
-            .counted
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-        ["a"]
-    );
+    assert_eq!(r.groups[0].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["b"]);
+    assert_eq!(r.groups[1].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a"]);
     assert_eq!((r.earned, r.missing, r.complete), (10.0, 0.0, true));
 }
 
@@ -692,88 +501,37 @@ fn the_matcher_finds_the_split_a_greedy_choice_misses_and_proves_it_best() {
     assert_eq!(r.earned, 10.0);
     assert!(r.complete);
     assert!(r.search.proven_optimal);
-    assert!(
-        r.search.nodes > 0,
-        "the greedy start was not enough; the search ran"
-    );
-    assert_eq!(
-        r.groups[1]
-            .counted
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-        ["z"]
-    );
+    assert!(r.search.nodes > 0, "the greedy start was not enough; the search ran");
+    assert_eq!(r.groups[1].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["z"]);
 }
 
 #[test]
 fn unverifiable_credentials_are_shown_apart_and_invalid_ones_never_count() {
-    let p = pathway_json(
-        serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]),
-        10.0,
-        "ects",
-    );
+    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]), 10.0, "ects");
     let creds = vec![
         v("ok", cred("Ok", "S", Some(4.0), &[])),
-        (
-            "maybe".to_string(),
-            cred("Maybe", "S", Some(3.0), &[]),
-            Eligibility::Unverifiable,
-        ),
-        (
-            "bad".to_string(),
-            cred("Bad", "S", Some(6.0), &[]),
-            Eligibility::Invalid,
-        ),
+        ("maybe".to_string(), cred("Maybe", "S", Some(3.0), &[]), Eligibility::Unverifiable),
+        ("bad".to_string(), cred("Bad", "S", Some(6.0), &[]), Eligibility::Invalid),
     ];
     let r = run(&p, &creds);
     assert_eq!(r.earned, 4.0);
     assert_eq!(r.missing, 6.0);
-    let iv = r
-        .if_verified
-        .as_ref()
-        .expect("unverifiable credentials are reported");
+    let iv = r.if_verified.as_ref().expect("unverifiable credentials are reported");
     assert_eq!(iv.earned, 7.0);
-    assert_eq!(
-        iv.credentials
-            .iter()
-            .map(|w| (w.id.as_str(), w.group.as_str()))
-            .collect::<Vec<_>>(),
-        [("maybe", "g")]
-    );
-    let reasons: Vec<(&str, NotCountedReason)> = r
-        .not_counted
-        .iter()
-        .map(|n| (n.id.as_str(), n.reason))
-        .collect();
-    assert_eq!(
-        reasons,
-        [
-            ("bad", NotCountedReason::Invalid),
-            ("maybe", NotCountedReason::Unverifiable)
-        ]
-    );
+    assert_eq!(iv.credentials.iter().map(|w| (w.id.as_str(), w.group.as_str())).collect::<Vec<_>>(), [("maybe", "g")]);
+    let reasons: Vec<(&str, NotCountedReason)> = r.not_counted.iter().map(|n| (n.id.as_str(), n.reason)).collect();
+    assert_eq!(reasons, [("bad", NotCountedReason::Invalid), ("maybe", NotCountedReason::Unverifiable)]);
 
-    let input: Vec<CredentialInput<'_>> = creds
-        .iter()
-        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
-        .collect();
+    let input: Vec<CredentialInput<'_>> = creds.iter().map(|(i, c, e)| CredentialInput::new(i, c, *e)).collect();
     let mut opts = MatchOptions::at(now());
     opts.count_unverifiable = true;
     let r = progress(&p, &input, &opts).expect("progress");
-    assert_eq!(
-        r.earned, 7.0,
-        "the learner may choose to count unverifiable ones"
-    );
+    assert_eq!(r.earned, 7.0, "the learner may choose to count unverifiable ones");
 }
 
 #[test]
 fn an_expired_credential_never_counts_and_one_about_to_expire_is_flagged() {
-    let p = pathway_json(
-        serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]),
-        10.0,
-        "ects",
-    );
+    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 10 }]), 10.0, "ects");
     let mut old = cred("Old", "S", Some(5.0), &[]);
     old.valid_until = Some("2026-11-01T00:00:00Z".into());
     let mut soon = cred("Soon", "S", Some(5.0), &[]);
@@ -782,34 +540,13 @@ fn an_expired_credential_never_counts_and_one_about_to_expire_is_flagged() {
     later.valid_until = Some("2028-01-15T00:00:00Z".into());
     let mut future = cred("Future", "S", Some(2.0), &[]);
     future.valid_from = Some("2027-06-01".into());
-    let r = run(
-        &p,
-        &[
-            v("old", old),
-            v("soon", soon),
-            v("later", later),
-            v("future", future),
-        ],
-    );
+    let r = run(&p, &[v("old", old), v("soon", soon), v("later", later), v("future", future)]);
     assert_eq!(r.earned, 7.0);
     assert_eq!(r.expiring.len(), 1);
-    assert_eq!(
-        (r.expiring[0].id.as_str(), r.expiring[0].cause),
-        ("soon", ExpiryCause::ValidUntil)
-    );
+    assert_eq!((r.expiring[0].id.as_str(), r.expiring[0].cause), ("soon", ExpiryCause::ValidUntil));
     assert_eq!(r.expiring[0].on, "2027-01-15T00:00:00Z");
-    let reasons: Vec<(&str, NotCountedReason)> = r
-        .not_counted
-        .iter()
-        .map(|n| (n.id.as_str(), n.reason))
-        .collect();
-    assert_eq!(
-        reasons,
-        [
-            ("future", NotCountedReason::NotYetValid),
-            ("old", NotCountedReason::Expired)
-        ]
-    );
+    let reasons: Vec<(&str, NotCountedReason)> = r.not_counted.iter().map(|n| (n.id.as_str(), n.reason)).collect();
+    assert_eq!(reasons, [("future", NotCountedReason::NotYetValid), ("old", NotCountedReason::Expired)]);
 }
 
 #[test]
@@ -825,23 +562,10 @@ fn the_maximum_age_of_a_group_is_measured_from_the_issue_date_at_now() {
     ageing.issued = Some("2025-01-10T00:00:00Z".into());
     let mut undated = cred("Undated", "S", Some(5.0), &[]);
     undated.issued = None;
-    let r = run(
-        &p,
-        &[
-            v("too-old", too_old),
-            v("ageing", ageing),
-            v("undated", undated),
-        ],
-    );
-    assert_eq!(
-        r.earned, 5.0,
-        "only the credential younger than two years counts"
-    );
+    let r = run(&p, &[v("too-old", too_old), v("ageing", ageing), v("undated", undated)]);
+    assert_eq!(r.earned, 5.0, "only the credential younger than two years counts");
     assert_eq!(r.expiring.len(), 1);
-    assert_eq!(
-        (r.expiring[0].id.as_str(), r.expiring[0].cause),
-        ("ageing", ExpiryCause::MaxAge)
-    );
+    assert_eq!((r.expiring[0].id.as_str(), r.expiring[0].cause), ("ageing", ExpiryCause::MaxAge));
     assert_eq!(r.expiring[0].on, "2027-01-10T00:00:00Z");
 }
 
@@ -861,30 +585,14 @@ fn a_named_achievement_is_found_by_id_or_by_issuer_and_title() {
     let creds = vec![
         v("cap", cred("Capstone", "Other school", Some(15.0), &[])),
         v("wpl", cred("Werkplekleren ICT", "Hogeschool X", None, &[])),
-        v(
-            "wrong-issuer",
-            cred("Werkplekleren ICT", "Hogeschool Y", Some(30.0), &[]),
-        ),
+        v("wrong-issuer", cred("Werkplekleren ICT", "Hogeschool Y", Some(30.0), &[])),
     ];
     let r = run(&p, &creds);
     assert!(r.groups[0].complete && r.groups[1].complete);
-    assert_eq!(
-        r.groups[0].earned, 3.0,
-        "an achievement counts for what the pathway says it is worth"
-    );
+    assert_eq!(r.groups[0].earned, 3.0, "an achievement counts for what the pathway says it is worth");
     assert_eq!(r.groups[1].counted[0].id, "wpl");
-    assert_eq!(
-        r.groups[1].counted[0].credits, None,
-        "it states no credit value, and none is made up"
-    );
-    assert_eq!(
-        r.groups[2]
-            .counted
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-        ["wrong-issuer"]
-    );
+    assert_eq!(r.groups[1].counted[0].credits, None, "it states no credit value, and none is made up");
+    assert_eq!(r.groups[2].counted.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["wrong-issuer"]);
     assert!(r.complete);
 }
 
@@ -897,36 +605,17 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
         ..Skill::default()
     };
     let mut py = cred("Python for data", "Codeschool", None, &[]);
-    py.credits.push(credit(
-        130.0,
-        CreditUnit::Hours,
-        "achievement.timeInvestment",
-    ));
-    py.skills
-        .push(skill("ESCO", "Python (computer programming)"));
+    py.credits.push(credit(130.0, CreditUnit::Hours, "achievement.timeInvestment"));
+    py.skills.push(skill("ESCO", "Python (computer programming)"));
     let mut stats = cred("Statistics", "Open Universiteit", Some(5.0), &[]);
     stats.skills.push(skill("ESCO", "statistics"));
     let mut viz = cred("Dashboards", "Codeschool", None, &[]);
-    viz.credits
-        .push(credit(40.0, CreditUnit::Hours, "achievement.studyLoad"));
-    viz.skills
-        .push(skill("ESCO", "deliver visual presentation of data"));
+    viz.credits.push(credit(40.0, CreditUnit::Hours, "achievement.studyLoad"));
+    viz.skills.push(skill("ESCO", "deliver visual presentation of data"));
     let mut not_esco = cred("Python elsewhere", "X", None, &[]);
-    not_esco
-        .credits
-        .push(credit(100.0, CreditUnit::Hours, "achievement.studyLoad"));
-    not_esco
-        .skills
-        .push(skill("Other", "Python (computer programming)"));
-    let r = run(
-        &p,
-        &[
-            v("py", py),
-            v("stats", stats),
-            v("viz", viz),
-            v("other", not_esco),
-        ],
-    );
+    not_esco.credits.push(credit(100.0, CreditUnit::Hours, "achievement.studyLoad"));
+    not_esco.skills.push(skill("Other", "Python (computer programming)"));
+    let r = run(&p, &[v("py", py), v("stats", stats), v("viz", viz), v("other", not_esco)]);
     let g = |id: &str| r.groups.iter().find(|g| g.id == id).expect("group exists");
     assert_eq!(g("programming").earned, 130.0);
     assert!(g("programming").complete);
@@ -934,10 +623,7 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
     assert_eq!(g("presenting").missing, 20.0);
     assert!(!g("privacy").complete);
     assert_eq!(r.earned, 120.0 + 140.0 + 40.0);
-    assert!(
-        g("programming").also_fits.is_empty(),
-        "the non-ESCO Python course fits no ESCO group"
-    );
+    assert!(g("programming").also_fits.is_empty(), "the non-ESCO Python course fits no ESCO group");
 
     let level = pathway_json(
         serde_json::json!([{ "id": "l", "name": "L", "credits": 10, "min_level": { "framework": "EQF", "level": 5 } }]),
@@ -945,40 +631,19 @@ fn levels_filters_and_skills_decide_which_group_a_credential_fits() {
         "ects",
     );
     let mut nlqf5 = cred("N5", "S", Some(4.0), &[]);
-    nlqf5.levels.push(Level {
-        framework: "NLQF".into(),
-        level: "NLQF 5".into(),
-    });
+    nlqf5.levels.push(Level { framework: "NLQF".into(), level: "NLQF 5".into() });
     let mut eqf4 = cred("E4", "S", Some(4.0), &[]);
-    eqf4.levels.push(Level {
-        framework: "EQF".into(),
-        level: "4".into(),
-    });
+    eqf4.levels.push(Level { framework: "EQF".into(), level: "4".into() });
     let mut edu6 = cred("Edu6", "S", Some(4.0), &[]);
-    edu6.edubadges = Some(Edubadges {
-        eqf: Some("EQF level 6".into()),
-        ..Edubadges::default()
-    });
-    let r = run(
-        &level,
-        &[
-            v("n5", nlqf5),
-            v("e4", eqf4),
-            v("e6", edu6),
-            v("none", cred("None", "S", Some(4.0), &[])),
-        ],
-    );
+    edu6.edubadges = Some(Edubadges { eqf: Some("EQF level 6".into()), ..Edubadges::default() });
+    let r = run(&level, &[v("n5", nlqf5), v("e4", eqf4), v("e6", edu6), v("none", cred("None", "S", Some(4.0), &[]))]);
     let ids: Vec<&str> = r.groups[0].counted.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["e6", "n5"]);
 }
 
 #[test]
 fn credentials_without_a_credit_value_are_listed_not_counted_as_zero() {
-    let p = pathway_json(
-        serde_json::json!([{ "id": "g", "name": "G", "credits": 5, "tags": ["x"] }]),
-        5.0,
-        "ects",
-    );
+    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 5, "tags": ["x"] }]), 5.0, "ects");
     let r = run(&p, &[v("nc", cred("No credits", "S", None, &["x"]))]);
     assert!(r.groups[0].counted.is_empty());
     assert_eq!(r.groups[0].no_credit_value, ["nc"]);
@@ -997,10 +662,7 @@ fn absurd_numbers_in_credentials_or_options_do_not_break_the_sums() {
         v("huge2", cred("Huge too", "S", Some(f64::MAX), &[])),
         v("small", cred("Small", "S", Some(5.0), &[])),
     ];
-    let input: Vec<CredentialInput<'_>> = creds
-        .iter()
-        .map(|(i, c, e)| CredentialInput::new(i, c, *e))
-        .collect();
+    let input: Vec<CredentialInput<'_>> = creds.iter().map(|(i, c, e)| CredentialInput::new(i, c, *e)).collect();
     let mut opts = MatchOptions::at(now());
     opts.expiry_warning_days = u32::MAX;
     let r = progress(&p, &input, &opts).expect("progress");
@@ -1010,11 +672,7 @@ fn absurd_numbers_in_credentials_or_options_do_not_break_the_sums() {
 
 #[test]
 fn two_credentials_under_one_id_are_refused() {
-    let p = pathway_json(
-        serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]),
-        5.0,
-        "ects",
-    );
+    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]), 5.0, "ects");
     let c = cred("A", "S", Some(1.0), &[]);
     let e = progress(
         &p,
@@ -1030,16 +688,8 @@ fn two_credentials_under_one_id_are_refused() {
 #[test]
 fn the_progress_report_serializes_for_json_output() {
     let p = example("ad-ict.json");
-    let mut c = cred(
-        "Rust",
-        "Hogeschool Voorbeeldstad",
-        Some(5.0),
-        &["programming"],
-    );
-    c.levels.push(Level {
-        framework: "NLQF".into(),
-        level: "5".into(),
-    });
+    let mut c = cred("Rust", "Hogeschool Voorbeeldstad", Some(5.0), &["programming"]);
+    c.levels.push(Level { framework: "NLQF".into(), level: "5".into() });
     let r = run(&p, &[v("rust", c)]);
     let json = serde_json::to_value(&r).expect("serializable");
     assert_eq!(json["unit"], "ects");
@@ -1066,36 +716,22 @@ fn part(id: &str, c: Credential, container: &str) -> Held {
 fn run_held(p: &Pathway, creds: &[Held]) -> stapel_core::stacking::Progress {
     let input: Vec<CredentialInput<'_>> = creds
         .iter()
-        .map(|(i, c, e, parent)| CredentialInput {
-            id: i,
-            credential: c,
-            eligibility: *e,
-            part_of: parent.as_deref(),
-        })
+        .map(|(i, c, e, parent)| CredentialInput { id: i, credential: c, eligibility: *e, part_of: parent.as_deref() })
         .collect();
     progress(p, &input, &MatchOptions::at(now())).expect("progress is computed")
 }
 
 /// `(group id, credential id)` of every counted credential.
 fn counted(r: &stapel_core::stacking::Progress) -> Vec<(String, String)> {
-    r.groups
-        .iter()
-        .flat_map(|g| g.counted.iter().map(|c| (g.id.clone(), c.id.clone())))
-        .collect()
+    r.groups.iter().flat_map(|g| g.counted.iter().map(|c| (g.id.clone(), c.id.clone()))).collect()
 }
 
 fn is_counted(r: &stapel_core::stacking::Progress, id: &str) -> bool {
     counted(r).iter().any(|(_, c)| c == id)
 }
 
-fn reason_of(
-    r: &stapel_core::stacking::Progress,
-    id: &str,
-) -> Option<(NotCountedReason, Vec<String>)> {
-    r.not_counted
-        .iter()
-        .find(|n| n.id == id)
-        .map(|n| (n.reason, n.counted_instead.clone()))
+fn reason_of(r: &stapel_core::stacking::Progress, id: &str) -> Option<(NotCountedReason, Vec<String>)> {
+    r.not_counted.iter().find(|n| n.id == id).map(|n| (n.reason, n.counted_instead.clone()))
 }
 
 /// Every order of `items` (Heap's algorithm).
@@ -1141,8 +777,7 @@ fn transcript_case(open: f64) -> (Pathway, Vec<Held>) {
 }
 
 #[test]
-fn a_clr_with_its_own_credits_and_its_parts_are_never_both_counted_and_the_parts_win_when_they_fulfil_more()
- {
+fn a_clr_with_its_own_credits_and_its_parts_are_never_both_counted_and_the_parts_win_when_they_fulfil_more() {
     // The transcript alone fills "open" (10); its courses fill programming and writing (15) and
     // the badge then goes to "open" (3). Counting both would give 10 + 5 + 10 = 25.
     let (p, creds) = transcript_case(10.0);
@@ -1154,18 +789,11 @@ fn a_clr_with_its_own_credits_and_its_parts_are_never_both_counted_and_the_parts
         assert!(r.search.proven_optimal);
         assert_eq!(
             reason_of(&r, "clr"),
-            Some((
-                NotCountedReason::PartsCounted,
-                vec!["essay".to_string(), "rust".to_string()]
-            ))
+            Some((NotCountedReason::PartsCounted, vec!["essay".to_string(), "rust".to_string()]))
         );
         let open = r.groups.iter().find(|g| g.id == "open").expect("group exists");
         assert!(open.also_fits.contains(&"clr".to_string()), "it still fits there");
-        assert_eq!(
-            serde_json::to_value(&r).expect("serializable"),
-            first,
-            "the same result whatever the input order"
-        );
+        assert_eq!(serde_json::to_value(&r).expect("serializable"), first, "the same result whatever the input order");
     }
 }
 
@@ -1184,10 +812,7 @@ fn a_clr_with_its_own_credits_counts_instead_of_its_parts_when_it_fulfils_more()
         assert_eq!(r.earned, 23.0);
         assert!(r.search.proven_optimal);
         for id in ["essay", "rust"] {
-            assert_eq!(
-                reason_of(&r, id),
-                Some((NotCountedReason::ContainerCounted, vec!["clr".to_string()]))
-            );
+            assert_eq!(reason_of(&r, id), Some((NotCountedReason::ContainerCounted, vec!["clr".to_string()])));
         }
         assert_eq!(serde_json::to_value(&r).expect("serializable"), first);
     }
@@ -1212,13 +837,7 @@ fn an_achievement_group_naming_a_part_of_a_clr_counts_that_part_when_the_clr_is_
     // The named course (15) and the essay in "open" (10) fulfil more than the transcript (20).
     let r = run_held(&p, &creds);
     assert_eq!(r.earned, 25.0);
-    assert_eq!(
-        counted(&r),
-        [
-            ("capstone".to_string(), "rust".to_string()),
-            ("open".to_string(), "essay".to_string())
-        ]
-    );
+    assert_eq!(counted(&r), [("capstone".to_string(), "rust".to_string()), ("open".to_string(), "essay".to_string())]);
     assert!(r.groups[0].complete);
     assert_eq!(reason_of(&r, "clr").map(|x| x.0), Some(NotCountedReason::PartsCounted));
 
@@ -1252,10 +871,7 @@ fn a_part_two_levels_down_is_not_counted_beside_the_outer_container_that_states_
     let r = run_held(&p, &creds);
     assert_eq!(r.earned, 60.0);
     assert_eq!(counted(&r), [("open".to_string(), "diploma".to_string())]);
-    assert_eq!(
-        reason_of(&r, "course"),
-        Some((NotCountedReason::ContainerCounted, vec!["diploma".to_string()]))
-    );
+    assert_eq!(reason_of(&r, "course"), Some((NotCountedReason::ContainerCounted, vec!["diploma".to_string()])));
 }
 
 #[test]
@@ -1281,11 +897,7 @@ fn a_container_that_states_no_credits_keeps_none_of_its_parts_out() {
 
 #[test]
 fn a_credential_given_as_part_of_itself_is_refused() {
-    let p = pathway_json(
-        serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]),
-        5.0,
-        "ects",
-    );
+    let p = pathway_json(serde_json::json!([{ "id": "g", "name": "G", "credits": 5 }]), 5.0, "ects");
     let a = cred("A", "S", Some(1.0), &[]);
     let b = cred("B", "S", Some(1.0), &[]);
     let input = [
@@ -1303,17 +915,10 @@ fn a_credential_given_as_part_of_itself_is_refused() {
 #[test]
 fn the_matcher_ignores_container_links_it_cannot_trust() {
     // Out of range, to itself, and a cycle: each is dropped, and nothing else changes.
-    let mut items = vec![
-        Item::new(5, vec![0]),
-        Item::new(5, vec![1]),
-        Item::new(5, vec![0, 1]),
-    ];
+    let mut items = vec![Item::new(5, vec![0]), Item::new(5, vec![1]), Item::new(5, vec![0, 1])];
     items[0].part_of = Some(9);
     items[1].part_of = Some(1);
-    let p = Problem {
-        needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }],
-        items,
-    };
+    let p = Problem { needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }], items };
     let s = matcher::solve(&p, matcher::DEFAULT_NODE_BUDGET);
     assert_eq!(s.fulfilled, 10);
     assert_eq!((s.assignment[0], s.assignment[1]), (Some(0), Some(1)), "neither link holds");
@@ -1350,8 +955,10 @@ fn ten_thousand_credentials_against_forty_groups_complete() {
     // Size only; the benchmark measures the time. Tags overlap so most credentials fit several
     // groups; the result must still count each credential once and never exceed the bound.
     let groups: Vec<Value> = (0..40)
-        .map(|g| serde_json::json!({ "id": format!("g{g}"), "name": format!("Group {g}"), "credits": 60 + (g % 7) * 10,
-                                     "tags": [format!("t{}", g % 13), format!("t{}", (g * 5 + 1) % 13)] }))
+        .map(|g| {
+            serde_json::json!({ "id": format!("g{g}"), "name": format!("Group {g}"), "credits": 60 + (g % 7) * 10,
+                                     "tags": [format!("t{}", g % 13), format!("t{}", (g * 5 + 1) % 13)] })
+        })
         .collect();
     let total: f64 = (0..40).map(|g| f64::from(60 + (g % 7) * 10)).sum();
     let p = pathway_json(Value::Array(groups), total, "ects");
@@ -1360,18 +967,11 @@ fn ten_thousand_credentials_against_forty_groups_complete() {
             let ects = [1.0, 2.5, 3.0, 5.0, 7.5][(i % 5) as usize];
             let tags = [format!("t{}", i % 13), format!("t{}", (i / 13) % 13)];
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-            v(
-                &format!("c{i:05}"),
-                cred(&format!("C{i}"), "S", Some(ects), &tags),
-            )
+            v(&format!("c{i:05}"), cred(&format!("C{i}"), "S", Some(ects), &tags))
         })
         .collect();
     let r = run(&p, &creds);
-    let mut ids: Vec<&str> = r
-        .groups
-        .iter()
-        .flat_map(|g| g.counted.iter().map(|c| c.id.as_str()))
-        .collect();
+    let mut ids: Vec<&str> = r.groups.iter().flat_map(|g| g.counted.iter().map(|c| c.id.as_str())).collect();
     let n = ids.len();
     ids.sort();
     ids.dedup();
@@ -1385,26 +985,22 @@ fn ten_thousand_credentials_that_cannot_fill_forty_groups_still_return_within_th
     // Scarce credits: every group wants far more than there is, and every credential fits
     // several groups, so the answer is bounded by the total of the credentials.
     let groups: Vec<Value> = (0..40)
-        .map(|g| serde_json::json!({ "id": format!("g{g}"), "name": format!("Group {g}"), "credits": 5000,
-                                     "tags": [format!("t{}", g % 13), format!("t{}", (g * 5 + 1) % 13)] }))
+        .map(|g| {
+            serde_json::json!({ "id": format!("g{g}"), "name": format!("Group {g}"), "credits": 5000,
+                                     "tags": [format!("t{}", g % 13), format!("t{}", (g * 5 + 1) % 13)] })
+        })
         .collect();
     let p = pathway_json(Value::Array(groups), 200_000.0, "ects");
     let creds: Vec<(String, Credential, Eligibility)> = (0..10_000u32)
         .map(|i| {
             let tags = [format!("t{}", i % 13), format!("t{}", (i / 13) % 13)];
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-            v(
-                &format!("c{i:05}"),
-                cred(&format!("C{i}"), "S", Some(f64::from(1 + i % 7)), &tags),
-            )
+            v(&format!("c{i:05}"), cred(&format!("C{i}"), "S", Some(f64::from(1 + i % 7)), &tags))
         })
         .collect();
     let total: f64 = (0..10_000u32).map(|i| f64::from(1 + i % 7)).sum();
     let r = run(&p, &creds);
-    assert_eq!(
-        r.earned, total,
-        "every credential fits some group with room, so all of them count"
-    );
+    assert_eq!(r.earned, total, "every credential fits some group with room, so all of them count");
     assert!(r.search.proven_optimal, "reaching the bound proves it");
 }
 
@@ -1412,17 +1008,10 @@ fn ten_thousand_credentials_that_cannot_fill_forty_groups_still_return_within_th
 fn a_career_switchers_thirteen_microcredentials_stack_towards_the_associate_degree() {
     let p = example("ad-ict.json");
     let hv = "Hogeschool Voorbeeldstad";
-    let esco = |label: &str| Skill {
-        framework: Some("ESCO".into()),
-        label: label.into(),
-        ..Skill::default()
-    };
+    let esco = |label: &str| Skill { framework: Some("ESCO".into()), label: label.into(), ..Skill::default() };
     let mc = |title: &str, ects: f64, tags: &[&str]| {
         let mut c = cred(title, hv, Some(ects), tags);
-        c.levels.push(Level {
-            framework: "NLQF".into(),
-            level: "5".into(),
-        });
+        c.levels.push(Level { framework: "NLQF".into(), level: "5".into() });
         c
     };
     let mut old = mc("Old security course", 5.0, &["security"]);
@@ -1432,10 +1021,7 @@ fn a_career_switchers_thirteen_microcredentials_stack_towards_the_associate_degr
     let mut comm = mc("Communication", 3.0, &["communication"]);
     comm.skills.push(esco("communicate with customers"));
     let mut wpl = cred("Werkplekleren ICT", hv, Some(30.0), &[]);
-    wpl.levels.push(Level {
-        framework: "NLQF".into(),
-        level: "5".into(),
-    });
+    wpl.levels.push(Level { framework: "NLQF".into(), level: "5".into() });
     let wallet = vec![
         v("01", mc("Python basics", 5.0, &["programming"])),
         v("02", mc("Web development", 5.0, &["programming"])),
@@ -1459,28 +1045,12 @@ fn a_career_switchers_thirteen_microcredentials_stack_towards_the_associate_degr
     assert_eq!(r.missing, 33.0);
     assert!(!r.complete);
     assert!(r.search.proven_optimal);
-    assert_eq!(
-        g("software").fulfilled + g("security").fulfilled,
-        30.0,
-        "secure coding counts once"
-    );
+    assert_eq!(g("software").fulfilled + g("security").fulfilled, 30.0, "secure coding counts once");
     assert_eq!(g("infrastructure").fulfilled, 13.0);
-    assert_eq!(
-        g("professional").fulfilled,
-        6.0,
-        "Agile has no framework alignment"
-    );
+    assert_eq!(g("professional").fulfilled, 6.0, "Agile has no framework alignment");
     assert!(g("work-placement").complete);
-    let electives: Vec<&str> = g("electives")
-        .counted
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect();
-    assert_eq!(
-        electives,
-        ["10", "13"],
-        "the course too old for security and Agile go to electives"
-    );
+    let electives: Vec<&str> = g("electives").counted.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(electives, ["10", "13"], "the course too old for security and Agile go to electives");
     assert!(!g("security").counted.iter().any(|c| c.id == "10"));
     assert!(r.expiring.is_empty());
 }
@@ -1488,40 +1058,22 @@ fn a_career_switchers_thirteen_microcredentials_stack_towards_the_associate_degr
 #[test]
 fn the_mbo_beek_examples_fill_the_elective_modules_of_the_mbo_example() {
     let p = example("mbo-software-developer.json");
-    let creds: Vec<(String, Credential, Eligibility)> = educredential_files()
-        .into_iter()
-        .filter(|f| f.starts_with("mbob"))
-        .map(|f| v(&f, educredential(&f)))
-        .collect();
+    let creds: Vec<(String, Credential, Eligibility)> =
+        educredential_files().into_iter().filter(|f| f.starts_with("mbob")).map(|f| v(&f, educredential(&f))).collect();
     assert_eq!(creds.len(), 12);
     let r = run(&p, &creds);
-    let electives = r
-        .groups
-        .iter()
-        .find(|g| g.id == "electives")
-        .expect("group exists");
+    let electives = r.groups.iter().find(|g| g.id == "electives").expect("group exists");
     assert!(electives.complete);
-    assert_eq!(
-        r.earned, 240.0,
-        "only the electives group takes MBO Beek credentials"
-    );
+    assert_eq!(r.earned, 240.0, "only the electives group takes MBO Beek credentials");
     assert_eq!(electives.counted.len() + electives.also_fits.len(), 12);
-    assert!(
-        r.groups
-            .iter()
-            .filter(|g| g.id != "electives")
-            .all(|g| g.counted.is_empty())
-    );
+    assert!(r.groups.iter().filter(|g| g.id != "electives").all(|g| g.counted.is_empty()));
 }
 
 #[test]
 fn the_matcher_tidies_group_lists_it_cannot_trust() {
     let p = Problem {
         needs: vec![Need::Credits { required: 5 }, Need::Credits { required: 5 }],
-        items: vec![
-            Item::new(5, vec![1, 1, 0, 7]),
-            Item::new(5, vec![1]),
-        ],
+        items: vec![Item::new(5, vec![1, 1, 0, 7]), Item::new(5, vec![1])],
     };
     let s = matcher::solve(&p, matcher::DEFAULT_NODE_BUDGET);
     assert_eq!(s.fulfilled, 10);
@@ -1559,13 +1111,7 @@ fn brute_force(p: &Problem) -> i64 {
         let assignment: Vec<Option<usize>> = choice
             .iter()
             .enumerate()
-            .map(|(i, &c)| {
-                if c == 0 {
-                    None
-                } else {
-                    Some(p.items[i].groups[c - 1])
-                }
-            })
+            .map(|(i, &c)| if c == 0 { None } else { Some(p.items[i].groups[c - 1]) })
             .collect();
         let mut sum = vec![0i64; p.needs.len()];
         for (i, a) in assignment.iter().enumerate() {
@@ -1622,11 +1168,7 @@ fn problem_strategy() -> impl Strategy<Value = Problem> {
     needs.prop_flat_map(|needs| {
         let g = needs.len();
         // Some items are part of an earlier one (containers and parts, nested at any depth).
-        let item = (
-            0i64..12,
-            prop::collection::btree_set(0..g, 0..=g),
-            prop::option::weighted(0.4, 0..7usize),
-        );
+        let item = (0i64..12, prop::collection::btree_set(0..g, 0..=g), prop::option::weighted(0.4, 0..7usize));
         (Just(needs), prop::collection::vec(item, 0..7)).prop_map(|(needs, items)| Problem {
             needs,
             items: items
@@ -1791,8 +1333,10 @@ mod over_a_wallet {
     use stapel_core::stacking::{MatchOptions, NotCountedReason, progress_of, wallet_credentials, wallet_credits};
     use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
 
-    const CLR: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json";
-    const OB3: &str = "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json";
+    const CLR: &str =
+        "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json";
+    const OB3: &str =
+        "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-ob.signed-credential.json";
 
     fn vector(rel: &str) -> Value {
         let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors")).join(rel);
@@ -1827,7 +1371,10 @@ mod over_a_wallet {
         doc
     }
 
-    fn line<'a>(lines: &'a [stapel_core::stacking::CredentialCredits], id: &str) -> &'a stapel_core::stacking::CredentialCredits {
+    fn line<'a>(
+        lines: &'a [stapel_core::stacking::CredentialCredits],
+        id: &str,
+    ) -> &'a stapel_core::stacking::CredentialCredits {
         lines.iter().find(|l| l.id == id).expect("the credential is listed")
     }
 
@@ -1839,7 +1386,11 @@ mod over_a_wallet {
         let all = wallet_credentials(&w).expect("the wallet is read");
         assert_eq!(all.len(), 3, "the CLR, its achievement credential and the badge");
         let mut ids: Vec<&str> = all.iter().map(|c| c.summary.id.as_str()).collect();
-        let sorted = { let mut s = ids.clone(); s.sort(); s };
+        let sorted = {
+            let mut s = ids.clone();
+            s.sort();
+            s
+        };
         assert_eq!(ids, sorted, "sorted by id");
         for c in &all {
             let one = w.get(&c.summary.id).expect("the credential is read alone");
@@ -1865,10 +1416,13 @@ mod over_a_wallet {
         assert!(!part.in_total);
 
         // A badge beside the CLR adds to the total as usual.
-        import(&mut w, &json!({"@context": vector(OB3)["@context"], "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        import(
+            &mut w,
+            &json!({"@context": vector(OB3)["@context"], "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "issuer": {"id": "https://example.edu/issuers/1", "type": "Profile", "name": "Example"}, "validFrom": "2025-01-01T00:00:00Z",
             "name": "Five more", "credentialSubject": {"type": "AchievementSubject", "achievement": {"id": "urn:example:five",
-            "type": "Achievement", "name": "Five more", "criteria": {"narrative": "x"}, "description": "x", "creditsAvailable": 5}}}));
+            "type": "Achievement", "name": "Five more", "criteria": {"narrative": "x"}, "description": "x", "creditsAvailable": 5}}}),
+        );
         assert_eq!(wallet_credits(&w, 28.0).expect("credits are read").0, 65.0);
     }
 
@@ -1890,7 +1444,10 @@ mod over_a_wallet {
         let clr_id = import(&mut w, &clr(Some(60.0), Some(15.0)));
         let all = wallet_credentials(&w).expect("the wallet is read");
         let part_id = all.iter().find(|c| c.summary.id != clr_id).expect("the part is stored").summary.id.clone();
-        assert_eq!(all.iter().find(|c| c.summary.id == part_id).and_then(|c| c.summary.parent.clone()), Some(clr_id.clone()));
+        assert_eq!(
+            all.iter().find(|c| c.summary.id == part_id).and_then(|c| c.summary.parent.clone()),
+            Some(clr_id.clone())
+        );
         // The CLR fills "open" (60), its part the group naming its achievement (15): 75 if
         // both counted. Never verified, so counted only because the options say so.
         let p = super::pathway_json(
@@ -1908,10 +1465,7 @@ mod over_a_wallet {
         let r = &wp.progress;
         assert_eq!(r.earned, 60.0);
         assert_eq!(super::counted(r), [("open".to_string(), clr_id.clone())]);
-        assert_eq!(
-            super::reason_of(r, &part_id),
-            Some((NotCountedReason::ContainerCounted, vec![clr_id.clone()]))
-        );
+        assert_eq!(super::reason_of(r, &part_id), Some((NotCountedReason::ContainerCounted, vec![clr_id.clone()])));
 
         // Without credits of its own the CLR keeps nothing out: the part fills its group.
         let (_d2, mut w2) = wallet();

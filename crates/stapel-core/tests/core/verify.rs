@@ -53,7 +53,9 @@ fn add_status_lists(map: &mut HashMap<String, PathBuf>) {
     let lists = vectors().join("5-status-list/dcc-vc-test-fixtures/statusLists/didkey-ed25519Signature2020");
     for name in ["e5WK8CbZ1GjycuPombrj", "expired", "notYetValid", "tampered", "missingBitStringType"] {
         map.insert(
-            format!("https://digitalcredentials.github.io/vc-test-fixtures/statusLists/didkey-ed25519Signature2020/{name}"),
+            format!(
+                "https://digitalcredentials.github.io/vc-test-fixtures/statusLists/didkey-ed25519Signature2020/{name}"
+            ),
             lists.join(name),
         );
     }
@@ -139,7 +141,12 @@ fn assert_intermediates(signed: &str, dir: &str, tag: &str, suite: Suite) {
 
 #[test]
 fn the_w3c_eddsa_rdfc_2022_vector_reproduces_every_intermediate_value() {
-    assert_intermediates(&format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"), &format!("{DI}/eddsa-rdfc-2022"), "DataInt", Suite::EddsaRdfc2022);
+    assert_intermediates(
+        &format!("{DI}/eddsa-rdfc-2022/signedDataInt.json"),
+        &format!("{DI}/eddsa-rdfc-2022"),
+        "DataInt",
+        Suite::EddsaRdfc2022,
+    );
     // The "employ" vector uses https://w3id.org/citizenship/v4rc1, which no package carries.
     let employ = json(&format!("{DI}/eddsa-rdfc-2022/employ/signedDataInt.json"));
     assert_eq!(
@@ -150,7 +157,12 @@ fn the_w3c_eddsa_rdfc_2022_vector_reproduces_every_intermediate_value() {
 
 #[test]
 fn the_w3c_eddsa_jcs_2022_vector_reproduces_every_intermediate_value() {
-    assert_intermediates(&format!("{DI}/eddsa-jcs-2022/signedJCS.json"), &format!("{DI}/eddsa-jcs-2022"), "JCS", Suite::EddsaJcs2022);
+    assert_intermediates(
+        &format!("{DI}/eddsa-jcs-2022/signedJCS.json"),
+        &format!("{DI}/eddsa-jcs-2022"),
+        "JCS",
+        Suite::EddsaJcs2022,
+    );
 }
 
 #[test]
@@ -165,11 +177,9 @@ fn the_w3c_ed25519_signature_2020_vector_reproduces_every_intermediate_value() {
 
 #[test]
 fn the_w3c_vectors_verify_but_their_key_is_not_shown_to_be_the_issuers() {
-    for signed in [
-        "eddsa-rdfc-2022/signedDataInt.json",
-        "eddsa-jcs-2022/signedJCS.json",
-        "Ed25519Signature2020/signedEdSig.json",
-    ] {
+    for signed in
+        ["eddsa-rdfc-2022/signedDataInt.json", "eddsa-jcs-2022/signedJCS.json", "Ed25519Signature2020/signedEdSig.json"]
+    {
         let r = offline_report(&json(&format!("{DI}/{signed}")));
         assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{signed}: {}", summary(&r));
         assert_eq!(r.outcome(CheckId::Key), Outcome::Passed, "{signed}: {}", summary(&r));
@@ -291,9 +301,8 @@ fn dcc_fixtures_give_the_outcomes_their_names_promise() {
             list_issuer.is_some() && list_issuer != issuer
         });
         let revoked = has("revoked") && !foreign_list;
-        let list_problem = ["-expiredstatus", "-notyetvalidstatus", "-missingtypestatus", "-tamperedstatus"]
-            .iter()
-            .any(|m| has(m));
+        let list_problem =
+            ["-expiredstatus", "-notyetvalidstatus", "-missingtypestatus", "-tamperedstatus"].iter().any(|m| has(m));
         let expect_status = if doc.get("credentialStatus").is_none() {
             Outcome::Skipped
         } else if revoked {
@@ -308,10 +317,7 @@ fn dcc_fixtures_give_the_outcomes_their_names_promise() {
         }
         let expect = if tampered || dates_fail || revoked {
             Verdict::Invalid
-        } else if status_marker && list_problem
-            || foreign_list
-            || bad_did_web
-            || doc.get("credentialSchema").is_some()
+        } else if status_marker && list_problem || foreign_list || bad_did_web || doc.get("credentialSchema").is_some()
         {
             // A status list that cannot be trusted, and schemas (not served by this fetcher):
             // never verified, never invalid.
@@ -480,7 +486,12 @@ fn every_published_credential_whose_proof_passes_is_invalid_after_any_single_cha
         problems.append(&mut found);
     }
     assert!(credentials > 80, "only {credentials} credentials with a passing proof found");
-    assert!(problems.is_empty(), "{} of {tried} changes in {credentials} credentials:\n{}", problems.len(), problems.join("\n\n"));
+    assert!(
+        problems.is_empty(),
+        "{} of {tried} changes in {credentials} credentials:\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +603,11 @@ fn dcc_verifier_core_fixtures_match_its_tests_as_far_as_this_wallet_checks() {
         let r = verify_json(&doc, &ctx);
         let got = (r.outcome(CheckId::Proof), r.outcome(CheckId::Dates), r.outcome(CheckId::Status), r.result);
         if got != (proof, dates, status, result) {
-            problems.push(format!("{name}: got {got:?}, expected {:?}\n{}", (proof, dates, status, result), summary(&r)));
+            problems.push(format!(
+                "{name}: got {got:?}, expected {:?}\n{}",
+                (proof, dates, status, result),
+                summary(&r)
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
@@ -615,7 +630,12 @@ fn w3c_proof_sets_and_chains_verify_every_proof() {
 fn a_chained_proof_stops_holding_when_the_proof_it_follows_is_changed() {
     let mut doc = json(&format!("{DI}/proof-set-chain/signedProofChain2.json"));
     // The last proof follows the third; change the third's date (its own signature breaks too).
-    let third = doc["proof"].as_array_mut().unwrap().iter_mut().find(|p| p["id"] == "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23").unwrap();
+    let third = doc["proof"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["id"] == "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23")
+        .unwrap();
     third["created"] = Value::from("2023-02-26T22:06:39Z");
     let r = offline_report(&doc);
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
@@ -637,7 +657,9 @@ fn previous_proof_inputs_of_the_data_integrity_test_suite_pass_and_fail_as_named
         let expect_result = if expect == Outcome::Passed { Verdict::Verified } else { Verdict::Invalid };
         let message = &r.check(CheckId::Proof).unwrap().message;
         let for_the_chain = message.contains("previousProof") || message.contains("follows the proof");
-        if (r.outcome(CheckId::Proof), r.result) != (expect, expect_result) || (expect == Outcome::Failed && !for_the_chain) {
+        if (r.outcome(CheckId::Proof), r.result) != (expect, expect_result)
+            || (expect == Outcome::Failed && !for_the_chain)
+        {
             problems.push(format!("{name}: {}", r.check(CheckId::Proof).unwrap().message));
         }
         seen += 1;
@@ -710,7 +732,8 @@ fn an_eddsa_jwt_whose_kid_is_the_issuers_did_key_is_verified() {
     let signing = ed25519_dalek::SigningKey::from_bytes(&secret[2..].try_into().unwrap());
     let mut vc = json(&format!("{DI}/unsigned.json"));
     vc["issuer"] = Value::from(did.clone());
-    let header = serde_json::json!({"alg": "EdDSA", "kid": format!("{did}#{}", pair["publicKeyMultibase"].as_str().unwrap())});
+    let header =
+        serde_json::json!({"alg": "EdDSA", "kid": format!("{did}#{}", pair["publicKeyMultibase"].as_str().unwrap())});
     let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(vc.to_string().as_bytes()));
     use ed25519_dalek::Signer;
     let token = format!("{input}.{}", b64(&signing.sign(input.as_bytes()).to_bytes()));
@@ -759,7 +782,8 @@ fn a_p256_proof_over_a_changed_value_is_invalid_and_a_p384_key_is_unverifiable()
 
     let mut doc = json(&format!("{BITSTRING}/revocable-vc.ecdsa-rdfc-2019.json"));
     // A did:key holding a P-384 key (multicodec 0x1201), which the wallet does not check.
-    doc["proof"]["verificationMethod"] = Value::from("did:key:z82LkvCwHNreneWpsgPEbV3gu1C6NFJEBg4srfJ5gdxEsMGRJUz2sG9FE42shbn2xkZJh54");
+    doc["proof"]["verificationMethod"] =
+        Value::from("did:key:z82LkvCwHNreneWpsgPEbV3gu1C6NFJEBg4srfJ5gdxEsMGRJUz2sG9FE42shbn2xkZJh54");
     let r = offline_report(&doc);
     assert_eq!(r.outcome(CheckId::Key), Outcome::Unverifiable, "{}", summary(&r));
     assert_eq!(r.result, Verdict::Unverifiable);
@@ -770,7 +794,8 @@ fn an_es256_jwt_whose_kid_is_the_issuers_did_jwk_is_verified_and_a_wrong_signatu
     use p256::ecdsa::signature::Signer;
     let signing = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
     let point = signing.verifying_key().to_encoded_point(false);
-    let jwk = serde_json::json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())});
+    let jwk =
+        serde_json::json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())});
     let did = format!("did:jwk:{}", b64(jwk.to_string().as_bytes()));
     let mut vc = json(&format!("{DI}/unsigned.json"));
     vc["issuer"] = Value::from(did.clone());
@@ -820,9 +845,14 @@ fn an_issuer_profile_that_lists_the_key_binds_it_and_one_that_does_not_fails() {
         std::fs::write(&path, profile.to_string()).unwrap();
         path
     };
-    let key = serde_json::json!({"id": method, "type": "Multikey", "controller": issuer, "publicKeyMultibase": fragment});
-    let listing = write("listing.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key], "assertionMethod": [method]}));
-    let silent = write("silent.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key]}));
+    let key =
+        serde_json::json!({"id": method, "type": "Multikey", "controller": issuer, "publicKeyMultibase": fragment});
+    let listing = write(
+        "listing.json",
+        serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key], "assertionMethod": [method]}),
+    );
+    let silent =
+        write("silent.json", serde_json::json!({"id": issuer, "type": "Profile", "verificationMethod": [key]}));
 
     let fetcher = recording(HashMap::from([(issuer.to_string(), listing)]));
     let r = verify_json(&doc, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
@@ -858,7 +888,8 @@ fn a_poison_graph_credential_is_refused_by_the_work_limit_as_invalid() {
     let n = 12;
     let nodes: Vec<Value> = (0..n)
         .map(|i| {
-            let links: Vec<Value> = (0..n).filter(|j| *j != i).map(|j| serde_json::json!({"@id": format!("_:n{j}")})).collect();
+            let links: Vec<Value> =
+                (0..n).filter(|j| *j != i).map(|j| serde_json::json!({"@id": format!("_:n{j}")})).collect();
             serde_json::json!({"@id": format!("_:n{i}"), "https://example.org/p": links})
         })
         .collect();
@@ -981,7 +1012,9 @@ fn the_ob2_hosted_trio_verifies_for_its_recipient_and_is_unverifiable_offline() 
 fn an_ob2_badge_whose_hosted_copy_differs_or_is_revoked_is_invalid() {
     let doc = json(&format!("{OB2}/2_0_basic_assertion.json"));
     let dir = tempfile::tempdir().unwrap();
-    for (name, change) in [("changed", ("issuedOn", Value::from("2017-01-01T00:00:00Z"))), ("revoked", ("revoked", Value::from(true)))] {
+    for (name, change) in
+        [("changed", ("issuedOn", Value::from("2017-01-01T00:00:00Z"))), ("revoked", ("revoked", Value::from(true)))]
+    {
         let mut hosted = doc.clone();
         hosted[change.0] = change.1;
         let path = dir.path().join(format!("{name}.json"));
@@ -1064,21 +1097,41 @@ fn conformance_report() {
         "presumed valid; key only in the JWT header".into(),
         files(RENDERED, ".jwt")
             .into_iter()
-            .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), offline_jwt(&std::fs::read_to_string(&p).unwrap())))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    offline_jwt(&std::fs::read_to_string(&p).unwrap()),
+                )
+            })
             .collect(),
     ));
-    rows.push(("JFF plugfest badges (§1g)".into(), "valid per plugfest".into(), run_json(
-        ["plugfest-1-2022/plugfest-1-ex-1.json", "plugfest-1-2022/plugfest-1-ex-2.json", "plugfest-2-2022/signed_badge_example-p2.json", "plugfest-3-2023/signed_badge_example-p3.json"]
+    rows.push((
+        "JFF plugfest badges (§1g)".into(),
+        "valid per plugfest".into(),
+        run_json(
+            [
+                "plugfest-1-2022/plugfest-1-ex-1.json",
+                "plugfest-1-2022/plugfest-1-ex-2.json",
+                "plugfest-2-2022/signed_badge_example-p2.json",
+                "plugfest-3-2023/signed_badge_example-p3.json",
+            ]
             .iter()
             .map(|f| vectors().join(JFF).join(f))
             .collect(),
-        &Offline,
-    )));
+            &Offline,
+        ),
+    ));
     rows.push((
         "W3C vc-di-eddsa vectors incl. proof sets/chains (§2a)".into(),
         "valid (issuer https://vc.example cannot be looked up offline)".into(),
         run_json(
-            files(DI, ".json").into_iter().filter(|p| { let n = p.file_name().unwrap().to_string_lossy(); n.starts_with("signed") }).collect(),
+            files(DI, ".json")
+                .into_iter()
+                .filter(|p| {
+                    let n = p.file_name().unwrap().to_string_lossy();
+                    n.starts_with("signed")
+                })
+                .collect(),
             &Offline,
         ),
     ));

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use stapel_core::net::{Fetched, FetchError, Fetcher, MapFetcher, Offline};
-use stapel_testkit::{Reply, Server};
+use stapel_core::net::{FetchError, Fetched, Fetcher, MapFetcher, Offline};
 use stapel_core::verify::{CheckId, Outcome, Report, Verdict, VerifyContext, verify_json};
+use stapel_testkit::{Reply, Server};
 
 fn vectors() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"))
@@ -25,9 +25,9 @@ fn now() -> DateTime<Utc> {
 }
 
 /// A DCC fixture (signed, did:key) naming the OB 3.0 AchievementCredential JSON Schema.
-const DCC_WITH_SCHEMA: &str =
-    "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-notExpired-withSchema.json";
-const OB3_SCHEMA_URL: &str = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
+const DCC_WITH_SCHEMA: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials/v2/dataIntegrityProof/didKey/legacyRegistry-noStatus-notExpired-withSchema.json";
+const OB3_SCHEMA_URL: &str =
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 /// SURF's examples: unsigned OB 3.0 credentials that name the OB 3.0 schema and SURF's own
 /// schemas, and the copies of those schemas their CI validates them against (the OB 3.0 one
 /// downloaded from its purl URL, README.md there).
@@ -115,7 +115,10 @@ fn a_rule_of_an_issuers_own_schema_is_enforced_too() {
     // SURF's microcredential schema requires an ECTS value between 3 and 30.
     let mut doc = json(SURF_EXAMPLE);
     let ects = format!("{SURF_SCHEMAS}microcredential_ects.json");
-    assert!(doc["credentialSchema"].as_array().unwrap().iter().any(|e| e["id"] == ects.as_str()), "the example names {ects}");
+    assert!(
+        doc["credentialSchema"].as_array().unwrap().iter().any(|e| e["id"] == ects.as_str()),
+        "the example names {ects}"
+    );
     doc["credentialSubject"]["achievement"]["ECTS"] = serde_json::json!(45);
     let r = report(&doc, &schema_fetcher(&[]));
     assert_eq!(r.outcome(CheckId::Schema), Outcome::Failed, "{}", pretty(&r));

@@ -364,7 +364,8 @@ const REVOCATIONS: &str = "https://issuer.example/status/revocation";
 #[test]
 fn a_credential_signed_here_with_a_clear_status_is_verified() {
     let issuer = Signer::w3c();
-    let docs = Docs::default().with(REVOCATIONS, &status_list(&issuer, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[(5, 1)])));
+    let docs = Docs::default()
+        .with(REVOCATIONS, &status_list(&issuer, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[(5, 1)])));
     let r = verify_with(&credential_with(&issuer, entry(REVOCATIONS, "revocation", 4)), &docs);
     assert_eq!(r.result, Verdict::Verified, "{}", summary(&r));
     assert!(check(&r, CheckId::Status).message.contains("not revoked"));
@@ -376,7 +377,8 @@ fn a_credential_signed_here_with_a_clear_status_is_verified() {
 #[test]
 fn a_suspended_credential_is_invalid_and_says_suspended() {
     let issuer = Signer::w3c();
-    let docs = Docs::default().with(SUSPENSIONS, &status_list(&issuer, SUSPENSIONS, "suspension", encoded_list(1, 131_072, &[(42, 1)])));
+    let docs = Docs::default()
+        .with(SUSPENSIONS, &status_list(&issuer, SUSPENSIONS, "suspension", encoded_list(1, 131_072, &[(42, 1)])));
     let r = verify_with(&credential_with(&issuer, entry(SUSPENSIONS, "suspension", 42)), &docs);
     assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{}", summary(&r));
     assert_eq!(r.outcome(CheckId::Status), Outcome::Failed, "{}", summary(&r));
@@ -396,7 +398,8 @@ fn a_suspended_credential_is_invalid_and_says_suspended() {
 fn a_message_status_of_several_bits_is_reported_and_is_not_a_failure() {
     let issuer = Signer::w3c();
     let url = "https://issuer.example/status/messages";
-    let docs = Docs::default().with(url, &status_list(&issuer, url, "message", encoded_list(2, 131_072, &[(7, 2), (8, 3)])));
+    let docs =
+        Docs::default().with(url, &status_list(&issuer, url, "message", encoded_list(2, 131_072, &[(7, 2), (8, 3)])));
     let mut message = entry(url, "message", 7);
     message["statusSize"] = json!(2);
     message["statusMessage"] = json!([
@@ -425,13 +428,15 @@ fn a_status_list_from_another_issuer_can_neither_revoke_nor_clear_the_credential
     let issuer = Signer::w3c();
     let stranger = Signer::fresh();
     // A correctly signed list, but the stranger's: it says the credential is revoked.
-    let revoking = Docs::default().with(REVOCATIONS, &status_list(&stranger, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[(4, 1)])));
+    let revoking = Docs::default()
+        .with(REVOCATIONS, &status_list(&stranger, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[(4, 1)])));
     let r = verify_with(&credential_with(&issuer, entry(REVOCATIONS, "revocation", 4)), &revoking);
     assert_eq!(r.outcome(CheckId::Status), Outcome::Unverifiable, "{}", summary(&r));
     assert!(check(&r, CheckId::Status).message.contains(&stranger.did), "{}", summary(&r));
     assert_eq!(r.result, Verdict::Unverifiable);
     // ... or that it is clear.
-    let clearing = Docs::default().with(REVOCATIONS, &status_list(&stranger, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[])));
+    let clearing = Docs::default()
+        .with(REVOCATIONS, &status_list(&stranger, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[])));
     let r = verify_with(&credential_with(&issuer, entry(REVOCATIONS, "revocation", 4)), &clearing);
     assert_eq!(r.outcome(CheckId::Status), Outcome::Unverifiable, "{}", summary(&r));
     assert_eq!(r.result, Verdict::Unverifiable);
@@ -442,7 +447,10 @@ fn a_status_list_whose_list_was_changed_after_signing_is_not_believed() {
     let issuer = Signer::w3c();
     let mut list = status_list(&issuer, REVOCATIONS, "revocation", encoded_list(1, 131_072, &[(4, 1)]));
     list["credentialSubject"]["encodedList"] = Value::from(encoded_list(1, 131_072, &[]));
-    let r = verify_with(&credential_with(&issuer, entry(REVOCATIONS, "revocation", 4)), &Docs::default().with(REVOCATIONS, &list));
+    let r = verify_with(
+        &credential_with(&issuer, entry(REVOCATIONS, "revocation", 4)),
+        &Docs::default().with(REVOCATIONS, &list),
+    );
     assert_eq!(r.outcome(CheckId::Status), Outcome::Unverifiable, "{}", summary(&r));
     assert!(check(&r, CheckId::Status).message.contains("cannot be trusted"));
 }

@@ -271,7 +271,10 @@ async fn keychain_round(dir: &Path, wallet: &Path, n: usize) -> Result<Round> {
     let (script, stamp) = start_script(dir, &format!("keychain-{n}"), &app_binary())?;
     let app = App::launch_binary(&format!("bench-keychain-{n}"), &script, Some(wallet)).await?;
     let cards = app
-        .step("waiting for the cards of the keychain wallet", app.client.execute_async(KEYCHAIN_TO_CARDS, vec![CARD.into()]))
+        .step(
+            "waiting for the cards of the keychain wallet",
+            app.client.execute_async(KEYCHAIN_TO_CARDS, vec![CARD.into()]),
+        )
         .await?;
     if let Some(error) = cards.get("error") {
         return Err(format!("the keychain wallet did not open: {error}").into());
@@ -384,7 +387,11 @@ async fn main() -> Result<()> {
         stapel.push(s);
         if let Some(kw) = &keychain_wallet {
             let k = keychain_round(dir.path(), kw, n).await?;
-            eprintln!("round {n}: keychain wallet first cards {:.0} ms, PSS {} MiB", k.first_cards.unwrap_or(f64::NAN), k.pss_kib / 1024);
+            eprintln!(
+                "round {n}: keychain wallet first cards {:.0} ms, PSS {} MiB",
+                k.first_cards.unwrap_or(f64::NAN),
+                k.pss_kib / 1024
+            );
             keychain.push(k);
         }
     }
@@ -414,7 +421,12 @@ async fn main() -> Result<()> {
     if keychain.is_empty() {
         println!("{:<46} not measured (no keychain wallet given)", "launch to first cards, keychain wallet");
     } else {
-        row("launch to first cards, keychain wallet", median_of(&keychain, |r| r.first_cards), Some(blank_paint), "<= 1.5x");
+        row(
+            "launch to first cards, keychain wallet",
+            median_of(&keychain, |r| r.first_cards),
+            Some(blank_paint),
+            "<= 1.5x",
+        );
     }
     // No blank-window counterpart: beside the blank window's first paint, for scale.
     row("open the Skills screen (skills painted)", median_of(&stapel, |r| r.skills_screen), Some(blank_paint), "");
@@ -433,7 +445,8 @@ async fn main() -> Result<()> {
     println!();
     let list = |label: &str, r: Option<&Round>| {
         if let Some(r) = r {
-            let each: Vec<String> = r.processes.iter().map(|(n, k)| format!("{n} {:.1} MiB", *k as f64 / 1024.0)).collect();
+            let each: Vec<String> =
+                r.processes.iter().map(|(n, k)| format!("{n} {:.1} MiB", *k as f64 / 1024.0)).collect();
             println!("{label} processes (last round, PSS): {}", each.join(", "));
         }
     };

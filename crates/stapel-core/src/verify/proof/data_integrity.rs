@@ -110,7 +110,10 @@ pub(crate) fn previous_proofs(proof: &Value, all: &[Value]) -> Result<Option<Vec
         Some(Value::String(id)) => vec![id.as_str()],
         Some(Value::Array(list)) => list
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| malformed("its previousProof list holds something other than proof ids".into())))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| malformed("its previousProof list holds something other than proof ids".into()))
+            })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(malformed("its previousProof is neither a proof id nor a list of them".into())),
     };
@@ -186,8 +189,7 @@ fn compute(
             .ok()
             .and_then(|h| serde_json::from_slice(&h).ok())
             .ok_or_else(|| malformed("its JWS header is not base64url JSON"))?;
-        if header.get("alg").and_then(Value::as_str) != Some("EdDSA")
-            || header.get("b64") != Some(&Value::Bool(false))
+        if header.get("alg").and_then(Value::as_str) != Some("EdDSA") || header.get("b64") != Some(&Value::Bool(false))
         {
             return Err(malformed("its JWS header is not {\"alg\":\"EdDSA\",\"b64\":false}"));
         }
@@ -196,8 +198,8 @@ fn compute(
         input.extend_from_slice(&hash_data);
         (input, signature)
     } else {
-        let (_, signature) = multibase::decode(&signature_text)
-            .map_err(|_| malformed("its proofValue is not multibase"))?;
+        let (_, signature) =
+            multibase::decode(&signature_text).map_err(|_| malformed("its proofValue is not multibase"))?;
         (hash_data, signature)
     };
     Ok(Intermediates {
@@ -213,8 +215,9 @@ fn compute(
 
 fn signature_holds(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
     match key {
-        PublicKey::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
-            .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok()),
+        PublicKey::Ed25519(k) => {
+            ed25519_dalek::Signature::from_slice(signature).is_ok_and(|sig| k.verify_strict(message, &sig).is_ok())
+        }
         PublicKey::P256(k) => {
             use p256::ecdsa::signature::Verifier as _;
             p256::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
@@ -245,8 +248,7 @@ pub(crate) fn verify(
     }
     if suite.rdfc() {
         // Where a context has several published versions, the issuer may have used another.
-        let several: Vec<String> =
-            loader.asked().into_iter().filter(|u| loader.version_count(u) > 1).collect();
+        let several: Vec<String> = loader.asked().into_iter().filter(|u| loader.version_count(u) > 1).collect();
         for url in several {
             for n in 1..loader.version_count(&url) {
                 loader.reset_choices();

@@ -41,8 +41,7 @@ pub(crate) fn check(doc: &Value, ctx: &VerifyContext<'_>) -> ProofChecks {
     }
     let issuer = issuer_id(doc);
     let all: Vec<Value> = proofs.iter().map(|p| (*p).clone()).collect();
-    let results: Vec<ProofChecks> =
-        proofs.iter().map(|p| check_one(doc, p, &all, issuer.as_deref(), ctx)).collect();
+    let results: Vec<ProofChecks> = proofs.iter().map(|p| check_one(doc, p, &all, issuer.as_deref(), ctx)).collect();
     if results.len() == 1 {
         return results.into_iter().next().unwrap_or_else(|| check(&Value::Null, ctx));
     }
@@ -93,13 +92,7 @@ fn from_error(id: CheckId, e: &VerifyError) -> Check {
     Check::new(id, e.outcome(), e.to_string())
 }
 
-fn check_one(
-    doc: &Value,
-    proof: &Value,
-    all: &[Value],
-    issuer: Option<&str>,
-    ctx: &VerifyContext<'_>,
-) -> ProofChecks {
+fn check_one(doc: &Value, proof: &Value, all: &[Value], issuer: Option<&str>, ctx: &VerifyContext<'_>) -> ProofChecks {
     let skipped_key = |why: &str| Check::skipped(CheckId::Key, why.to_string());
     let skipped_binding = |why: &str| Check::skipped(CheckId::IssuerBinding, why.to_string());
     let suite = match Suite::of(proof) {
@@ -210,13 +203,17 @@ pub(crate) fn binding(m: &ResolvedMethod, purpose: &str, issuer: Option<&str>, c
             } else {
                 Check::failed(
                     id,
-                    format!("the key belongs to {owner}, and the issuer's document {url} does not list it for {purpose}"),
+                    format!(
+                        "the key belongs to {owner}, and the issuer's document {url} does not list it for {purpose}"
+                    ),
                 )
             }
         }
         Err(e) if e.is_unreachable() => Check::unverifiable(
             id,
-            format!("the key belongs to {owner}; the issuer's document could not be read to see whether {issuer} uses it ({e})"),
+            format!(
+                "the key belongs to {owner}; the issuer's document could not be read to see whether {issuer} uses it ({e})"
+            ),
         ),
         Err(e) => Check::unverifiable(
             id,
