@@ -161,6 +161,9 @@ const TABLE: &[(&str, Expect)] = &[
     ("*_badgeclass.json", Expect::Excluded("OB badge classes (served to the assertions through the MapFetcher)")),
     ("*_issuer.json", Expect::Excluded("OB issuer profiles (served to the assertions through the MapFetcher)")),
     ("*/openbadges_context*.json", Expect::Excluded("JSON-LD context documents")),
+    // Section 7 of SOURCES.md: registries that list issuers, their clients' code and the
+    // OpenID Federation text; no file there is a credential.
+    ("7-issuer-registries/*", Expect::Excluded("issuer registries and trust-chain material, not credentials")),
 ];
 
 fn matches(pattern: &str, path: &str) -> bool {
