@@ -3,7 +3,13 @@
 //!
 //! The key comes from the header's `kid` (resolved like a Data Integrity verification method)
 //! or from a `jwk` written in the header itself; the latter proves integrity only, never who
-//! issued the credential.
+//! issued the credential. Header URLs that would name a key (`jku`, `x5u`) are never fetched:
+//! the credential does not choose where its key comes from.
+//!
+//! The header is held to RFC 7515 before any signature is checked ([`Jwt::header_refusal`]): a
+//! `crit` extension Stapel does not implement makes the JWS invalid (§4.1.11), an unencoded
+//! payload (`b64: false`, RFC 7797) is refused, and the algorithm must be an asymmetric one
+//! that matches the key (never `none`, never an HMAC, RSA keys of at least 2048 bits).
 
 use base64::Engine;
 use serde_json::Value;
@@ -11,6 +17,9 @@ use serde_json::Value;
 use super::did::{self, KeySource, PublicKey, ResolvedMethod};
 use super::report::{Check, CheckId, Outcome};
 use super::{VerifyContext, VerifyError};
+
+/// The smallest RSA modulus accepted, in bits (NIST SP 800-131A; RFC 7518 §3.3 requires 2048).
+const MIN_RSA_BITS: usize = 2048;
 
 /// A decoded compact JWT.
 pub struct Jwt {
@@ -49,11 +58,58 @@ impl Jwt {
         }
     }
 
-    /// Checks the signature with `key` under the header's `alg`.
+    /// Why the header cannot be honoured, before any key or signature is looked at: the header
+    /// is not an object, `crit` names extensions (Stapel implements none, so RFC 7515 §4.1.11
+    /// makes the JWS invalid), the payload is not base64url-encoded (`b64: false`, RFC 7797),
+    /// or `alg` is missing, `none` or a symmetric MAC (`HS*`), which proves nothing to anyone
+    /// but the holder of the shared secret.
+    pub fn header_refusal(&self) -> Option<String> {
+        let Some(header) = self.header.as_object() else {
+            return Some("the JWT header is not a JSON object".into());
+        };
+        if let Some(crit) = header.get("crit") {
+            let names: Option<Vec<&str>> = crit.as_array().and_then(|a| a.iter().map(Value::as_str).collect());
+            return Some(match names {
+                Some(names) if !names.is_empty() => format!(
+                    "the JWT header marks {} as critical, an extension the wallet does not implement \
+                     (RFC 7515: such a JWS is invalid)",
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+                _ => "the JWT header's crit is not a non-empty list of names (RFC 7515)".into(),
+            });
+        }
+        if header.get("b64").is_some_and(|b| b != &Value::Bool(true)) {
+            return Some(
+                "the JWT's payload is not base64url-encoded (b64: false, RFC 7797), which is not supported".into(),
+            );
+        }
+        match header.get("alg").and_then(Value::as_str) {
+            None | Some("") | Some("none") => Some("the JWT is not signed (alg none)".into()),
+            Some(alg) if alg.starts_with("HS") => Some(format!(
+                "the JWT is sealed with {alg}, a shared-secret MAC, not a signature: it cannot show who issued it"
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// Checks the signature with `key` under the header's `alg`, once the header passes
+    /// [`Jwt::header_refusal`].
     pub fn signature_holds(&self, key: &PublicKey) -> Result<bool, VerifyError> {
         use p256::ecdsa::signature::Verifier as _;
+        use rsa::traits::PublicKeyParts as _;
+        if let Some(reason) = self.header_refusal() {
+            return Err(VerifyError::MalformedProof { reason });
+        }
         let alg = self.header.get("alg").and_then(Value::as_str).unwrap_or_default();
         let input = self.signing_input.as_bytes();
+        if let PublicKey::Rsa(k) = key
+            && k.size() * 8 < MIN_RSA_BITS
+        {
+            return Err(VerifyError::BadKey {
+                id: "the JWT key".into(),
+                reason: format!("an RSA key of {} bits is too weak (at least {MIN_RSA_BITS})", k.size() * 8),
+            });
+        }
         Ok(match (alg, key) {
             ("EdDSA", PublicKey::Ed25519(k)) => ed25519_dalek::Signature::from_slice(&self.signature)
                 .is_ok_and(|sig| k.verify_strict(input, &sig).is_ok()),
@@ -89,6 +145,13 @@ pub(crate) fn check(jwt: &Jwt, credential: &Value, ctx: &VerifyContext<'_>) -> [
             Check::skipped(CheckId::IssuerBinding, "an unsigned JWT has no key"),
         ];
     }
+    if let Some(why) = jwt.header_refusal() {
+        return [
+            Check::failed(CheckId::Proof, format!("the JWT is refused before its signature is checked: {why}")),
+            Check::skipped(CheckId::Key, "the JWT's header was refused, so no key was looked up"),
+            Check::skipped(CheckId::IssuerBinding, "the JWT's header was refused, so no key was looked up"),
+        ];
+    }
     let method: Result<ResolvedMethod, VerifyError> = if let Some(kid) = jwt.header.get("kid").and_then(Value::as_str) {
         let kid = match jwt.claims.get("iss").and_then(Value::as_str) {
             // A bare fragment names a key of the issuer's DID.
@@ -108,6 +171,14 @@ pub(crate) fn check(jwt: &Jwt, credential: &Value, ctx: &VerifyContext<'_>) -> [
                 document: None,
             })
             .map_err(|reason| VerifyError::BadKey { id: "the JWT header's jwk".into(), reason })
+    } else if let Some(param) = ["jku", "x5u"].into_iter().find(|p| jwt.header.get(*p).is_some()) {
+        Err(VerifyError::KeyUnresolvable {
+            id: "the JWT".into(),
+            reason: format!(
+                "its header names its key only by a URL ({param}), which is never fetched: \
+                 a credential does not choose where its key comes from"
+            ),
+        })
     } else {
         Err(VerifyError::KeyUnresolvable {
             id: "the JWT".into(),

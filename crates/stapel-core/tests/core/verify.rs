@@ -748,6 +748,101 @@ fn an_eddsa_jwt_whose_kid_is_the_issuers_did_key_is_verified() {
     assert_eq!(offline_jwt(&token).outcome(CheckId::IssuerBinding), Outcome::Failed);
 }
 
+/// The W3C unsigned example issued by the W3C vectors' did:key, as a compact JWT whose header is
+/// `{"alg": "EdDSA", "kid": …}` with `extra` merged in, signed with that key.
+fn w3c_eddsa_jwt(extra: Value) -> String {
+    use ed25519_dalek::Signer;
+    let pair = json(&format!("{DI}/keyPair.json"));
+    let public = pair["publicKeyMultibase"].as_str().unwrap();
+    let did = format!("did:key:{public}");
+    let (_, secret) = multibase::decode(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
+    let signing = ed25519_dalek::SigningKey::from_bytes(&secret[2..].try_into().unwrap());
+    let mut vc = json(&format!("{DI}/unsigned.json"));
+    vc["issuer"] = Value::from(did.clone());
+    let mut header = serde_json::json!({"alg": "EdDSA", "kid": format!("{did}#{public}")});
+    for (k, v) in extra.as_object().unwrap() {
+        if v.is_null() {
+            header.as_object_mut().unwrap().remove(k);
+        } else {
+            header[k] = v.clone();
+        }
+    }
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(vc.to_string().as_bytes()));
+    format!("{input}.{}", b64(&signing.sign(input.as_bytes()).to_bytes()))
+}
+
+#[test]
+fn a_jwt_header_the_wallet_cannot_honour_is_invalid_though_its_signature_is_correct() {
+    // The control: the same credential and key with a plain header is verified.
+    assert_eq!(offline_jwt(&w3c_eddsa_jwt(serde_json::json!({}))).result, Verdict::Verified);
+    let cases = [
+        // RFC 7515 §4.1.11: an extension named in crit that is not understood makes it invalid.
+        (serde_json::json!({"crit": ["urn:example:must-understand"], "urn:example:must-understand": 1}), "critical"),
+        (serde_json::json!({"crit": []}), "crit"),
+        (serde_json::json!({"crit": "exp"}), "crit"),
+        // RFC 7797's unencoded payload.
+        (serde_json::json!({"b64": false, "crit": ["b64"]}), "critical"),
+        (serde_json::json!({"b64": false}), "b64"),
+        // A shared-secret MAC proves nothing to an employer (the bytes are an Ed25519 signature).
+        (serde_json::json!({"alg": "HS256"}), "shared-secret"),
+        (serde_json::json!({"alg": "HS512"}), "shared-secret"),
+    ];
+    for (extra, says) in cases {
+        let r = offline_jwt(&w3c_eddsa_jwt(extra.clone()));
+        assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{extra}: {}", summary(&r));
+        assert_eq!(r.result, Verdict::Invalid, "{extra}");
+        let proof = r.check(CheckId::Proof).unwrap();
+        assert!(proof.message.contains(says), "{extra}: {}", proof.message);
+        assert_eq!(r.outcome(CheckId::Key), Outcome::Skipped, "{extra}: no key is looked up");
+    }
+}
+
+#[test]
+fn a_jwt_whose_key_is_named_only_by_a_header_url_is_unverifiable_and_the_url_is_never_fetched() {
+    for param in ["jku", "x5u"] {
+        let url = "https://keys.example/attacker-chosen.json";
+        let token = w3c_eddsa_jwt(serde_json::json!({"kid": null, param: url}));
+        let fetcher = Recording { inner: MapFetcher::new(HashMap::new(), None), asked: Default::default() };
+        let r =
+            stapel_core::verify::verify_jwt(&token, &VerifyContext { now: now(), fetcher: &fetcher, identities: &[] });
+        assert_eq!(r.outcome(CheckId::Key), Outcome::Unverifiable, "{param}: {}", summary(&r));
+        assert!(r.check(CheckId::Key).unwrap().message.contains(param), "{}", summary(&r));
+        assert_ne!(r.result, Verdict::Verified, "{param}");
+        assert!(fetcher.asked.lock().unwrap().is_empty(), "{param}: asked {:?}", fetcher.asked.lock().unwrap());
+    }
+}
+
+#[test]
+fn an_rs256_jwt_with_a_key_under_2048_bits_is_invalid_and_an_alg_for_another_key_type_is_invalid() {
+    use rsa::traits::PublicKeyParts;
+    let vc = json(&format!("{DI}/unsigned.json"));
+    for (bits, weak) in [(1024usize, true), (2048, false)] {
+        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).unwrap();
+        let public = key.to_public_key();
+        let jwk =
+            serde_json::json!({"kty": "RSA", "n": b64(&public.n().to_bytes_be()), "e": b64(&public.e().to_bytes_be())});
+        let header = serde_json::json!({"alg": "RS256", "jwk": jwk});
+        let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(vc.to_string().as_bytes()));
+        use rsa::signature::{SignatureEncoding, Signer};
+        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+        let token = format!("{input}.{}", b64(&signer.sign(input.as_bytes()).to_vec()));
+        let r = offline_jwt(&token);
+        if weak {
+            assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{bits}: {}", summary(&r));
+            assert!(r.check(CheckId::Proof).unwrap().message.contains("1024 bits"), "{}", summary(&r));
+            assert_eq!(r.result, Verdict::Invalid);
+        } else {
+            // Correct, but a key in the header binds no issuer.
+            assert_eq!(r.outcome(CheckId::Proof), Outcome::Passed, "{bits}: {}", summary(&r));
+            assert_eq!(r.result, Verdict::Unverifiable);
+        }
+    }
+    // ES256 named over the Ed25519 did:key: the algorithm must match the key's type.
+    let r = offline_jwt(&w3c_eddsa_jwt(serde_json::json!({"alg": "ES256"})));
+    assert_eq!(r.outcome(CheckId::Proof), Outcome::Failed, "{}", summary(&r));
+    assert_eq!(r.result, Verdict::Invalid);
+}
+
 // ---------------------------------------------------------------------------------------------
 // ECDSA P-256 (ecdsa-rdfc-2019) and EdDSA examples of the Bitstring Status List REC
 
