@@ -1,9 +1,14 @@
 //! Embeds the JSON-LD contexts that come from npm packages (see `contexts/INDEX.json` and
 //! docs/decisions/0030-jsonld-contexts-from-packages.md).
 //!
-//! The packages are installed by `npm ci` at the workspace root (the setup script runs it).
-//! Each file listed in the index is checked against its pinned sha256 here, so a build never
-//! embeds a context the index does not name; the core checks the hash again when it loads one.
+//! The packages are installed by `npm ci` at the workspace root (`./scripts/run` and
+//! `./scripts/test` run it). Each file listed in the index is checked against its pinned sha256
+//! here, so a build never embeds a context the index does not name; the core checks the hash
+//! again when it loads one.
+//!
+//! A missing or wrong package is the usual state of a fresh clone before its set-up, so it is
+//! reported with `cargo::error`: one line that cargo shows first, naming the command to run,
+//! instead of a panic inside the build script's captured output.
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -28,6 +33,7 @@ fn main() {
          pub(crate) const NPM_FILES: &[(&str, &str, &str)] = &[\n",
     );
     let mut seen = std::collections::BTreeSet::new();
+    let mut missing = Vec::new();
     for entry in entries {
         let package = entry["package"].as_str().unwrap_or_default();
         let Some(rest) = package.strip_prefix("npm ") else { continue };
@@ -36,14 +42,21 @@ fn main() {
         let pinned = entry["sha256"].as_str().expect("each entry has a \"sha256\"");
         let file = node_modules.join(name).join(item);
         println!("cargo:rerun-if-changed={}", file.display());
-        let bytes = std::fs::read(&file).unwrap_or_else(|e| missing(&file, &node_modules, &e.to_string()));
+        let bytes = match std::fs::read(&file) {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                missing.push(file);
+                continue;
+            }
+        };
         let actual = hex(&Sha256::digest(&bytes));
         if actual != pinned {
-            panic!(
-                "\n\n{} is not the pinned version (sha256 {actual}, contexts/INDEX.json pins {pinned}).\n\
-                 Run `npm ci` at the workspace root to install the versions package-lock.json names.\n\n",
+            println!(
+                "cargo::error=the JSON-LD context {} is not the version contexts/INDEX.json pins \
+                 (sha256 {actual}, pinned {pinned}): run `npm ci` at the workspace root",
                 file.display()
             );
+            continue;
         }
         if seen.insert((name.to_string(), item.to_string())) {
             generated.push_str(&format!(
@@ -52,19 +65,19 @@ fn main() {
             ));
         }
     }
+    if let Some(first) = missing.first() {
+        println!(
+            "cargo::error=the JSON-LD contexts the core embeds are not installed ({} missing, {} \
+             the first): run `./scripts/run` (sets everything up), or `npm ci` at the workspace root, \
+             or set STAPEL_NODE_MODULES to a node_modules folder that has them",
+            missing.len(),
+            first.display()
+        );
+        return;
+    }
     generated.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("npm_contexts.rs");
     std::fs::write(&out, generated).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
-}
-
-fn missing(file: &Path, node_modules: &Path, why: &str) -> ! {
-    panic!(
-        "\n\nthe JSON-LD context {} is missing ({why}).\n\
-         The core embeds the standard contexts from npm packages: run `npm ci` at the workspace root\n\
-         (or set STAPEL_NODE_MODULES to a node_modules folder that has them; looked in {}).\n\n",
-        file.display(),
-        node_modules.display()
-    )
 }
 
 fn canonical(p: &Path) -> PathBuf {

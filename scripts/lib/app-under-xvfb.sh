@@ -51,12 +51,17 @@ app_driver() {
   command -v import >/dev/null 2>&1 || { say "ImageMagick's import is missing (package imagemagick)"; return 1; }
 }
 
+# How the app renders under Xvfb: in software (Xvfb has no GPU, and WebKit's DMA-BUF renderer
+# needs one), in a known locale, without the accessibility bus.
+app_display_env() {
+  export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+  export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_AT_BRIDGE=1
+}
+
 # The environment the app, its drivers and the journeys share.
 app_env() {
   export STAPEL_APP="$app" STAPEL_CLI="$cli" TAURI_DRIVER="$driver" WEBKIT_WEBDRIVER="$native"
-  # Software rendering: Xvfb has no GPU, and WebKit's DMA-BUF renderer needs one.
-  export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
-  export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_AT_BRIDGE=1
+  app_display_env
 }
 
 # app_run LIMIT COMMAND...: runs COMMAND under Xvfb with a session D-Bus, in a session of its
