@@ -13,7 +13,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use rusqlite::{Connection, OptionalExtension};
 use zeroize::Zeroizing;
 
-use super::{StoreError, Wallet, key};
+use super::{DbContext, StoreError, Wallet, key};
 
 /// The multicodec prefix of an Ed25519 public key (`ed25519-pub`, 0xed as a varint).
 const ED25519_PUB: [u8; 2] = [0xed, 0x01];
@@ -71,7 +71,7 @@ pub fn did_key(key: &VerifyingKey) -> String {
 fn has_table(conn: &Connection) -> Result<bool, StoreError> {
     let n: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'holder'", [], |r| r.get(0))
-        .map_err(|e| StoreError::db("looking for the holder key", e))?;
+        .db("looking for the holder key")?;
     Ok(n > 0)
 }
 
@@ -84,21 +84,21 @@ pub(crate) fn ensure(conn: &Connection) -> Result<(), StoreError> {
     let there: Option<i64> = conn
         .query_row("SELECT 1 FROM holder WHERE id = 1", [], |r| r.get(0))
         .optional()
-        .map_err(|e| StoreError::db("reading the holder key", e))?;
+        .db("reading the holder key")?;
     if there.is_some() {
         return Ok(());
     }
     let mut secret = Zeroizing::new([0u8; 32]);
     key::fill_random(&mut secret[..])?;
     conn.execute("INSERT OR IGNORE INTO holder (id, algorithm, secret_key) VALUES (1, 'Ed25519', ?1)", [&secret[..]])
-        .map_err(|e| StoreError::db("storing the new holder key", e))?;
+        .db("storing the new holder key")?;
     Ok(())
 }
 
 /// Removes the holder key (a restore into a new wallet, before the backup's key comes in).
 pub(crate) fn forget(conn: &Connection) -> Result<(), StoreError> {
     if has_table(conn)? {
-        conn.execute("DELETE FROM holder", []).map_err(|e| StoreError::db("replacing the holder key", e))?;
+        conn.execute("DELETE FROM holder", []).db("replacing the holder key")?;
     }
     Ok(())
 }
@@ -110,7 +110,7 @@ impl Wallet {
             .conn()
             .query_row("SELECT algorithm, secret_key FROM holder WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
-            .map_err(|e| StoreError::db("reading the holder key", e))?;
+            .db("reading the holder key")?;
         let Some((algorithm, bytes)) = row else {
             return Err(StoreError::Corrupt("the wallet has no holder key".into()));
         };
