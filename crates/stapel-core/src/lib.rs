@@ -15,3 +15,4 @@ pub mod report;
 pub mod stacking;
 pub mod store;
 pub mod verify;
+pub mod wallet;

@@ -36,7 +36,7 @@ pub use holder::{HolderKey, did_key};
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
 pub use open::{Protection, Unlock, WalletInfo, default_wallet_path};
 pub use query::{Facets, ListQuery, SkillCount, Sort};
-pub use records::{CachedDocument, Identity, IdentityKind, StoredPathway, StoredVerification, normalize_identity};
+pub use records::{CachedDocument, Identity, IdentityKind, PathwayRecord, StoredVerification, normalize_identity};
 pub use schema::SCHEMA_VERSION;
 
 pub(crate) use credentials::refresh_fts;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::credentials::{SUMMARY_COLS, Summary, summary_row};
 use super::error::DbContext;
 use super::{StoreError, Wallet};
-use crate::formats::{Credential, Format};
+use crate::formats::{Credential, Format, credits};
 
 /// Order of [`Wallet::list`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Sort {
     Date,
     /// By title, case-insensitively.
     Title,
-    /// Most credits first (the credit value in ECTS as `stacking::credit_value` reads it);
+    /// Most credits first (the credit value in ECTS as `formats::credits::credit_value` reads it);
     /// credentials without a credit value last; then newest first.
     Credits,
 }
@@ -231,7 +231,7 @@ impl Wallet {
     }
 
     /// [`Wallet::list`] by credits: the credit value comes from each match's view (the rules
-    /// live in `stacking::credits`, not in SQL), so the matches are ordered here and only the
+    /// live in `formats::credits`, not in SQL), so the matches are ordered here and only the
     /// page's rows get their summary.
     fn list_by_credits(&self, q: &ListQuery) -> Result<Vec<Summary>, StoreError> {
         let (from_sql, where_sql, args) = build_where(q, SkillShape::Set);
@@ -248,7 +248,7 @@ impl Wallet {
             let (id, view) = row.db("listing")?;
             let ects = serde_json::from_str::<Credential>(&view)
                 .ok()
-                .and_then(|c| crate::stacking::credit_value(&c, crate::stacking::DEFAULT_HOURS_PER_ECTS))
+                .and_then(|c| credits::credit_value(&c, credits::DEFAULT_HOURS_PER_ECTS))
                 .map(|v| v.ects());
             keyed.push((id, ects));
         }

@@ -1,6 +1,6 @@
 //! What the wallet keeps around its credentials (migration 0004): the latest verification of
-//! each credential, the learner's identities, the pathways they follow, and the documents
-//! fetched while verifying, each with its fetch time.
+//! each credential, the learner's identities, the pathways they follow (as the JSON they were
+//! added from), and the documents fetched while verifying, each with its fetch time.
 //!
 //! Every write here is one statement or one transaction, like the rest of the store. A
 //! verification is kept per credential and replaced by the next one; removing a credential
@@ -13,7 +13,6 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{DbContext, StoreError, Wallet, timestamp};
-use crate::stacking::Pathway;
 use crate::verify::{Report, Verdict};
 
 /// The latest verification of one credential.
@@ -64,12 +63,11 @@ pub struct Identity {
     pub added_at: String,
 }
 
-/// A pathway as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredPathway {
-    pub pathway: Pathway,
-    /// The JSON it was added from, verbatim.
-    #[serde(skip)]
+/// A pathway as stored: the JSON it was added from, verbatim, with its id. The store keeps it
+/// as given; reading it as a pathway is the wallet layer's (`wallet::StoredPathway`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathwayRecord {
+    pub id: String,
     pub json: String,
     /// The file name it was added from.
     pub source: String,
@@ -232,51 +230,40 @@ impl Wallet {
         Ok(out)
     }
 
-    /// Stores a pathway (already parsed and validated from `json`); a pathway with the same id
-    /// is replaced. Returns `true` when one was replaced.
-    pub fn add_pathway(
+    /// Stores a pathway's JSON under its id (the name is kept beside it for the schema's
+    /// `name` column); a pathway with the same id is replaced. Returns `true` when one was
+    /// replaced. The caller has parsed and validated `json`.
+    pub fn add_pathway_json(
         &mut self,
-        pathway: &Pathway,
+        id: &str,
+        name: &str,
         json: &str,
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = self.conn_mut().transaction().db("adding a pathway")?;
-        let replaced = tx.execute("DELETE FROM pathways WHERE id = ?1", [&pathway.id]).db("adding a pathway")? == 1;
+        let replaced = tx.execute("DELETE FROM pathways WHERE id = ?1", [id]).db("adding a pathway")? == 1;
         tx.execute(
             "INSERT INTO pathways (id, name, json, source, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![pathway.id, pathway.target.name, json, source, timestamp(now)],
+            params![id, name, json, source, timestamp(now)],
         )
         .db("adding a pathway")?;
         tx.commit().db("adding a pathway")?;
         Ok(replaced)
     }
 
-    /// Every stored pathway, by id.
-    pub fn pathways(&self) -> Result<Vec<StoredPathway>, StoreError> {
+    /// Every stored pathway's JSON, by id.
+    pub fn pathway_records(&self) -> Result<Vec<PathwayRecord>, StoreError> {
         let mut stmt = self
             .conn()
             .prepare("SELECT id, json, source, added_at FROM pathways ORDER BY id")
             .db("reading pathways")?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map([], |r| {
+                Ok(PathwayRecord { id: r.get(0)?, json: r.get(1)?, source: r.get(2)?, added_at: r.get(3)? })
+            })
             .db("reading pathways")?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json, source, added_at): (String, String, String, String) = row.db("reading pathways")?;
-            let pathway = crate::stacking::parse_pathway(&id, json.as_bytes())
-                .map_err(|err| StoreError::Corrupt(format!("the stored pathway {id} does not parse: {err}")))?;
-            out.push(StoredPathway { pathway, json, source, added_at });
-        }
-        Ok(out)
-    }
-
-    /// One stored pathway by its id.
-    pub fn pathway(&self, id: &str) -> Result<StoredPathway, StoreError> {
-        self.pathways()?
-            .into_iter()
-            .find(|p| p.pathway.id == id)
-            .ok_or_else(|| StoreError::UnknownPathway(id.to_string()))
+        rows.map(|r| r.db("reading pathways")).collect()
     }
 
     /// Removes a stored pathway.
