@@ -12,7 +12,7 @@
 //! One file per thing the store owns, each an `impl Wallet` of its own: [`error`] (what goes
 //! wrong), [`open`] (the file: create, open, re-key, delete), [`credentials`] (insert, remove,
 //! originals, lookups), [`query`] (the list, its filters and facets), [`records`] (what is kept
-//! around the credentials) and [`holder`] (the holder key).
+//! around the credentials) and [`holder`] (the holder's secret key).
 
 pub mod backup;
 mod credentials;
@@ -32,7 +32,6 @@ use rusqlite::Connection;
 pub use backup::{Backup, RestoreReport};
 pub use credentials::{Inserted, NewCredential, NewOriginal, Original, OriginalInfo, Stored, Summary, credential_id};
 pub use error::StoreError;
-pub use holder::{HolderKey, did_key};
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
 pub use open::{Protection, Unlock, WalletInfo, default_wallet_path};
 pub use query::{Facets, ListQuery, SkillCount, Sort};
