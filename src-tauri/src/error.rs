@@ -3,14 +3,15 @@
 //! plain-words sentence, shown when the page has no text of its own for the code.
 
 use serde::Serialize;
-use stapel_core::check::CheckError;
 use stapel_core::formats::FormatError;
-use stapel_core::import::ImportError;
 use stapel_core::net::FetchError;
 use stapel_core::present::PresentError;
-use stapel_core::report::ReportError;
-use stapel_core::stacking::{StackingError, WalletStackingError};
+use stapel_core::stacking::StackingError;
 use stapel_core::store::StoreError;
+use stapel_core::wallet::check::CheckError;
+use stapel_core::wallet::import::ImportError;
+use stapel_core::wallet::report::ReportError;
+use stapel_core::wallet::{ShareError, WalletStackingError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
@@ -160,17 +161,29 @@ impl From<ReportError> for CommandError {
     }
 }
 
+fn present_code(e: &PresentError) -> &'static str {
+    match e {
+        PresentError::NothingChosen => "nothing_chosen",
+        PresentError::NotPresentable { .. } => "not_presentable",
+        PresentError::Sign(_) => "sign_failed",
+        PresentError::Qr(_) => "qr_unreadable",
+        PresentError::NotAPresentation(_) | PresentError::Input { .. } => "not_a_presentation",
+        PresentError::QrFileType(_) => "qr_file_type",
+        PresentError::Write { .. } => "io",
+    }
+}
+
 impl From<PresentError> for CommandError {
     fn from(e: PresentError) -> CommandError {
+        CommandError::new(present_code(&e), e.to_string())
+    }
+}
+
+impl From<ShareError> for CommandError {
+    fn from(e: ShareError) -> CommandError {
         let code = match &e {
-            PresentError::Store(s) => store_code(s),
-            PresentError::NothingChosen => "nothing_chosen",
-            PresentError::NotPresentable { .. } => "not_presentable",
-            PresentError::Sign(_) => "sign_failed",
-            PresentError::Qr(_) => "qr_unreadable",
-            PresentError::NotAPresentation(_) | PresentError::Input { .. } => "not_a_presentation",
-            PresentError::QrFileType(_) => "qr_file_type",
-            PresentError::Write { .. } => "io",
+            ShareError::Store(s) => store_code(s),
+            ShareError::Present(p) => present_code(p),
         };
         CommandError::new(code, e.to_string())
     }

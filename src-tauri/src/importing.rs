@@ -1,5 +1,5 @@
 //! Import from the app: the files and folders the learner dropped or chose, or a URL they
-//! pasted, each input its own transaction (`stapel_core::import`), with progress reported after
+//! pasted, each input its own transaction (`stapel_core::wallet::import`), with progress reported after
 //! each input and a summary that names every failure with its reason. Also the verifying and
 //! exporting the detail screen does, since both need the network's policy or a path.
 
@@ -7,11 +7,11 @@ use std::path::Path;
 
 use chrono::Utc;
 use serde::Serialize;
-use stapel_core::check::{Run, verify_stored};
-use stapel_core::import::{self, Input};
 use stapel_core::net::{Fetcher, HttpFetcher, HttpPolicy, Offline};
 use stapel_core::store::Wallet;
 use stapel_core::verify::Report;
+use stapel_core::wallet::check::{Run, verify_stored};
+use stapel_core::wallet::import::{self, Input};
 
 use crate::error::{CommandError, import_code};
 

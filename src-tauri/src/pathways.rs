@@ -1,16 +1,16 @@
 //! The Progress screen's answers: the stored pathways with a line of progress each, progress
 //! towards one in full (with the titles of every credential it names), adding a pathway file,
 //! a personal goal from chosen skills, and the exemption request as PDF. All of it is
-//! `stapel_core::stacking` and `stapel_core::report`; this module only shapes the answers.
+//! `stapel_core::stacking` and `stapel_core::wallet`; this module only shapes the answers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use stapel_core::report;
-use stapel_core::stacking::{self, GoalRequest, MatchOptions, Pathway, PathwayUnit, WalletProgress, parse_pathway};
+use stapel_core::stacking::{GoalRequest, MatchOptions, Pathway, PathwayUnit, parse_pathway};
 use stapel_core::store::Wallet;
+use stapel_core::wallet::{WalletProgress, add_personal_goal, progress_of, report, wallet_credentials};
 
 use crate::error::CommandError;
 
@@ -40,11 +40,11 @@ pub fn cards(wallet: &Wallet, now: DateTime<Utc>) -> Result<Vec<PathwayCard>, Co
     if pathways.is_empty() {
         return Ok(Vec::new());
     }
-    let credentials = stacking::wallet_credentials(wallet)?;
+    let credentials = wallet_credentials(wallet)?;
     pathways
         .into_iter()
         .map(|stored| {
-            let wp = stacking::progress_of(credentials.clone(), &stored.pathway, &options)?;
+            let wp = progress_of(credentials.clone(), &stored.pathway, &options)?;
             let p = &wp.progress;
             Ok(PathwayCard {
                 id: stored.pathway.id.clone(),
@@ -76,12 +76,12 @@ pub struct ProgressView {
 
 pub fn progress(wallet: &Wallet, id: &str, now: DateTime<Utc>) -> Result<ProgressView, CommandError> {
     let pathway = wallet.pathway(id)?.pathway;
-    let credentials = stacking::wallet_credentials(wallet)?;
+    let credentials = wallet_credentials(wallet)?;
     let options = MatchOptions::at(now);
-    let wp = stacking::progress_of(credentials.clone(), &pathway, &options)?;
+    let wp = progress_of(credentials.clone(), &pathway, &options)?;
     let fulfilled_if_verified = if wp.progress.if_verified.is_some() {
         let all = MatchOptions { count_unverifiable: true, ..options };
-        stacking::progress_of(credentials, &pathway, &all)?.progress.groups.iter().map(|g| g.fulfilled).collect()
+        progress_of(credentials, &pathway, &all)?.progress.groups.iter().map(|g| g.fulfilled).collect()
     } else {
         wp.progress.groups.iter().map(|g| g.fulfilled).collect()
     };
@@ -112,7 +112,7 @@ pub fn add_file(wallet: &mut Wallet, path: &Path, now: DateTime<Utc>) -> Result<
 
 /// A personal goal from the skills the learner chose, stored under a fresh id.
 pub fn add_goal(wallet: &mut Wallet, request: &GoalRequest, now: DateTime<Utc>) -> Result<Pathway, CommandError> {
-    Ok(stacking::add_personal_goal(wallet, request, now)?)
+    Ok(add_personal_goal(wallet, request, now)?)
 }
 
 /// What writing the exemption request produced.

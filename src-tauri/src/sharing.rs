@@ -13,6 +13,7 @@ use stapel_core::net::{Fetcher, Offline};
 use stapel_core::present::{self, Cryptosuite, Expectations, PresentOptions, PresentationReport, qr};
 use stapel_core::store::Wallet;
 use stapel_core::verify::VerifyContext;
+use stapel_core::wallet::present::{linkedin_link, present};
 
 use crate::error::CommandError;
 use crate::importing::http_fetcher;
@@ -65,7 +66,7 @@ pub fn make(
         now,
         suite: Cryptosuite::default(),
     };
-    let vp = present::present(wallet, ids, &opts)?;
+    let vp = present(wallet, ids, &opts)?;
     let encoded = qr::encode(&vp)?;
     let images = encoded
         .parts
@@ -78,7 +79,7 @@ pub fn make(
     let mut linkedin = Vec::new();
     for id in ids {
         let title = wallet.get(id)?.summary.title;
-        let (link, reason) = match present::linkedin_link(wallet, id)? {
+        let (link, reason) = match linkedin_link(wallet, id)? {
             Ok(link) => (Some(link), None),
             Err(why) => (None, Some(why)),
         };

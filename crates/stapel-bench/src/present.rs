@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use stapel_core::present::{self, Cryptosuite, Entry, PresentOptions, qr};
-use stapel_core::store::HolderKey;
+use stapel_core::present::{self, Cryptosuite, Entry, HolderKey, PresentOptions, qr};
 
 use crate::{median, ms, ratio};
 

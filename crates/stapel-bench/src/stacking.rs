@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use stapel_core::formats::{self, Credential};
-use stapel_core::import::{self, Input};
 use stapel_core::net::Offline;
 use stapel_core::stacking::{self, CredentialInput, Eligibility, MatchOptions, Pathway, Progress};
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
 use stapel_core::verify::{Check, CheckId, Report};
+use stapel_core::wallet::import::{self, Input};
+use stapel_core::wallet::{wallet_credentials, wallet_progress};
 
 use crate::generate;
 use crate::{ms, ratio};
@@ -181,9 +182,9 @@ pub fn run(n: usize, rounds: usize) {
     let w_large = filled_wallet(dir.path(), "large.stapel", n);
     println!(" {:.1} s", t.elapsed().as_secs_f64());
     let opts = MatchOptions::at(now());
-    let wp = |w: &Wallet| drop(stacking::wallet_progress(w, &p, &opts).expect("wallet progress"));
+    let wp = |w: &Wallet| drop(wallet_progress(w, &p, &opts).expect("wallet progress"));
     let (w_s, w_l) = side_by_side(rounds, || wp(&w_small), || wp(&w_large));
-    let batch = |w: &Wallet| drop(stacking::wallet_credentials(w).expect("the wallet is read"));
+    let batch = |w: &Wallet| drop(wallet_credentials(w).expect("the wallet is read"));
     let one_by_one = |w: &Wallet| {
         let all = w.list(&ListQuery { include_children: true, ..ListQuery::default() }).expect("the list");
         let _ = w.verifications().expect("verifications");

@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use stapel_core::import::{self, Input};
 use stapel_core::net::Offline;
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
+use stapel_core::wallet::import::{self, Input};
 
 use crate::generate::{self, RARE_SKILL};
 use crate::{ms, ratio};

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use stapel_core::import::{self, Input};
 use stapel_core::net::Offline;
 use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
+use stapel_core::wallet::import::{self, Input};
 
 use crate::generate;
 

@@ -17,9 +17,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use stapel_core::formats::Format;
-use stapel_core::import::{self, Tally};
 use stapel_core::net::{Fetcher, HttpFetcher, HttpPolicy};
 use stapel_core::store::{self, Backup, KdfParams, KeyMode, ListQuery, Protection, Unlock, Wallet};
+use stapel_core::wallet::import::{self, Tally};
 
 use crate::secrets::{PassphraseSource, read_new_passphrase, read_passphrase};
 

@@ -10,6 +10,7 @@ use clap::Args;
 use stapel_core::net::{Fetcher, MapFetcher, Offline};
 use stapel_core::present::{self, Expectations, PresentOptions, PresentationReport, qr};
 use stapel_core::verify::{Outcome, Verdict, VerifyContext};
+use stapel_core::wallet::present as sharing;
 
 use crate::Global;
 
@@ -85,7 +86,7 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
             now: chrono::Utc::now(),
             suite: present::Cryptosuite::default(),
         };
-        let vp = present::present(&wallet, &a.ids, &opts)?;
+        let vp = sharing::present(&wallet, &a.ids, &opts)?;
         if let Some(path) = &a.output {
             let mut bytes = serde_json::to_vec_pretty(&vp)?;
             bytes.push(b'\n');
@@ -119,7 +120,7 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
         let [id] = a.ids.as_slice() else {
             bail!("--qr-link puts one credential's address in the code: give exactly one")
         };
-        let url = match present::public_url(&wallet, id)? {
+        let url = match sharing::public_url(&wallet, id)? {
             Ok(url) => url,
             Err(why) => bail!("credential {id} has no public web address: {why}"),
         };
@@ -133,7 +134,7 @@ pub fn present(g: &Global, a: &PresentArgs) -> Result<ExitCode> {
     if a.linkedin {
         let mut links = Vec::new();
         for id in &a.ids {
-            match present::linkedin_link(&wallet, id)? {
+            match sharing::linkedin_link(&wallet, id)? {
                 Ok(link) => {
                     if !g.json {
                         println!("{link}");

@@ -1,7 +1,7 @@
 //! `stapel credits`, `stapel pathway add|list|show|remove` and `stapel progress`: the credit
 //! value of every credential, the pathways the learner follows, and the progress towards them
 //! (with the exemption-request PDF). Everything is computed by `stapel_core::stacking` and
-//! `stapel_core::report`; this module reads arguments and prints.
+//! `stapel_core::wallet::report`; this module reads arguments and prints.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,12 +11,14 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
-use stapel_core::report;
 use stapel_core::stacking::{
-    self, DEFAULT_HOURS_PER_ECTS, GoalRequest, GoalSkill, GroupKind, MatchOptions, NotCountedReason, Pathway,
-    WalletProgress, credits::unit_name, parse_pathway,
+    DEFAULT_HOURS_PER_ECTS, GoalRequest, GoalSkill, GroupKind, MatchOptions, NotCountedReason, Pathway,
+    credits::unit_name, parse_pathway,
 };
 use stapel_core::store::{StoreError, Wallet};
+use stapel_core::wallet::{
+    WalletProgress, add_personal_goal, progress_of, report, wallet_credentials, wallet_credits, wallet_progress,
+};
 
 use crate::{Global, open, short};
 
@@ -74,7 +76,7 @@ fn num(x: f64) -> String {
 
 pub fn credits(g: &Global) -> Result<ExitCode> {
     let wallet = open(g)?;
-    let (total_ects, items) = stacking::wallet_credits(&wallet, DEFAULT_HOURS_PER_ECTS)?;
+    let (total_ects, items) = wallet_credits(&wallet, DEFAULT_HOURS_PER_ECTS)?;
     if g.json {
         let credentials: Vec<_> = items
             .iter()
@@ -253,7 +255,7 @@ pub fn pathway(g: &Global, action: PathwayAction) -> Result<ExitCode> {
                 .chain(tags.iter().map(|t| GoalSkill { key: t.clone(), label: t.clone(), tag: true }))
                 .collect();
             let request = GoalRequest { name, awarding_body: "Myself".into(), skills: chosen, hours_per_skill };
-            let pathway = stacking::add_personal_goal(&mut wallet, &request, Utc::now())?;
+            let pathway = add_personal_goal(&mut wallet, &request, Utc::now())?;
             if g.json {
                 println!("{}", json!({"id": pathway.id, "name": pathway.target.name, "groups": pathway.groups.len()}));
             } else {
@@ -335,7 +337,7 @@ pub fn progress(g: &Global, args: ProgressArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let wp = stacking::wallet_progress(&wallet, &pathway, &options)?;
+    let wp = wallet_progress(&wallet, &pathway, &options)?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&wp)?);
     } else {
@@ -346,10 +348,10 @@ pub fn progress(g: &Global, args: ProgressArgs) -> Result<ExitCode> {
 
 fn summaries(g: &Global, wallet: &Wallet, options: &MatchOptions) -> Result<ExitCode> {
     let pathways = wallet.pathways()?;
-    let credentials = stacking::wallet_credentials(wallet)?;
+    let credentials = wallet_credentials(wallet)?;
     let mut lines = Vec::new();
     for stored in &pathways {
-        let wp = stacking::progress_of(credentials.clone(), &stored.pathway, options)?;
+        let wp = progress_of(credentials.clone(), &stored.pathway, options)?;
         lines.push((stored, wp));
     }
     if g.json {

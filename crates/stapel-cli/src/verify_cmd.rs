@@ -3,7 +3,7 @@
 //! An argument that names an existing path is a file (a folder: every file in it); any other
 //! argument is a wallet credential's id or id prefix. Loose files are verified and nothing is
 //! written; wallet credentials have their report recorded (and the documents fetched on the
-//! way kept) through `stapel_core::check`. The wallet is opened only when an id or `--all` is
+//! way kept) through `stapel_core::wallet::check`. The wallet is opened only when an id or `--all` is
 //! given. Exit codes: 0 all verified, 1 some invalid, 3 none invalid but some unverifiable,
 //! 2 usage, or an input that could not be verified at all (unreadable, unknown id, no wallet).
 
@@ -15,10 +15,10 @@ use anyhow::{Result, anyhow};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::{Value, json};
-use stapel_core::check::{self, Run};
 use stapel_core::net::{Fetcher, MapFetcher, Offline};
 use stapel_core::store::{ListQuery, StoredVerification, Wallet};
 use stapel_core::verify::{Outcome, Report, Verdict};
+use stapel_core::wallet::check::{self, Run};
 
 use crate::Global;
 
@@ -105,10 +105,10 @@ fn run_checked(g: &Global, args: VerifyArgs) -> Result<ExitCode> {
     for arg in &args.targets {
         let path = Path::new(arg);
         if path.is_dir() {
-            let inputs = stapel_core::import::expand(std::slice::from_ref(arg), &mut std::io::empty())
+            let inputs = stapel_core::wallet::import::expand(std::slice::from_ref(arg), &mut std::io::empty())
                 .map_err(|(name, e)| anyhow!("{name}: {e}"))?;
             for input in inputs {
-                if let stapel_core::import::Input::File(p) = input {
+                if let stapel_core::wallet::import::Input::File(p) = input {
                     targets.push(Target::File(p));
                 }
             }

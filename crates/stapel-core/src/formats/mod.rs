@@ -11,9 +11,12 @@
 //! reads Open Badges 0.5–2.0 assertions with the SURF edubadges extensions, `vc` reads W3C
 //! Verifiable Credentials (Open Badges 3.0, CLR 2.0, plain VCs, SURF educredentials), `skills`
 //! turns alignments into [`Skill`]s and `util` has the shared JSON and date helpers.
+//! [`credits`] is a reading of the view: the one credit value a credential is worth (stacking
+//! and the wallet's sort by credits both take it from here).
 
 use serde::{Deserialize, Serialize};
 
+pub mod credits;
 mod detect;
 mod ob2;
 mod skills;

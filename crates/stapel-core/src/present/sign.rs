@@ -12,8 +12,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::PresentError;
-use crate::store::HolderKey;
+use super::{HolderKey, PresentError};
 use crate::verify::canon;
 use crate::verify::contexts::PinnedLoader;
 

@@ -1,13 +1,12 @@
 //! A personal goal made from skills the learner chose (the app's Skills screen, or
 //! `stapel pathway goal`): an ordinary pathway, in hours, with one group per skill asking for
-//! the same study hours, so it is stored, matched and reported like any pathway file.
+//! the same study hours, so it is stored, matched and reported like any pathway file. Storing
+//! it under an id no stored pathway has is `wallet::add_personal_goal`.
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::pathway::{self, Group, PATHWAY_VERSION, Pathway, PathwayUnit, Target};
-use super::{DEFAULT_HOURS_PER_ECTS, StackingError, WalletStackingError};
-use crate::store::Wallet;
+use super::{DEFAULT_HOURS_PER_ECTS, StackingError};
 
 /// One skill a goal asks for: the key the wallet's skill index gives it (a framework URL, a
 /// code or a label; for a tag, the tag) and the label to show.
@@ -31,7 +30,8 @@ pub struct GoalRequest {
     pub hours_per_skill: f64,
 }
 
-const WHAT: &str = "the personal goal";
+/// What a goal is called in its errors (as a pathway file is by its name).
+pub(crate) const WHAT: &str = "the personal goal";
 
 fn invalid(field: &str, problem: impl Into<String>) -> StackingError {
     StackingError::Invalid { file: WHAT.into(), field: field.into(), problem: problem.into() }
@@ -39,7 +39,7 @@ fn invalid(field: &str, problem: impl Into<String>) -> StackingError {
 
 /// `goal-` and the name in lowercase letters and digits joined by `-` (at most 40 of them),
 /// accents dropped (`Één doel` → `goal-een-doel`); other letters fall away.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
     let mut out = String::new();
     for c in name.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase) {
@@ -113,26 +113,4 @@ pub fn personal_goal(id: &str, request: &GoalRequest) -> Result<Pathway, Stackin
     };
     pathway::validate(WHAT, &p)?;
     Ok(p)
-}
-
-/// Makes the goal, gives it an id no stored pathway has (from its name), and stores it.
-pub fn add_personal_goal(
-    wallet: &mut Wallet,
-    request: &GoalRequest,
-    now: DateTime<Utc>,
-) -> Result<Pathway, WalletStackingError> {
-    let taken: std::collections::HashSet<String> = wallet.pathways()?.into_iter().map(|p| p.pathway.id).collect();
-    let base = slug(&request.name);
-    let id = std::iter::once(base.clone())
-        .chain((2..).map(|n| format!("{base}-{n}")))
-        .find(|id| !taken.contains(id))
-        .unwrap_or(base);
-    let pathway = personal_goal(&id, request)?;
-    let json = serde_json::to_string_pretty(&pathway).map_err(|e| StackingError::Syntax {
-        file: WHAT.into(),
-        field: None,
-        message: e.to_string(),
-    })?;
-    wallet.add_pathway(&pathway, &json, "personal goal", now)?;
-    Ok(pathway)
 }

@@ -1,27 +1,26 @@
-//! Stacking: what each credential is worth in credits, the pathway files that say what a
-//! diploma, programme or personal goal asks for, and the progress a learner's credentials make
-//! towards one. The format and every rule (unit table, precedence, matching) are documented in
+//! Stacking: the pathway files that say what a diploma, programme or personal goal asks for,
+//! the matcher, and the progress a learner's credentials make towards one, counted in the
+//! credit values [`crate::formats::credits`] reads (re-exported here as [`credits`]). The
+//! format and every rule (unit table, precedence, matching) are documented in
 //! `docs/pathways.md`. Pure: no clock (`now` is passed in), no network; which credentials
-//! verified is decided by the verifier and handed in as an [`Eligibility`]. Only the `wallet`
-//! submodule reads the store, to hand the wallet's credentials and stored verifications in.
+//! verified is decided by the verifier and handed in as an [`Eligibility`]. Stacking never
+//! reads the store: progress from the wallet's credentials and stored verifications is
+//! `wallet::progress`, and storing a personal goal `wallet::add_personal_goal`.
 
-pub mod credits;
 pub mod goal;
 pub mod matcher;
 pub mod pathway;
 pub mod progress;
-pub mod wallet;
+
+/// Credit values are a reading of the credential view, so they live in [`crate::formats`].
+pub use crate::formats::credits;
 
 pub use credits::{CreditBasis, CreditValue, DEFAULT_HOURS_PER_ECTS, credit_value};
-pub use goal::{GoalRequest, GoalSkill, add_personal_goal, personal_goal};
+pub use goal::{GoalRequest, GoalSkill, personal_goal};
 pub use pathway::{AchievementRef, Group, LevelRequirement, Pathway, PathwayUnit, Target, parse_pathway};
 pub use progress::{
     Counted, CredentialInput, Eligibility, Expiring, ExpiryCause, GroupKind, GroupProgress, IfVerified, MatchOptions,
     NotCounted, NotCountedReason, Progress, SearchReport, WouldCount, progress,
-};
-pub use wallet::{
-    CredentialCredits, Standing, WalletCredential, WalletProgress, WalletStackingError, progress_of,
-    wallet_credentials, wallet_credits, wallet_progress,
 };
 
 /// Everything that can go wrong reading a pathway or computing progress.

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::key::{self, KdfParams, Secret};
-use super::{Protection, StoreError, Wallet, schema};
+use super::{DbContext, Protection, StoreError, Wallet, schema};
 
 const MAGIC: &[u8; 8] = b"STAPELBK";
 const FORMAT_VERSION: u16 = 1;
@@ -113,20 +113,28 @@ fn quote(ident: &str) -> String {
 type TableColumns = (String, Vec<(String, i64)>);
 
 fn content_tables(conn: &Connection) -> Result<Vec<TableColumns>, StoreError> {
-    let e = |e| StoreError::db("listing the wallet's tables", e);
     let mut stmt = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'
              AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'fts\\_%' ESCAPE '\\'
              ORDER BY name",
         )
-        .map_err(e)?;
-    let names: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(e)?.collect::<Result<_, _>>().map_err(e)?;
+        .db("listing the wallet's tables")?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .db("listing the wallet's tables")?
+        .collect::<Result<_, _>>()
+        .db("listing the wallet's tables")?;
     let mut out = Vec::new();
     for name in names {
-        let mut stmt = conn.prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid").map_err(e)?;
-        let cols: Vec<(String, i64)> =
-            stmt.query_map([&name], |r| Ok((r.get(0)?, r.get(1)?))).map_err(e)?.collect::<Result<_, _>>().map_err(e)?;
+        let mut stmt = conn
+            .prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid")
+            .db("listing the wallet's tables")?;
+        let cols: Vec<(String, i64)> = stmt
+            .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .db("listing the wallet's tables")?
+            .collect::<Result<_, _>>()
+            .db("listing the wallet's tables")?;
         out.push((name, cols));
     }
     Ok(out)
@@ -134,12 +142,13 @@ fn content_tables(conn: &Connection) -> Result<Vec<TableColumns>, StoreError> {
 
 /// Every content row in a canonical order (by primary key, else by rowid).
 pub(crate) fn dump_tables(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<Content, StoreError> {
-    let e = |e| StoreError::db("reading the wallet's content", e);
     let schema_version = schema::version(conn)?;
     let tables = content_tables(conn)?;
     let mut total = 0u64;
     for (name, _) in &tables {
-        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {}", quote(name)), [], |r| r.get(0)).map_err(e)?;
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {}", quote(name)), [], |r| r.get(0))
+            .db("reading the wallet's content")?;
         total += n.max(0) as u64;
     }
     let mut done = 0u64;
@@ -154,14 +163,16 @@ pub(crate) fn dump_tables(conn: &Connection, progress: &mut dyn FnMut(u64, u64))
             pk.iter().map(|(_, c)| quote(c)).collect::<Vec<_>>().join(", ")
         };
         let col_list = cols.iter().map(|(c, _)| quote(c)).collect::<Vec<_>>().join(", ");
-        let mut stmt = conn.prepare(&format!("SELECT {col_list} FROM {} ORDER BY {order}", quote(&name))).map_err(e)?;
+        let mut stmt = conn
+            .prepare(&format!("SELECT {col_list} FROM {} ORDER BY {order}", quote(&name)))
+            .db("reading the wallet's content")?;
         let n = cols.len();
         let mut rows_out = Vec::new();
-        let mut rows = stmt.query([]).map_err(e)?;
-        while let Some(row) = rows.next().map_err(e)? {
+        let mut rows = stmt.query([]).db("reading the wallet's content")?;
+        while let Some(row) = rows.next().db("reading the wallet's content")? {
             let mut cells = Vec::with_capacity(n);
             for i in 0..n {
-                cells.push(Cell::from_value(row.get::<_, Value>(i).map_err(e)?));
+                cells.push(Cell::from_value(row.get::<_, Value>(i).db("reading the wallet's content")?));
             }
             rows_out.push(cells);
             done += 1;
@@ -280,9 +291,8 @@ impl Backup {
 
     /// The rows loaded into an in-memory database, migrated to the current schema.
     fn stage(&self) -> Result<Connection, StoreError> {
-        let e = |e| StoreError::db("loading the backup", e);
-        let mut conn = Connection::open_in_memory().map_err(e)?;
-        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;").map_err(e)?;
+        let mut conn = Connection::open_in_memory().db("loading the backup")?;
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;").db("loading the backup")?;
         let v = schema::migrate(&mut conn, self.content.schema_version)?;
         if v != self.content.schema_version {
             return Err(StoreError::Corrupt(format!(
@@ -291,7 +301,7 @@ impl Backup {
             )));
         }
         let known: Vec<TableColumns> = content_tables(&conn)?;
-        let tx = conn.transaction().map_err(e)?;
+        let tx = conn.transaction().db("loading the backup")?;
         for t in &self.content.tables {
             let Some((_, cols)) = known.iter().find(|(n, _)| *n == t.name) else {
                 return Err(StoreError::Corrupt(format!("the backup has a table {:?} its schema does not", t.name)));
@@ -308,22 +318,23 @@ impl Backup {
                 t.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
                 vec!["?"; t.columns.len()].join(", ")
             );
-            let mut stmt = tx.prepare(&sql).map_err(e)?;
+            let mut stmt = tx.prepare(&sql).db("loading the backup")?;
             for row in &t.rows {
                 if row.len() != t.columns.len() {
                     return Err(StoreError::Corrupt(format!("a row of {:?} has the wrong number of values", t.name)));
                 }
                 let vals = row.iter().map(Cell::to_value).collect::<Result<Vec<_>, _>>()?;
-                stmt.execute(params_from_iter(vals)).map_err(e)?;
+                stmt.execute(params_from_iter(vals)).db("loading the backup")?;
             }
         }
-        tx.commit().map_err(e)?;
-        let broken: i64 =
-            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).map_err(e)?;
+        tx.commit().db("loading the backup")?;
+        let broken: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+            .db("loading the backup")?;
         if broken > 0 {
             return Err(StoreError::Corrupt(format!("the backup has {broken} broken link(s) between rows")));
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(e)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;").db("loading the backup")?;
         schema::migrate(&mut conn, schema::SCHEMA_VERSION)?;
         Ok(conn)
     }
@@ -377,7 +388,7 @@ impl Wallet {
             return Err(StoreError::BackupOverWallet { path: out.to_owned() });
         }
         // One read transaction, so the backup is a consistent snapshot.
-        let tx = self.conn().unchecked_transaction().map_err(|e| StoreError::db("starting a backup", e))?;
+        let tx = self.conn().unchecked_transaction().db("starting a backup")?;
         let content = dump_tables(&tx, progress)?;
         drop(tx);
         let plain = Zeroizing::new(
@@ -422,7 +433,6 @@ impl Wallet {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<RestoreReport, StoreError> {
         let staging = backup.stage()?;
-        let e = |e| StoreError::db("restoring the backup", e);
         let tables = content_tables(&staging)?;
         let cols_of = |t: &str| -> Vec<String> {
             tables
@@ -446,11 +456,12 @@ impl Wallet {
         let ids: Vec<String> = staging
             .prepare("SELECT id FROM credentials ORDER BY id")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(e)?;
+            .db("restoring the backup")?;
         let mut other_total = 0u64;
         for t in &others {
-            let n: i64 =
-                staging.query_row(&format!("SELECT count(*) FROM {}", quote(t)), [], |r| r.get(0)).map_err(e)?;
+            let n: i64 = staging
+                .query_row(&format!("SELECT count(*) FROM {}", quote(t)), [], |r| r.get(0))
+                .db("restoring the backup")?;
             other_total += n.max(0) as u64;
         }
         let total = ids.len() as u64 + other_total;
@@ -458,13 +469,15 @@ impl Wallet {
         progress(0, total);
 
         let mut report = RestoreReport::default();
-        let tx = self.conn_mut().transaction().map_err(e)?;
-        tx.execute_batch("PRAGMA defer_foreign_keys = ON;").map_err(e)?;
+        let tx = self.conn_mut().transaction().db("restoring the backup")?;
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON;").db("restoring the backup")?;
         let col_list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
         let mut added_ids = Vec::new();
         for id in &ids {
-            let present: Option<i64> =
-                tx.query_row("SELECT 1 FROM credentials WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(e)?;
+            let present: Option<i64> = tx
+                .query_row("SELECT 1 FROM credentials WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .db("restoring the backup")?;
             if present.is_some() {
                 report.credentials_present += 1;
                 let seq_at = orig_cols.iter().position(|c| c == "seq");
@@ -473,7 +486,7 @@ impl Wallet {
                     &format!("SELECT {} FROM originals WHERE credential_id = ?1 ORDER BY seq", col_list(&orig_cols)),
                     [id],
                 )
-                .map_err(e)?;
+                .db("restoring the backup")?;
                 let sha_at = orig_cols.iter().position(|c| c == "sha256");
                 for mut row in rows {
                     let (Some(seq_at), Some(sha_at)) = (seq_at, sha_at) else {
@@ -486,7 +499,7 @@ impl Wallet {
                             |r| r.get(0),
                         )
                         .optional()
-                        .map_err(e)?;
+                        .db("restoring the backup")?;
                     if there.is_none() {
                         let next: i64 = tx
                             .query_row(
@@ -494,9 +507,9 @@ impl Wallet {
                                 [id],
                                 |r| r.get(0),
                             )
-                            .map_err(e)?;
+                            .db("restoring the backup")?;
                         row[seq_at] = Value::Integer(next);
-                        insert_row(&tx, "originals", &orig_cols, row, false).map_err(e)?;
+                        insert_row(&tx, "originals", &orig_cols, row, false).db("restoring the backup")?;
                         report.originals_added += 1;
                     }
                 }
@@ -504,9 +517,9 @@ impl Wallet {
                 report.credentials_added += 1;
                 for row in
                     rows_of(&staging, &format!("SELECT {} FROM credentials WHERE id = ?1", col_list(&cred_cols)), [id])
-                        .map_err(e)?
+                        .db("restoring the backup")?
                 {
-                    insert_row(&tx, "credentials", &cred_cols, row, false).map_err(e)?;
+                    insert_row(&tx, "credentials", &cred_cols, row, false).db("restoring the backup")?;
                 }
                 for t in &dependent {
                     let cols = cols_of(t);
@@ -515,9 +528,9 @@ impl Wallet {
                         &format!("SELECT {} FROM {} WHERE credential_id = ?1", col_list(&cols), quote(t)),
                         [id],
                     )
-                    .map_err(e)?
+                    .db("restoring the backup")?
                     {
-                        insert_row(&tx, t, &cols, row, false).map_err(e)?;
+                        insert_row(&tx, t, &cols, row, false).db("restoring the backup")?;
                         if *t == "originals" {
                             report.originals_added += 1;
                         }
@@ -533,9 +546,9 @@ impl Wallet {
         for t in &others {
             let cols = cols_of(t);
             for row in rows_of(&staging, &format!("SELECT {} FROM {}", col_list(&cols), quote(t)), rusqlite::params![])
-                .map_err(e)?
+                .db("restoring the backup")?
             {
-                report.other_rows_added += insert_row(&tx, t, &cols, row, true).map_err(e)?;
+                report.other_rows_added += insert_row(&tx, t, &cols, row, true).db("restoring the backup")?;
                 done += 1;
                 if done.is_multiple_of(64) {
                     progress(done, total);
@@ -545,7 +558,7 @@ impl Wallet {
         for id in &added_ids {
             super::refresh_fts(&tx, id)?;
         }
-        tx.commit().map_err(e)?;
+        tx.commit().db("restoring the backup")?;
         progress(total, total);
         Ok(report)
     }
@@ -572,5 +585,23 @@ impl Wallet {
                 Err(e)
             }
         }
+    }
+
+    /// Every row of every table (search indexes excluded), in a canonical order, as JSON.
+    /// For diagnostics and tests; it holds the credentials in clear, so never log or save it.
+    pub fn dump(&self) -> Result<String, StoreError> {
+        let mut content = dump_tables(&self.conn, &mut |_, _| {})?;
+        // The holder's secret key is never written out in clear, not even here.
+        for t in content.tables.iter_mut().filter(|t| t.name == "holder") {
+            for row in &mut t.rows {
+                for (col, cell) in t.columns.iter().zip(row.iter_mut()) {
+                    if col == "secret_key" {
+                        *cell = Cell::Text("(secret)".into());
+                    }
+                }
+            }
+        }
+        serde_json::to_string_pretty(&content)
+            .map_err(|e| StoreError::Corrupt(format!("the wallet content cannot be written out: {e}")))
     }
 }

@@ -1,6 +1,6 @@
 //! What the wallet keeps around its credentials (migration 0004): the latest verification of
-//! each credential, the learner's identities, the pathways they follow, and the documents
-//! fetched while verifying, each with its fetch time.
+//! each credential, the learner's identities, the pathways they follow (as the JSON they were
+//! added from), and the documents fetched while verifying, each with its fetch time.
 //!
 //! Every write here is one statement or one transaction, like the rest of the store. A
 //! verification is kept per credential and replaced by the next one; removing a credential
@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{StoreError, Wallet, timestamp};
-use crate::stacking::Pathway;
+use super::{DbContext, StoreError, Wallet, timestamp};
 use crate::verify::{Report, Verdict};
 
 /// The latest verification of one credential.
@@ -64,12 +63,11 @@ pub struct Identity {
     pub added_at: String,
 }
 
-/// A pathway as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredPathway {
-    pub pathway: Pathway,
-    /// The JSON it was added from, verbatim.
-    #[serde(skip)]
+/// A pathway as stored: the JSON it was added from, verbatim, with its id. The store keeps it
+/// as given; reading it as a pathway is the wallet layer's (`wallet::StoredPathway`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathwayRecord {
+    pub id: String,
     pub json: String,
     /// The file name it was added from.
     pub source: String,
@@ -157,7 +155,7 @@ impl Wallet {
                    offline = excluded.offline",
                 params![id, verdict_str(report.result), json, timestamp(checked_at), offline as i64],
             )
-            .map_err(|e| StoreError::db("recording a verification", e))?;
+            .db("recording a verification")?;
         Ok(())
     }
 
@@ -171,22 +169,21 @@ impl Wallet {
                 verification_row,
             )
             .optional()
-            .map_err(|e| StoreError::db("reading a verification", e))?
+            .db("reading a verification")?
             .map(to_verification)
             .transpose()
     }
 
     /// The latest verification of every credential that has one, by credential id.
     pub fn verifications(&self) -> Result<HashMap<String, StoredVerification>, StoreError> {
-        let e = |e| StoreError::db("reading verifications", e);
         let mut stmt = self
             .conn()
             .prepare("SELECT credential_id, report_json, checked_at, offline FROM verifications")
-            .map_err(e)?;
-        let rows = stmt.query_map([], verification_row).map_err(e)?;
+            .db("reading verifications")?;
+        let rows = stmt.query_map([], verification_row).db("reading verifications")?;
         let mut out = HashMap::new();
         for row in rows {
-            let v = to_verification(row.map_err(e)?)?;
+            let v = to_verification(row.db("reading verifications")?)?;
             out.insert(v.credential_id.clone(), v);
         }
         Ok(out)
@@ -201,7 +198,7 @@ impl Wallet {
                 "INSERT OR IGNORE INTO identities (kind, value, added_at) VALUES (?1, ?2, ?3)",
                 params![kind.as_str(), value, timestamp(now)],
             )
-            .map_err(|e| StoreError::db("adding an identity", e))?;
+            .db("adding an identity")?;
         Ok(n == 1)
     }
 
@@ -211,19 +208,21 @@ impl Wallet {
         let n = self
             .conn()
             .execute("DELETE FROM identities WHERE kind = ?1 AND value = ?2", params![kind.as_str(), value])
-            .map_err(|e| StoreError::db("removing an identity", e))?;
+            .db("removing an identity")?;
         Ok(n == 1)
     }
 
     /// The learner's identities, by kind and value.
     pub fn identities(&self) -> Result<Vec<Identity>, StoreError> {
-        let e = |e| StoreError::db("reading identities", e);
-        let mut stmt =
-            self.conn().prepare("SELECT kind, value, added_at FROM identities ORDER BY kind, value").map_err(e)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT kind, value, added_at FROM identities ORDER BY kind, value")
+            .db("reading identities")?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))).db("reading identities")?;
         let mut out = Vec::new();
         for row in rows {
-            let (kind, value, added_at) = row.map_err(e)?;
+            let (kind, value, added_at) = row.db("reading identities")?;
             let kind = IdentityKind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown identity kind {kind:?}")))?;
             out.push(Identity { kind, value, added_at });
@@ -231,56 +230,45 @@ impl Wallet {
         Ok(out)
     }
 
-    /// Stores a pathway (already parsed and validated from `json`); a pathway with the same id
-    /// is replaced. Returns `true` when one was replaced.
-    pub fn add_pathway(
+    /// Stores a pathway's JSON under its id (the name is kept beside it for the schema's
+    /// `name` column); a pathway with the same id is replaced. Returns `true` when one was
+    /// replaced. The caller has parsed and validated `json`.
+    pub fn add_pathway_json(
         &mut self,
-        pathway: &Pathway,
+        id: &str,
+        name: &str,
         json: &str,
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn_mut().transaction().map_err(|e| StoreError::db("adding a pathway", e))?;
-        let e = |e| StoreError::db("adding a pathway", e);
-        let replaced = tx.execute("DELETE FROM pathways WHERE id = ?1", [&pathway.id]).map_err(e)? == 1;
+        let tx = self.conn_mut().transaction().db("adding a pathway")?;
+        let replaced = tx.execute("DELETE FROM pathways WHERE id = ?1", [id]).db("adding a pathway")? == 1;
         tx.execute(
             "INSERT INTO pathways (id, name, json, source, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![pathway.id, pathway.target.name, json, source, timestamp(now)],
+            params![id, name, json, source, timestamp(now)],
         )
-        .map_err(e)?;
-        tx.commit().map_err(e)?;
+        .db("adding a pathway")?;
+        tx.commit().db("adding a pathway")?;
         Ok(replaced)
     }
 
-    /// Every stored pathway, by id.
-    pub fn pathways(&self) -> Result<Vec<StoredPathway>, StoreError> {
-        let e = |e| StoreError::db("reading pathways", e);
-        let mut stmt = self.conn().prepare("SELECT id, json, source, added_at FROM pathways ORDER BY id").map_err(e)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(e)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json, source, added_at): (String, String, String, String) = row.map_err(e)?;
-            let pathway = crate::stacking::parse_pathway(&id, json.as_bytes())
-                .map_err(|err| StoreError::Corrupt(format!("the stored pathway {id} does not parse: {err}")))?;
-            out.push(StoredPathway { pathway, json, source, added_at });
-        }
-        Ok(out)
-    }
-
-    /// One stored pathway by its id.
-    pub fn pathway(&self, id: &str) -> Result<StoredPathway, StoreError> {
-        self.pathways()?
-            .into_iter()
-            .find(|p| p.pathway.id == id)
-            .ok_or_else(|| StoreError::UnknownPathway(id.to_string()))
+    /// Every stored pathway's JSON, by id.
+    pub fn pathway_records(&self) -> Result<Vec<PathwayRecord>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, json, source, added_at FROM pathways ORDER BY id")
+            .db("reading pathways")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PathwayRecord { id: r.get(0)?, json: r.get(1)?, source: r.get(2)?, added_at: r.get(3)? })
+            })
+            .db("reading pathways")?;
+        rows.map(|r| r.db("reading pathways")).collect()
     }
 
     /// Removes a stored pathway.
     pub fn remove_pathway(&mut self, id: &str) -> Result<(), StoreError> {
-        let n = self
-            .conn()
-            .execute("DELETE FROM pathways WHERE id = ?1", [id])
-            .map_err(|e| StoreError::db("removing a pathway", e))?;
+        let n = self.conn().execute("DELETE FROM pathways WHERE id = ?1", [id]).db("removing a pathway")?;
         if n == 0 {
             return Err(StoreError::UnknownPathway(id.to_string()));
         }
@@ -302,7 +290,7 @@ impl Wallet {
                    fetched_at = excluded.fetched_at, bytes = excluded.bytes",
                 params![url, media_type, timestamp(fetched_at), bytes],
             )
-            .map_err(|e| StoreError::db("keeping a fetched document", e))?;
+            .db("keeping a fetched document")?;
         Ok(())
     }
 
@@ -313,6 +301,6 @@ impl Wallet {
                 Ok(CachedDocument { url: r.get(0)?, media_type: r.get(1)?, fetched_at: r.get(2)?, bytes: r.get(3)? })
             })
             .optional()
-            .map_err(|e| StoreError::db("reading a fetched document", e))
+            .db("reading a fetched document")
     }
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::StoreError;
+use super::{DbContext, StoreError};
 
 /// Every migration, in order. Never edit or remove one that has shipped: add the next.
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -22,9 +22,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
-    let v: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| StoreError::db("reading the schema version", e))?;
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db("reading the schema version")?;
     u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("schema version {v} is not valid")))
 }
 
@@ -40,10 +38,10 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32, StoreEr
             continue;
         }
         let what = format!("applying migration {n:04}_{name}");
-        let tx = conn.transaction().map_err(|e| StoreError::db(&what, e))?;
-        tx.execute_batch(sql).map_err(|e| StoreError::db(&what, e))?;
-        tx.pragma_update(None, "user_version", n).map_err(|e| StoreError::db(&what, e))?;
-        tx.commit().map_err(|e| StoreError::db(&what, e))?;
+        let tx = conn.transaction().db_with(|| what.clone())?;
+        tx.execute_batch(sql).db_with(|| what.clone())?;
+        tx.pragma_update(None, "user_version", n).db_with(|| what.clone())?;
+        tx.commit().db_with(|| what.clone())?;
         tracing::info!(migration = n, "wallet schema migrated");
     }
     version(conn)

@@ -219,13 +219,13 @@ fn every_credential_in_the_shared_vectors_parses_and_every_other_file_is_listed_
                 }
                 let original = NewOriginal {
                     role: "credential".into(),
-                    media_type: stapel_core::import::sniff_media_type(&bytes)
+                    media_type: stapel_core::wallet::import::sniff_media_type(&bytes)
                         .unwrap_or("application/octet-stream")
                         .into(),
                     source: rel.clone(),
                     bytes: bytes.clone(),
                 };
-                match wallet.insert(&stapel_core::import::to_new_credential(p, original), now) {
+                match wallet.insert(&stapel_core::wallet::import::to_new_credential(p, original), now) {
                     Ok(i) if i.already_present => stored_again += 1,
                     Ok(i) => {
                         stored_new += 1;

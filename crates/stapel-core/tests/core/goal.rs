@@ -4,6 +4,7 @@
 use chrono::{TimeZone, Utc};
 use stapel_core::stacking::{self, GoalRequest, GoalSkill, MatchOptions, PathwayUnit, StackingError, personal_goal};
 use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
+use stapel_core::wallet::{add_personal_goal, wallet_progress};
 
 fn skill(key: &str, label: &str) -> GoalSkill {
     GoalSkill { key: key.into(), label: label.into(), tag: false }
@@ -64,11 +65,11 @@ fn a_stored_goal_gets_an_id_from_its_name_without_accents_and_never_replaces_ano
         Wallet::create(&dir.path().join("w.db"), Protection::Passphrase(Secret::new("p".into())), cheap).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().unwrap();
     let r = request("Één doel: Data-analist (2027)!", vec![skill("SQL", "SQL")], 40.0);
-    let first = stacking::add_personal_goal(&mut w, &r, now).unwrap();
+    let first = add_personal_goal(&mut w, &r, now).unwrap();
     assert_eq!(first.id, "goal-een-doel-data-analist-2027");
-    let second = stacking::add_personal_goal(&mut w, &r, now).unwrap();
+    let second = add_personal_goal(&mut w, &r, now).unwrap();
     assert_eq!(second.id, "goal-een-doel-data-analist-2027-2");
-    let odd = stacking::add_personal_goal(&mut w, &request("数据", vec![skill("SQL", "SQL")], 1.0), now).unwrap();
+    let odd = add_personal_goal(&mut w, &request("数据", vec![skill("SQL", "SQL")], 1.0), now).unwrap();
     assert_eq!(odd.id, "goal", "a name of no Latin letters still gets an id");
     let stored = w.pathways().unwrap();
     assert_eq!(stored.len(), 3);
@@ -76,9 +77,9 @@ fn a_stored_goal_gets_an_id_from_its_name_without_accents_and_never_replaces_ano
     // Stored, it is read back and matched like a file: no credential, nothing earned.
     let again = w.pathway(&first.id).unwrap().pathway;
     assert_eq!(again, first);
-    let progress = stacking::wallet_progress(&w, &again, &MatchOptions::at(now)).unwrap();
+    let progress = wallet_progress(&w, &again, &MatchOptions::at(now)).unwrap();
     assert_eq!((progress.progress.earned, progress.progress.missing), (0.0, 40.0));
     // A refused goal stores nothing.
-    assert!(stacking::add_personal_goal(&mut w, &request("x", vec![], 1.0), now).is_err());
+    assert!(add_personal_goal(&mut w, &request("x", vec![], 1.0), now).is_err());
     assert_eq!(w.pathways().unwrap().len(), 3);
 }

@@ -6,13 +6,14 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
-use stapel_core::import::{Input, import_one};
 use stapel_core::net::Offline;
 use stapel_core::present::{
-    self, Cryptosuite, Entry, Expectations, PresentOptions, PresentationCheckId, PresentationReport, qr,
+    self, Cryptosuite, Entry, Expectations, HolderKey, PresentOptions, PresentationCheckId, PresentationReport, qr,
 };
-use stapel_core::store::{Backup, HolderKey, KdfParams, Protection, Secret, Unlock, Wallet};
+use stapel_core::store::{Backup, KdfParams, Protection, Secret, Unlock, Wallet};
 use stapel_core::verify::{CheckId, Outcome, Verdict, VerifyContext, verify_json, verify_jwt};
+use stapel_core::wallet::import::{Input, import_one};
+use stapel_core::wallet::present::{entry_for, present};
 
 const CHEAP: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
 
@@ -189,7 +190,7 @@ fn a_presentation_of_real_open_badges_round_trips_through_json_and_each_credenti
         import(&mut w, &format!("{SPEC}/example-35-sample-openbadgecredential.signed.json")),
         import(&mut w, &format!("{SPEC}/example-38-achievement-alignment-case.jwt")),
     ];
-    let vp = present::present(&w, &ids, &options(Some("n-0S6_WzA2Mj"), Some("employer.example"))).unwrap();
+    let vp = present(&w, &ids, &options(Some("n-0S6_WzA2Mj"), Some("employer.example"))).unwrap();
     assert_eq!(vp["holder"], json!(w.holder_did().unwrap()));
     assert_eq!(vp["proof"]["cryptosuite"], "eddsa-jcs-2022");
     assert_eq!(vp["proof"]["proofPurpose"], "authentication");
@@ -251,7 +252,7 @@ fn a_credential_about_the_holder_passes_the_holder_check() {
 fn typical_presentation(challenge: Option<&str>, domain: Option<&str>) -> (Tmp, Wallet, Value) {
     let (t, mut w) = new_wallet();
     let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
-    let vp = present::present(&w, &[id], &options(challenge, domain)).unwrap();
+    let vp = present(&w, &[id], &options(challenge, domain)).unwrap();
     (t, w, vp)
 }
 
@@ -376,7 +377,7 @@ fn qr_payload_sizes_of_real_badges_are_measured_and_each_single_badge_fits_one_c
     let mut largest = 0;
     for rel in &files {
         let id = import(&mut w, rel);
-        let entry = present::entry_for(&w, &id).unwrap();
+        let entry = entry_for(&w, &id).unwrap();
         let vp = present::build_presentation(&key, &[entry], &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
         let raw = std::fs::metadata(vectors().join(rel)).unwrap().len();
         let e = qr::encode(&vp).unwrap();
@@ -402,7 +403,7 @@ fn big_presentation() -> Value {
     for n in ["36-complete-openbadgecredential", "35-sample-openbadgecredential", "37-sample-endorsementcredential"] {
         ids.push(import(&mut w, &format!("{SPEC}/example-{n}.signed.json")));
     }
-    present::present(&w, &ids, &options(Some("c"), None)).unwrap()
+    present(&w, &ids, &options(Some("c"), None)).unwrap()
 }
 
 #[test]
@@ -527,7 +528,7 @@ fn deflate_and_base45_make_a_smaller_code_than_plain_or_base64_json_and_jcs_is_t
     let (_t, mut w) = new_wallet();
     let key = w.holder_key().unwrap();
     let id = import(&mut w, &format!("{DCC}/{TYPICAL}"));
-    let entry = present::entry_for(&w, &id).unwrap();
+    let entry = entry_for(&w, &id).unwrap();
     let vp =
         present::build_presentation(&key, std::slice::from_ref(&entry), &options(Some("n-0S6_WzA2Mj"), None)).unwrap();
     let json = serde_json::to_vec(&vp).unwrap();
@@ -663,13 +664,13 @@ fn a_credential_that_arrived_both_as_json_and_as_a_jwt_is_presented_in_the_form_
     let (_t, mut w) = new_wallet();
     let id = import(&mut w, &json_file);
     assert_eq!(import(&mut w, &jwt_file), id, "one credential, two originals");
-    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Embedded(json_at(&json_file)));
+    assert_eq!(entry_for(&w, &id).unwrap(), Entry::Embedded(json_at(&json_file)));
 
     let (_t, mut w) = new_wallet();
     let id = import(&mut w, &jwt_file);
     assert_eq!(import(&mut w, &json_file), id);
     let jwt = std::fs::read_to_string(vectors().join(&jwt_file)).unwrap();
-    assert_eq!(present::entry_for(&w, &id).unwrap(), Entry::Enveloped(jwt.trim().to_string()));
+    assert_eq!(entry_for(&w, &id).unwrap(), Entry::Enveloped(jwt.trim().to_string()));
 }
 
 #[test]
@@ -826,7 +827,7 @@ fn every_credential_format_the_wallet_stores_round_trips_through_present_qr_and_
     let (_t, mut w) = new_wallet();
     let stored = every_format(&mut w, &world);
     let ids: Vec<String> = stored.iter().map(|(id, _)| id.clone()).collect();
-    let vp = present::present(&w, &ids, &options(Some("round-trip"), Some("employer.example"))).unwrap();
+    let vp = present(&w, &ids, &options(Some("round-trip"), Some("employer.example"))).unwrap();
 
     // Through the QR codes (several parts), drawn as PNG and read back, and through a file.
     let e = qr::encode(&vp).unwrap();
@@ -849,7 +850,7 @@ fn every_credential_format_the_wallet_stores_round_trips_through_present_qr_and_
     }
     assert_eq!(r.credentials.len(), stored.len());
     for ((id, format), c) in stored.iter().zip(&r.credentials) {
-        let entry = present::entry_for(&w, id).unwrap();
+        let entry = entry_for(&w, id).unwrap();
         let kind = match format {
             Format::VcJsonLd => present::EntryKind::Embedded,
             Format::VcJwt | Format::VcJose => present::EntryKind::Enveloped,
@@ -889,7 +890,7 @@ fn one_field_altered_inside_any_embedded_credential_makes_the_presentation_inval
 
     let mut unchecked = Vec::new();
     for (id, format) in &stored {
-        let entry = present::entry_for(&w, id).unwrap();
+        let entry = entry_for(&w, id).unwrap();
         let altered = match &entry {
             Entry::Embedded(v) => {
                 let mut v = v.clone();

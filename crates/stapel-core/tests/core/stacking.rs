@@ -1328,10 +1328,11 @@ proptest! {
 mod over_a_wallet {
     use super::now;
     use serde_json::{Value, json};
-    use stapel_core::import::{Input, import_one};
     use stapel_core::net::Offline;
-    use stapel_core::stacking::{MatchOptions, NotCountedReason, progress_of, wallet_credentials, wallet_credits};
+    use stapel_core::stacking::{MatchOptions, NotCountedReason};
     use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
+    use stapel_core::wallet::import::{Input, import_one};
+    use stapel_core::wallet::{progress_of, wallet_credentials, wallet_credits};
 
     const CLR: &str =
         "1-ob3/1edtech-openbadges-specification/impl/extracted/linked-data-proof-clr.signed-credential.json";
@@ -1372,9 +1373,9 @@ mod over_a_wallet {
     }
 
     fn line<'a>(
-        lines: &'a [stapel_core::stacking::CredentialCredits],
+        lines: &'a [stapel_core::wallet::CredentialCredits],
         id: &str,
-    ) -> &'a stapel_core::stacking::CredentialCredits {
+    ) -> &'a stapel_core::wallet::CredentialCredits {
         lines.iter().find(|l| l.id == id).expect("the credential is listed")
     }
 

@@ -17,10 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::present::entry_for;
+use super::progress::{WalletProgress, WalletStackingError, wallet_progress};
 use crate::present::{self, Cryptosuite, PresentOptions};
-use crate::stacking::{
-    GroupKind, MatchOptions, NotCountedReason, Pathway, WalletProgress, WalletStackingError, wallet_progress,
-};
+use crate::stacking::{GroupKind, MatchOptions, NotCountedReason, Pathway};
 use crate::store::{StoreError, StoredVerification, Wallet};
 use crate::verify::{Outcome, Verdict};
 use pdf::{Layout, Style};
@@ -119,7 +119,7 @@ pub fn counted_presentation(
     let mut entries = Vec::new();
     let mut not_presented = Vec::new();
     for id in &ids {
-        match present::entry_for(wallet, id) {
+        match entry_for(wallet, id) {
             Ok(entry) => entries.push(entry),
             Err(e) => not_presented.push((id.clone(), e.to_string())),
         }
@@ -450,7 +450,7 @@ pub fn render_exemption_request(
                         "Credits: {} {unit} counted; stated as {} {}{} in {} (= {} study hours)",
                         counted.credits.map(num).unwrap_or_default(),
                         num(cv.amount),
-                        crate::stacking::credits::unit_name(cv.unit),
+                        crate::formats::credits::unit_name(cv.unit),
                         if cv.unit_assumed { " (no unit given; read as ECTS)" } else { "" },
                         cv.source,
                         num(cv.hours)

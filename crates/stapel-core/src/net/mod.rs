@@ -4,12 +4,18 @@
 //! `&dyn Fetcher`. [`HttpFetcher`] is the real one (reqwest, with timeouts, a size cap, a
 //! redirect limit and an HTTPS-only policy); [`MapFetcher`] answers URLs from local files, for
 //! `--documents MAP.json`, for offline work and for tests; [`Offline`] refuses everything.
+//! [`CachingFetcher`] (in `cache`) wraps any of them: it remembers one run's answers and lets
+//! kept copies stand in when the network cannot be had. `net` uses nothing else of the crate.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod cache;
+
+pub use cache::{CachingFetcher, CopyUsed, FetchedDocument, KeptCopy};
 
 /// A document fetched from a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

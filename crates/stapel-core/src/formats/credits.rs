@@ -1,10 +1,11 @@
-//! The credit value of one credential: which of the credit statements it carries is used, and
-//! what it is worth in study hours. The precedence and the conversion table are documented in
-//! `docs/pathways.md` ("Credit values"); this file is the one place they are implemented.
+//! The credit value of one credential, a reading of its view: which of the credit statements
+//! it carries is used, and what it is worth in study hours. The precedence and the conversion
+//! table are documented in `docs/pathways.md` ("Credit values"); this file is the one place
+//! they are implemented.
 
 use serde::Serialize;
 
-use crate::formats::{Credential, Credit, CreditUnit};
+use super::{Credential, Credit, CreditUnit};
 
 /// The Dutch norm: 1 ECTS is 28 hours of study load.
 pub const DEFAULT_HOURS_PER_ECTS: f64 = 28.0;

@@ -1,4 +1,4 @@
-//! Stacking over a wallet: the glue between the store and the pure stacking functions. It
+//! Progress from the wallet: the glue between the store and the pure stacking functions. It
 //! reads every credential and its latest stored verification, turns each verification into an
 //! [`Eligibility`], and computes credit values and progress, so the CLI and the desktop app
 //! call one function each. Nothing here writes to the wallet.
@@ -7,11 +7,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::StackingError;
-use super::credits::{CreditValue, credit_value};
-use super::pathway::Pathway;
-use super::progress::{CredentialInput, Eligibility, MatchOptions, Progress, progress};
 use crate::formats::Credential;
+use crate::formats::credits::{CreditValue, credit_value};
+use crate::stacking::{CredentialInput, Eligibility, MatchOptions, Pathway, Progress, StackingError, progress};
 use crate::store::{ListQuery, StoreError, StoredVerification, Summary, Wallet};
 use crate::verify::Verdict;
 

@@ -17,15 +17,12 @@
 //! any status list's, bounds how old a copy may be believed. See
 //! `docs/decisions/0052-verify-cli-and-stored-results.md`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use crate::formats::{self, FormatError, MAX_INPUT_BYTES};
-use crate::net::{FetchError, Fetched, Fetcher};
-use crate::store::{CachedDocument, StoreError, Wallet};
+use crate::net::{CachingFetcher, CopyUsed, FetchError, FetchedDocument, Fetcher, KeptCopy};
+use crate::store::{StoreError, Wallet};
 use crate::verify::{self, Check, CheckId, Report, VerifyContext};
 
 /// Why a credential could not be verified at all (as opposed to a verification whose answer
@@ -140,128 +137,6 @@ fn is_compact_jws(t: &str) -> bool {
     !t.contains(char::is_whitespace) && t.split('.').count() == 3 && (t.starts_with("ey") || t.starts_with("ew"))
 }
 
-/// A document fetched during a run, to be kept in the wallet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchedDocument {
-    pub url: String,
-    pub media_type: Option<String>,
-    pub bytes: Vec<u8>,
-}
-
-/// A kept copy that stood in for a document the network could not give.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopyUsed {
-    pub url: String,
-    /// When the copy was fetched (RFC 3339, UTC).
-    pub fetched_at: String,
-}
-
-#[derive(Default)]
-struct Memory {
-    /// Answers and failures of this run, so a second pass asks the network nothing again.
-    answers: HashMap<String, Result<Fetched, FetchError>>,
-    /// Successful fetches, in order.
-    fetched: Vec<FetchedDocument>,
-    /// URLs the network could not give and no kept copy stood in for.
-    missed: Vec<String>,
-    copies_used: Vec<CopyUsed>,
-}
-
-/// A fetcher around another that remembers what it fetched (to keep it in the wallet after the
-/// run, since the wallet cannot be written while the verifier holds the fetcher) and, where the
-/// network cannot be had, answers from kept copies handed to it.
-pub struct CachingFetcher<'a> {
-    inner: &'a dyn Fetcher,
-    copies: HashMap<String, CachedDocument>,
-    memory: Mutex<Memory>,
-}
-
-impl<'a> CachingFetcher<'a> {
-    pub fn new(inner: &'a dyn Fetcher) -> CachingFetcher<'a> {
-        CachingFetcher { inner, copies: HashMap::new(), memory: Mutex::new(Memory::default()) }
-    }
-
-    /// Lets a kept copy stand in for its URL when the network cannot give it.
-    pub fn add_copy(&mut self, copy: CachedDocument) {
-        self.copies.insert(copy.url.clone(), copy);
-    }
-
-    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
-        // A panic elsewhere cannot leave the memory half-written: every change is one push.
-        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Documents fetched from the network (or the documents map) in this run.
-    pub fn fetched(&self) -> Vec<FetchedDocument> {
-        self.memory().fetched.clone()
-    }
-
-    /// URLs the network could not give and no kept copy stood in for.
-    pub fn missed(&self) -> Vec<String> {
-        self.memory().missed.clone()
-    }
-
-    /// Kept copies that stood in for the network.
-    pub fn copies_used(&self) -> Vec<CopyUsed> {
-        self.memory().copies_used.clone()
-    }
-
-    /// Forgets which copies stood in and which URLs were missed (before a second pass), but
-    /// keeps the answers already had.
-    fn start_pass(&self) {
-        let mut m = self.memory();
-        m.missed.clear();
-        m.copies_used.clear();
-    }
-}
-
-impl Fetcher for CachingFetcher<'_> {
-    fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
-        let known = self.memory().answers.get(url).cloned();
-        let answer = match known {
-            Some(answer) => answer,
-            None => {
-                let answer = self.inner.fetch(url);
-                let mut m = self.memory();
-                if let Ok(f) = &answer {
-                    m.fetched.push(FetchedDocument {
-                        url: url.to_string(),
-                        media_type: f.content_type.clone(),
-                        bytes: f.body.clone(),
-                    });
-                }
-                m.answers.insert(url.to_string(), answer.clone());
-                answer
-            }
-        };
-        match answer {
-            Err(e) if e.is_unreachable() => {
-                let mut m = self.memory();
-                match self.copies.get(url) {
-                    Some(copy) => {
-                        if !m.copies_used.iter().any(|c| c.url == url) {
-                            m.copies_used.push(CopyUsed { url: url.to_string(), fetched_at: copy.fetched_at.clone() });
-                        }
-                        Ok(Fetched {
-                            url: url.to_string(),
-                            final_url: url.to_string(),
-                            content_type: copy.media_type.clone(),
-                            body: copy.bytes.clone(),
-                        })
-                    }
-                    None => {
-                        if !m.missed.iter().any(|u| u == url) {
-                            m.missed.push(url.to_string());
-                        }
-                        Err(e)
-                    }
-                }
-            }
-            other => other,
-        }
-    }
-}
-
 /// Whether a kept document is a status list (a Bitstring Status List or StatusList2021
 /// credential, an Open Badges revocation list): the only kind a kept copy may stand in for.
 pub fn is_status_list(bytes: &[u8]) -> bool {
@@ -296,7 +171,12 @@ fn verify_with_copies(
             if let Some(copy) = wallet.cached_document(&url)?
                 && is_status_list(&copy.bytes)
             {
-                fetcher.add_copy(copy);
+                fetcher.add_copy(KeptCopy {
+                    url: copy.url,
+                    media_type: copy.media_type,
+                    fetched_at: copy.fetched_at,
+                    bytes: copy.bytes,
+                });
                 added = true;
             }
         }
@@ -437,47 +317,10 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::net::Offline;
-
-    struct Answers(HashMap<String, Result<Vec<u8>, FetchError>>);
-
-    impl Fetcher for Answers {
-        fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
-            match self.0.get(url) {
-                Some(Ok(body)) => {
-                    Ok(Fetched { url: url.into(), final_url: url.into(), content_type: None, body: body.clone() })
-                }
-                Some(Err(e)) => Err(e.clone()),
-                None => Err(FetchError::Offline { url: url.into() }),
-            }
-        }
-    }
-
-    #[test]
-    fn a_kept_copy_stands_in_only_when_the_network_cannot_be_had() {
-        let gone = FetchError::Status { url: "https://a.example/gone".into(), status: 410 };
-        let inner = Answers(HashMap::from([
-            ("https://a.example/fresh".to_string(), Ok(b"fresh".to_vec())),
-            ("https://a.example/gone".to_string(), Err(gone.clone())),
-        ]));
-        let mut fetcher = CachingFetcher::new(&inner);
-        for url in ["https://a.example/gone", "https://a.example/offline"] {
-            fetcher.add_copy(CachedDocument {
-                url: url.into(),
-                media_type: None,
-                fetched_at: "2026-01-01T00:00:00Z".into(),
-                bytes: b"kept".to_vec(),
-            });
-        }
-        assert_eq!(fetcher.fetch("https://a.example/fresh").unwrap().body, b"fresh");
-        assert_eq!(fetcher.fetch("https://a.example/gone"), Err(gone), "the issuer's answer is never overruled");
-        assert_eq!(fetcher.fetch("https://a.example/offline").unwrap().body, b"kept");
-        assert!(fetcher.fetch("https://a.example/unknown").is_err());
-        assert_eq!(fetcher.fetched().len(), 1);
-        assert_eq!(fetcher.missed(), vec!["https://a.example/unknown".to_string()]);
-        assert_eq!(fetcher.copies_used()[0].fetched_at, "2026-01-01T00:00:00Z");
-    }
 
     #[test]
     fn bytes_that_are_no_credential_form_are_an_error_not_a_report() {
@@ -505,8 +348,13 @@ mod tests {
                 .unwrap();
         let file = stapel_testkit::vector(CREDENTIAL);
         let first_day = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
-        let inserted =
-            crate::import::import_one(&mut wallet, &crate::import::Input::File(file), &Offline, first_day).unwrap();
+        let inserted = crate::wallet::import::import_one(
+            &mut wallet,
+            &crate::wallet::import::Input::File(file),
+            &Offline,
+            first_day,
+        )
+        .unwrap();
 
         let documents = MapFetcher::new(HashMap::from([(LIST_URL.to_string(), stapel_testkit::vector(LIST))]), None);
         let run = Run { now: first_day, fetched_at: first_day, fetcher: &documents, offline: false };
