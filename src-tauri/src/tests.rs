@@ -470,6 +470,38 @@ fn ui(file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The folder of the page's scripts that holds its string catalogues (data, not code).
+const CATALOGUES: &str = "i18n";
+
+/// Every script of the page (each `.js` file under `ui/` but the catalogues), by its path
+/// inside `ui/` (`/`-separated, sorted) with its text.
+fn page_scripts() -> Vec<(String, String)> {
+    fn walk(dir: &Path, inside: &str, out: &mut Vec<(String, String)>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.map(Result::unwrap) {
+            let name = entry.file_name().into_string().expect("file names in ui/ are UTF-8");
+            let path = if inside.is_empty() { name.clone() } else { format!("{inside}/{name}") };
+            if entry.file_type().unwrap().is_dir() {
+                if path != CATALOGUES {
+                    walk(&entry.path(), &path, out);
+                }
+            } else if name.ends_with(".js") {
+                out.push((path.clone(), ui(&path)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui"), "", &mut out);
+    out.sort();
+    assert!(!out.is_empty(), "the page has scripts");
+    out
+}
+
+/// The text of every script of the page, one after the other.
+fn page_js() -> String {
+    page_scripts().into_iter().map(|(_, text)| text).collect::<Vec<_>>().join("\n")
+}
+
 /// A catalogue file is a line of JavaScript registering one JSON object that starts on a line
 /// of its own (`{`) and ends at the file's last `}`.
 fn catalogue(lang: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -509,7 +541,7 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
         assert!(v.as_str().is_some_and(|s| !s.trim().is_empty()), "{k} is empty");
     }
     let html = ui("index.html");
-    let js = ui("app.js") + &ui("i18n.js");
+    let js = page_js();
     assert!(js.contains("\"@chip.verified\""), "keys chosen at run time are marked with @");
     let mut used = keys_after(&html, "data-i18n=\"", '"');
     used.extend(keys_after(&html, "data-i18n-label=\"", '"'));
@@ -540,7 +572,7 @@ fn the_page_is_allowed_exactly_the_commands_it_invokes() {
             None => p.to_string(),
         })
         .collect();
-    let js = ui("app.js");
+    let js = page_js();
     let mut invoked: BTreeSet<String> = keys_after(&js, "invoke(\"", '"')
         .into_iter()
         .map(|c| match c.strip_prefix("plugin:dialog|") {
