@@ -1,7 +1,8 @@
 //! The shell's own logic on real credentials from `../shared/vectors`: listing with a query,
 //! paging totals, filters and their counts, skills, badge images, the status chip, import
 //! summaries with failures, re-verifying, the wallet's protection and backups, the settings
-//! file, and the page's two string catalogues.
+//! file, the page's two string catalogues, and that the page's scripts are the modules its
+//! main.js reaches.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -554,6 +555,50 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
     let built = keys_after(&js, "\"@", '"');
     let missing: Vec<&String> = built.iter().filter(|k| !en.contains_key(k.as_str())).collect();
     assert!(missing.is_empty(), "keys built at run time that the catalogue lacks: {missing:?}");
+}
+
+/// `path` (`/`-separated, inside `ui/`) of what `spec` names when imported from `from`.
+fn resolve(from: &str, spec: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in spec.split('/') {
+        match part {
+            "." => {}
+            ".." => assert!(parts.pop().is_some(), "{from} imports {spec}, outside ui/"),
+            name => parts.push(name),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn the_page_is_one_module_script_that_reaches_every_script_under_ui() {
+    let html = ui("index.html");
+    let roots = keys_after(&html, "<script type=\"module\" src=\"", '"');
+    assert_eq!(roots, BTreeSet::from(["main.js".to_string()]), "index.html loads main.js as a module");
+    assert_eq!(html.matches("<script").count(), roots.len(), "no other script, and none inline");
+    // Every import, followed from main.js, names a file there is; together they are every
+    // script the catalogue and command checks read (and the catalogues).
+    let mut reached = BTreeSet::new();
+    let mut next: Vec<String> = roots.into_iter().collect();
+    while let Some(path) = next.pop() {
+        if !reached.insert(path.clone()) {
+            continue;
+        }
+        let text = ui(&path);
+        let imports = keys_after(&text, "from \"", '"').into_iter().chain(keys_after(&text, "import \"", '"'));
+        for spec in imports {
+            assert!(
+                spec.starts_with("./") || spec.starts_with("../"),
+                "{path} imports {spec:?}: only the page's own files"
+            );
+            next.push(resolve(&path, &spec));
+        }
+    }
+    let scripts: BTreeSet<String> = page_scripts().into_iter().map(|(path, _)| path).collect();
+    let catalogues: BTreeSet<String> = ["en", "nl"].iter().map(|lang| format!("{CATALOGUES}/{lang}.js")).collect();
+    assert!(scripts.len() > 10, "the page is split into modules ({scripts:?})");
+    assert_eq!(reached, &scripts | &catalogues, "the modules main.js reaches are the scripts under ui/");
 }
 
 #[test]
