@@ -3,10 +3,10 @@
 // choice in Settings, else the first of the system's languages (navigator.languages) that
 // has a catalogue, else English. Elements carry `data-i18n` (their text),
 // `data-i18n-label` (aria-label) or `data-i18n-placeholder`.
-(() => {
-"use strict";
+import en from "./i18n/en.js";
+import nl from "./i18n/nl.js";
 
-const CATALOGUE = window.STAPEL_CATALOGUES || {};
+const CATALOGUE = { en, nl };
 
 function systemLanguage() {
   const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
@@ -19,19 +19,24 @@ function systemLanguage() {
 
 let LANG = systemLanguage();
 
+/** The page's language now ("en" or "nl"). */
+export function lang() {
+  return LANG;
+}
+
 /** The text for `key` in the page's language, with `{name}` placeholders filled from `vars`. */
-function t(key, vars) {
+export function t(key, vars) {
   const text = (CATALOGUE[LANG] && CATALOGUE[LANG][key]) ?? (CATALOGUE.en && CATALOGUE.en[key]) ?? key;
   return text.replace(/\{(\w+)\}/g, (all, name) => (vars && name in vars ? String(vars[name]) : all));
 }
 
 /** Whether the catalogue has `key`. */
-function has(key) {
+export function has(key) {
   return Boolean(CATALOGUE.en && Object.prototype.hasOwnProperty.call(CATALOGUE.en, key));
 }
 
 /** Fills every translatable element under `root`. */
-function translatePage(root = document) {
+export function translatePage(root = document) {
   document.documentElement.lang = LANG;
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
@@ -39,17 +44,10 @@ function translatePage(root = document) {
 }
 
 /** Switches to `lang` ("en", "nl", or null for the system's language) and translates the page. */
-function setLanguage(lang) {
+export function setLanguage(lang) {
   LANG = lang && Object.prototype.hasOwnProperty.call(CATALOGUE, lang) ? lang : systemLanguage();
   translatePage();
 }
 
-window.i18n = Object.freeze({
-  t,
-  has,
-  translatePage,
-  setLanguage,
-  get lang() { return LANG; },
-  languages: Object.keys(CATALOGUE),
-});
-})();
+/** The languages there is a catalogue for. */
+export const languages = Object.keys(CATALOGUE);

@@ -1,7 +1,8 @@
 //! The shell's own logic on real credentials from `../shared/vectors`: listing with a query,
 //! paging totals, filters and their counts, skills, badge images, the status chip, import
 //! summaries with failures, re-verifying, the wallet's protection and backups, the settings
-//! file, and the page's two string catalogues.
+//! file, the page's two string catalogues, and that the page's scripts are the modules its
+//! main.js reaches.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -470,6 +471,38 @@ fn ui(file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The folder of the page's scripts that holds its string catalogues (data, not code).
+const CATALOGUES: &str = "i18n";
+
+/// Every script of the page (each `.js` file under `ui/` but the catalogues), by its path
+/// inside `ui/` (`/`-separated, sorted) with its text.
+fn page_scripts() -> Vec<(String, String)> {
+    fn walk(dir: &Path, inside: &str, out: &mut Vec<(String, String)>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.map(Result::unwrap) {
+            let name = entry.file_name().into_string().expect("file names in ui/ are UTF-8");
+            let path = if inside.is_empty() { name.clone() } else { format!("{inside}/{name}") };
+            if entry.file_type().unwrap().is_dir() {
+                if path != CATALOGUES {
+                    walk(&entry.path(), &path, out);
+                }
+            } else if name.ends_with(".js") {
+                out.push((path.clone(), ui(&path)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui"), "", &mut out);
+    out.sort();
+    assert!(!out.is_empty(), "the page has scripts");
+    out
+}
+
+/// The text of every script of the page, one after the other.
+fn page_js() -> String {
+    page_scripts().into_iter().map(|(_, text)| text).collect::<Vec<_>>().join("\n")
+}
+
 /// A catalogue file is a line of JavaScript registering one JSON object that starts on a line
 /// of its own (`{`) and ends at the file's last `}`.
 fn catalogue(lang: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -509,7 +542,7 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
         assert!(v.as_str().is_some_and(|s| !s.trim().is_empty()), "{k} is empty");
     }
     let html = ui("index.html");
-    let js = ui("app.js") + &ui("i18n.js");
+    let js = page_js();
     assert!(js.contains("\"@chip.verified\""), "keys chosen at run time are marked with @");
     let mut used = keys_after(&html, "data-i18n=\"", '"');
     used.extend(keys_after(&html, "data-i18n-label=\"", '"'));
@@ -522,6 +555,50 @@ fn both_catalogues_have_the_same_keys_and_every_key_the_page_asks_for() {
     let built = keys_after(&js, "\"@", '"');
     let missing: Vec<&String> = built.iter().filter(|k| !en.contains_key(k.as_str())).collect();
     assert!(missing.is_empty(), "keys built at run time that the catalogue lacks: {missing:?}");
+}
+
+/// `path` (`/`-separated, inside `ui/`) of what `spec` names when imported from `from`.
+fn resolve(from: &str, spec: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in spec.split('/') {
+        match part {
+            "." => {}
+            ".." => assert!(parts.pop().is_some(), "{from} imports {spec}, outside ui/"),
+            name => parts.push(name),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn the_page_is_one_module_script_that_reaches_every_script_under_ui() {
+    let html = ui("index.html");
+    let roots = keys_after(&html, "<script type=\"module\" src=\"", '"');
+    assert_eq!(roots, BTreeSet::from(["main.js".to_string()]), "index.html loads main.js as a module");
+    assert_eq!(html.matches("<script").count(), roots.len(), "no other script, and none inline");
+    // Every import, followed from main.js, names a file there is; together they are every
+    // script the catalogue and command checks read (and the catalogues).
+    let mut reached = BTreeSet::new();
+    let mut next: Vec<String> = roots.into_iter().collect();
+    while let Some(path) = next.pop() {
+        if !reached.insert(path.clone()) {
+            continue;
+        }
+        let text = ui(&path);
+        let imports = keys_after(&text, "from \"", '"').into_iter().chain(keys_after(&text, "import \"", '"'));
+        for spec in imports {
+            assert!(
+                spec.starts_with("./") || spec.starts_with("../"),
+                "{path} imports {spec:?}: only the page's own files"
+            );
+            next.push(resolve(&path, &spec));
+        }
+    }
+    let scripts: BTreeSet<String> = page_scripts().into_iter().map(|(path, _)| path).collect();
+    let catalogues: BTreeSet<String> = ["en", "nl"].iter().map(|lang| format!("{CATALOGUES}/{lang}.js")).collect();
+    assert!(scripts.len() > 10, "the page is split into modules ({scripts:?})");
+    assert_eq!(reached, &scripts | &catalogues, "the modules main.js reaches are the scripts under ui/");
 }
 
 #[test]
@@ -540,7 +617,7 @@ fn the_page_is_allowed_exactly_the_commands_it_invokes() {
             None => p.to_string(),
         })
         .collect();
-    let js = ui("app.js");
+    let js = page_js();
     let mut invoked: BTreeSet<String> = keys_after(&js, "invoke(\"", '"')
         .into_iter()
         .map(|c| match c.strip_prefix("plugin:dialog|") {

@@ -1,5 +1,5 @@
-// Stapel's Dutch strings: one JSON object (a test parses it), registered for i18n.js.
-(window.STAPEL_CATALOGUES = window.STAPEL_CATALOGUES || {}).nl =
+// Stapel's Dutch strings: one JSON object (a test parses it), this module's default export (i18n.js imports it).
+export default
 {
   "app.name": "Stapel",
   "app.loading": "Bezig met openen…",

@@ -1,0 +1,154 @@
+// The wallet's cards: one page of at most PAGE_SIZE (the total from the shell), searched,
+// filtered (the filters' choices with their counts) and sorted; a skill chosen on the Skills
+// screen filters them too. This screen owns the query.
+import { t } from "../i18n.js";
+import { forgetImages, imageBox, unobserveAll } from "../lib/badges.js";
+import { $, el, hideError, showError } from "../lib/dom.js";
+import { creditsText, formatDate, formatName, shortId } from "../lib/format.js";
+import { invoke } from "../lib/ipc.js";
+import { go, show as showView } from "../lib/router.js";
+import { chipNode } from "../lib/report.js";
+import * as detail from "./detail.js";
+
+const PAGE_SIZE = 50;
+
+const query = { search: "", issuer: "", achievementType: "", level: "", format: "", skill: "", tag: "", sort: "date", offset: 0 };
+/** The skill (or tag) the cards are filtered by, as the learner read it. */
+let skillLabel = "";
+/** The newest list asked for: an answer to an older one is dropped. */
+let listSeq = 0;
+let searchTimer = 0;
+
+function queryArgs() {
+  const q = query;
+  const opt = (v) => (v ? v : null);
+  return {
+    search: opt(q.search.trim()), issuer: opt(q.issuer), achievementType: opt(q.achievementType), level: opt(q.level),
+    format: opt(q.format), skill: opt(q.skill), tag: opt(q.tag), sort: q.sort, offset: q.offset, limit: PAGE_SIZE,
+  };
+}
+
+function fillSelect(select, values, label) {
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "", text: t("list.any") }));
+  for (const [value, count] of values) {
+    select.append(el("option", { value, text: `${label ? label(value) : value} (${count})` }));
+  }
+  select.value = values.some(([v]) => v === chosen) ? chosen : "";
+}
+
+async function loadFacets() {
+  try {
+    const f = await invoke("list_facets");
+    fillSelect($("filter-issuer"), f.issuers);
+    fillSelect($("filter-type"), f.achievement_types);
+    fillSelect($("filter-level"), f.levels);
+    fillSelect($("filter-format"), f.formats, formatName);
+  } catch (err) {
+    showError("list-error", err);
+  }
+}
+
+function anyFilter() {
+  const q = query;
+  return Boolean(q.search.trim() || q.issuer || q.achievementType || q.level || q.format || q.skill || q.tag);
+}
+
+async function loadList() {
+  hideError("list-error");
+  const seq = ++listSeq;
+  try {
+    const page = await invoke("list_page", { query: queryArgs() });
+    if (seq !== listSeq) return; // a newer query is on its way
+    renderList(page);
+  } catch (err) {
+    if (seq === listSeq) showError("list-error", err);
+  }
+}
+
+function renderList(page) {
+  const list = $("credentials");
+  unobserveAll();
+  list.replaceChildren();
+  const total = page.total;
+  const empty = total === 0 && !anyFilter();
+  $("list-empty").hidden = !empty;
+  $("list-none").hidden = !(total === 0 && anyFilter());
+  $("wallet-heading").textContent =
+    total === 0 && !anyFilter() ? t("list.title")
+      : `${t("list.title")} (${total === 1 ? t("list.count_one") : t("list.count_other", { n: total })})`;
+  for (const c of page.items) {
+    const open = el("button", { type: "button", class: "link", id: `card-${shortId(c.id)}`, text: c.title });
+    open.addEventListener("click", () => detail.open(c.id));
+    const title = el("p", { class: "title" }, open);
+    const issuer = c.issuer || t("list.unknown_issuer");
+    const meta = el("p", { class: "meta", text: [t("list.issued_by", { issuer }), c.issued ? t("list.issued_on", { date: formatDate(c.issued) }) : ""].filter(Boolean).join(" ") });
+    const extra = [c.achievementType, creditsText(c.ects, c.creditsUnitAssumed)].filter(Boolean).join(" · ");
+    const text = el("div", { class: "text" }, title, meta, extra ? el("p", { class: "meta", text: extra }) : null);
+    const item = el("li", { class: "credential" }, imageBox(c), text, chipNode(c.chip, c.checkedAt));
+    item.dataset.id = c.id;
+    list.append(item);
+  }
+  const q = query;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.floor(q.offset / PAGE_SIZE) + 1;
+  $("pager").hidden = total <= PAGE_SIZE;
+  $("page-info").textContent = t("list.page", { page: current, pages });
+  $("page-prev").disabled = q.offset === 0;
+  $("page-next").disabled = q.offset + PAGE_SIZE >= total;
+  $("skill-filter").hidden = !(q.skill || q.tag);
+  $("skill-filter-text").textContent = t("list.with_skill", { skill: skillLabel });
+}
+
+export function init() {
+  $("list-tools").addEventListener("submit", (e) => e.preventDefault());
+  $("search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      query.search = $("search").value;
+      query.offset = 0;
+      loadList();
+    }, 150);
+  });
+  const bind = (id, field) => $(id).addEventListener("change", () => {
+    query[field] = $(id).value;
+    query.offset = 0;
+    loadList();
+  });
+  bind("filter-issuer", "issuer");
+  bind("filter-type", "achievementType");
+  bind("filter-level", "level");
+  bind("filter-format", "format");
+  bind("sort", "sort");
+  $("page-prev").addEventListener("click", () => { query.offset = Math.max(0, query.offset - PAGE_SIZE); loadList().then(() => $("wallet-heading").scrollIntoView()); });
+  $("page-next").addEventListener("click", () => { query.offset += PAGE_SIZE; loadList().then(() => $("wallet-heading").scrollIntoView()); });
+  $("skill-filter-clear").addEventListener("click", () => {
+    query.skill = "";
+    query.tag = "";
+    query.offset = 0;
+    loadList();
+    $("search").focus();
+  });
+}
+
+/** Shows the cards first, the filters' counts after: the learner sees the list as soon as it exists. */
+export async function show() {
+  showView("wallet");
+  await loadList();
+  await loadFacets();
+}
+
+/** Goes to the cards with `skill` (of the group `kind`) as the only filter. */
+export function filterBySkill(kind, skill) {
+  const q = query;
+  Object.assign(q, { search: "", issuer: "", achievementType: "", level: "", format: "", skill: "", tag: "", offset: 0 });
+  if (kind === "tags") q.tag = skill.key; else q.skill = skill.key;
+  skillLabel = skill.label;
+  $("search").value = "";
+  go("wallet");
+}
+
+/** The wallet locked: its badge images go (the query stays, as the learner left it). */
+export function reset() {
+  forgetImages();
+}
