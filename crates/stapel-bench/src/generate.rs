@@ -96,7 +96,7 @@ pub fn value(i: usize) -> Value {
                 "achievementType": "MicroCredential",
                 "creditsAvailable": ects,
                 "alignment": alignments,
-                "tag": ["microcredential", if i % 2 == 0 { "hbo" } else { "mbo" }]
+                "tag": ["microcredential", if i.is_multiple_of(2) { "hbo" } else { "mbo" }]
             }
         }
     })

@@ -20,6 +20,8 @@
 //! `stapel-bench wallet PATH N PASSPHRASE-FILE`: a new passphrase wallet holding the first N
 //! generated credentials, for `scripts/bench app` (which measures the desktop app on it).
 
+// A benchmark, not the product: a panic here is a failed run, with its line.
+#![allow(clippy::unwrap_used)]
 mod generate;
 mod present;
 mod stacking;

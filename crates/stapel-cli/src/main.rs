@@ -291,7 +291,7 @@ fn open(g: &Global) -> Result<Wallet> {
         KeyMode::Keychain => Unlock::Keychain,
         KeyMode::Passphrase => Unlock::Passphrase(read_passphrase(source(g), "passphrase")?),
     };
-    Ok(Wallet::open(&path, unlock).with_context(|| format!("{}", path.display()))?)
+    Wallet::open(&path, unlock).with_context(|| format!("{}", path.display()))
 }
 
 fn source(g: &Global) -> PassphraseSource<'_> {

@@ -4,6 +4,8 @@
 //! Tests only ever talk to servers they start here, on 127.0.0.1.
 
 #![forbid(unsafe_code)]
+// Test support: a panic here is a failed test, with its line.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

@@ -13,6 +13,10 @@
 //! WebKitGTK finds as it finds a webcam), and meets one that gives no picture. Screenshots land
 //! in `target/e2e/{career,keychain,keyboard,camera,silent-camera}-*.png`.
 
+// Test code: a panic is a failed test, with its line (clippy.toml covers #[test] functions;
+// this covers the helpers beside them).
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use stapel_e2e::{App, CAMERA_NAME, Camera, Result, screenshot_dir, stapel, vectors_dir};

@@ -2,6 +2,10 @@
 //! core underneath, driven over WebDriver as a learner would use them. Each journey starts
 //! the app on a wallet path of its own and leaves a screenshot of each step in `target/e2e/`.
 
+// Test code: a panic is a failed test, with its line (clippy.toml covers #[test] functions;
+// this covers the helpers beside them).
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use stapel_e2e::{App, Locator, Result, screenshot_dir, stapel, vectors_dir};

@@ -5,6 +5,10 @@
 //! skill; read one's verification report; switch to Dutch; lock and unlock. Every assertion is
 //! on what the page shows; a screenshot of each step lands in `target/e2e/learner-*.png`.
 
+// Test code: a panic is a failed test, with its line (clippy.toml covers #[test] functions;
+// this covers the helpers beside them).
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use stapel_e2e::{App, Locator, Result, screenshot_dir, vectors_dir};

@@ -100,8 +100,10 @@ impl HttpPolicy {
     /// allows plain http to loopback; `STAPEL_HTTP_TIMEOUT` (seconds, at least 1) shortens the
     /// time limit. The core's functions still take a fetcher: only the fronts call this.
     pub fn from_environment() -> HttpPolicy {
-        let mut policy = HttpPolicy::default();
-        policy.allow_loopback_http = std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some();
+        let mut policy = HttpPolicy {
+            allow_loopback_http: std::env::var_os("STAPEL_ALLOW_LOOPBACK_HTTP").is_some(),
+            ..HttpPolicy::default()
+        };
         if let Some(secs) = std::env::var("STAPEL_HTTP_TIMEOUT").ok().and_then(|s| s.parse::<u64>().ok()) {
             policy.timeout = Duration::from_secs(secs.max(1));
             policy.connect_timeout = policy.connect_timeout.min(policy.timeout);

@@ -239,7 +239,7 @@ pub(crate) fn verify_signed(jws: &Jwt, ctx: &VerifyContext<'_>) -> Report {
         ),
         (Some(k), Ok(profile)) => {
             let issuer_id = profile.get("id").and_then(Value::as_str).unwrap_or_default();
-            let listed = ids(profile.get("publicKey")).iter().any(|u| *u == k.id);
+            let listed = ids(profile.get("publicKey")).contains(&k.id);
             match k.owner.as_deref() {
                 None => Check::failed(CheckId::IssuerBinding, format!("the key {} names no owner", k.id)),
                 Some(owner) if owner != issuer_id => Check::failed(

@@ -1,7 +1,12 @@
 //! The core's integration tests: one binary, one module per area. Test names are sentences.
 
+// Test code: a panic is a failed test, with its line (clippy.toml covers #[test] functions;
+// this covers the helpers beside them).
+#![allow(clippy::unwrap_used)]
+
 mod formats;
 mod goal;
+mod layers;
 mod net;
 mod present;
 mod stacking;

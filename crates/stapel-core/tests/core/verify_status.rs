@@ -64,7 +64,7 @@ impl Fetcher for Docs {
     }
 }
 
-fn check<'a>(r: &'a Report, id: CheckId) -> &'a stapel_core::verify::Check {
+fn check(r: &Report, id: CheckId) -> &stapel_core::verify::Check {
     r.check(id).unwrap_or_else(|| panic!("no {id:?} check in {}", summary(r)))
 }
 
