@@ -59,26 +59,13 @@ fn store_code(e: &StoreError) -> &'static str {
     }
 }
 
-/// The code for a document that could not be fetched.
-fn fetch_code(e: &FetchError) -> &'static str {
-    match e {
-        FetchError::BadUrl { .. } => "bad_url",
-        FetchError::NotHttps { .. } => "not_https",
-        FetchError::PrivateAddress { .. } => "private_address",
-        FetchError::Offline { .. } => "offline",
-        FetchError::Timeout { .. } | FetchError::Network { .. } => "unreachable",
-        FetchError::Status { .. } | FetchError::TooLarge { .. } | FetchError::TooManyRedirects { .. } => "fetch_failed",
-        _ => "fetch_failed",
-    }
-}
-
 /// The code for an input that is not a credential Stapel can read.
 fn format_code(e: &FormatError) -> &'static str {
     match e {
         FormatError::Empty => "empty_file",
         FormatError::TooLarge { .. } => "too_large",
         FormatError::Html => "web_page",
-        FormatError::Fetch { source, .. } => fetch_code(source),
+        FormatError::Fetch { source, .. } => source.code(),
         _ => "not_a_credential",
     }
 }
@@ -88,7 +75,7 @@ pub fn import_code(e: &ImportError) -> &'static str {
     match e {
         ImportError::Read(_) => "unreadable_file",
         ImportError::TooLarge => "too_large",
-        ImportError::Fetch(f) => fetch_code(f),
+        ImportError::Fetch(f) => f.code(),
         ImportError::Format(f) => format_code(f),
         ImportError::Store(s) => store_code(s),
     }
@@ -102,7 +89,7 @@ impl From<ImportError> for CommandError {
 
 impl From<FetchError> for CommandError {
     fn from(e: FetchError) -> CommandError {
-        CommandError::new(fetch_code(&e), e.to_string())
+        CommandError::new(e.code(), e.to_string())
     }
 }
 

@@ -11,6 +11,7 @@
 //! their inputs; [`store`], the encrypted database, which keeps what it is given; and
 //! [`wallet`], which combines the two.
 
+pub mod claim;
 pub mod formats;
 pub mod net;
 pub mod present;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{FetchError, Fetched, Fetcher};
+use super::{FetchError, Fetched, Fetcher, Request, Response};
 
 /// A copy of a document kept from an earlier fetch, to stand in for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +137,11 @@ impl Fetcher for CachingFetcher<'_> {
             }
             other => other,
         }
+    }
+
+    /// Exchanges are never remembered nor answered from copies: each is a step of its own.
+    fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
+        self.inner.exchange(request)
     }
 }
 

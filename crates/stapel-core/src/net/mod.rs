@@ -6,6 +6,12 @@
 //! `--documents MAP.json`, for offline work and for tests; [`Offline`] refuses everything.
 //! [`CachingFetcher`] (in `cache`) wraps any of them: it remembers one run's answers and lets
 //! kept copies stand in when the network cannot be had. `net` uses nothing else of the crate.
+//!
+//! Besides fetching documents, a fetcher can [`Fetcher::exchange`] a [`Request`] (a POST of a
+//! form or of JSON, with headers): the OAuth and OpenID4VCI steps of claiming. An exchange
+//! answers with whatever status the server gave (an OAuth error comes as a 400 with a JSON
+//! body the caller reads), never follows a redirect (a token must not travel on), and is
+//! held to the same policy, time limit and size cap as a fetch.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -52,9 +58,27 @@ pub enum FetchError {
     Offline { url: String },
     #[error("{url}: cannot read the local copy {path}: {reason}")]
     LocalCopy { url: String, path: PathBuf, reason: String },
+    #[error("{url}: not sent, this source of documents cannot send requests")]
+    CannotSend { url: String },
 }
 
 impl FetchError {
+    /// A stable code for the fronts (the app's error codes, `--json`), one per kind.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::BadUrl { .. } => "bad_url",
+            FetchError::NotHttps { .. } => "not_https",
+            FetchError::PrivateAddress { .. } => "private_address",
+            FetchError::Offline { .. } => "offline",
+            FetchError::Timeout { .. } | FetchError::Network { .. } => "unreachable",
+            FetchError::Status { .. }
+            | FetchError::TooLarge { .. }
+            | FetchError::TooManyRedirects { .. }
+            | FetchError::LocalCopy { .. } => "fetch_failed",
+            FetchError::CannotSend { .. } => "cannot_send",
+        }
+    }
+
     /// True where the document could not be had at all for reasons outside the document
     /// (offline, unreachable, timed out), as opposed to a server that answered with something.
     pub fn is_unreachable(&self) -> bool {
@@ -65,6 +89,101 @@ impl FetchError {
 /// Something that turns a URL into a document.
 pub trait Fetcher: Send + Sync {
     fn fetch(&self, url: &str) -> Result<Fetched, FetchError>;
+
+    /// Sends a request and returns the server's answer, whatever its status. Sources that only
+    /// hold documents (a documents map, offline) refuse.
+    fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
+        Err(FetchError::CannotSend { url: request.url.clone() })
+    }
+}
+
+/// The method of a [`Request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// A request of the OAuth and OpenID4VCI kind: a method, headers and a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    /// Header names and values, sent as given (`Authorization`, `DPoP`, `Accept`, ...).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    /// A GET with `Accept: application/json`.
+    pub fn get_json(url: &str) -> Request {
+        Request {
+            method: Method::Get,
+            url: url.to_string(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+        }
+    }
+
+    /// A POST of `application/x-www-form-urlencoded` fields (RFC 6749 §4.1.3, §4.5).
+    pub fn post_form(url: &str, fields: &[(&str, &str)]) -> Request {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in fields {
+            form.append_pair(name, value);
+        }
+        Request {
+            method: Method::Post,
+            url: url.to_string(),
+            headers: vec![
+                ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: Some(form.finish().into_bytes()),
+        }
+    }
+
+    /// A POST of a JSON body.
+    pub fn post_json(url: &str, body: &serde_json::Value) -> Request {
+        Request {
+            method: Method::Post,
+            url: url.to_string(),
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: Some(body.to_string().into_bytes()),
+        }
+    }
+
+    /// The same request with one more header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// The server's answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub url: String,
+    pub status: u16,
+    /// The media type the server declared, lowercased and without parameters.
+    pub content_type: Option<String>,
+    /// Response headers, names lowercased; values that are not visible ASCII are left out.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of a header, by its name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
 }
 
 /// Limits and policy of the real HTTP fetcher.
@@ -118,6 +237,8 @@ impl HttpPolicy {
 /// desktop shell) run core calls on a blocking thread.
 pub struct HttpFetcher {
     client: reqwest::blocking::Client,
+    /// The same limits, but redirects are never followed: for [`Fetcher::exchange`].
+    exchange_client: reqwest::blocking::Client,
     policy: HttpPolicy,
 }
 
@@ -135,17 +256,19 @@ impl HttpFetcher {
                 }
             })
         };
-        let client = reqwest::blocking::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.connect_timeout)
-            .redirect(redirect_policy)
-            .user_agent(concat!("Stapel/", env!("CARGO_PKG_VERSION"), " (learner wallet)"))
-            .build()
-            .map_err(|e| FetchError::Network {
-                url: String::new(),
-                reason: format!("cannot set up the HTTP client: {e}"),
-            })?;
-        Ok(HttpFetcher { client, policy })
+        let builder = || {
+            reqwest::blocking::Client::builder()
+                .timeout(policy.timeout)
+                .connect_timeout(policy.connect_timeout)
+                .user_agent(concat!("Stapel/", env!("CARGO_PKG_VERSION"), " (learner wallet)"))
+        };
+        let cannot = |e: reqwest::Error| FetchError::Network {
+            url: String::new(),
+            reason: format!("cannot set up the HTTP client: {e}"),
+        };
+        let client = builder().redirect(redirect_policy).build().map_err(cannot)?;
+        let exchange_client = builder().redirect(reqwest::redirect::Policy::none()).build().map_err(cannot)?;
+        Ok(HttpFetcher { client, exchange_client, policy })
     }
 
     pub fn policy(&self) -> &HttpPolicy {
@@ -223,24 +346,58 @@ impl Fetcher for HttpFetcher {
         if !status.is_success() {
             return Err(FetchError::Status { url: url.to_string(), status: status.as_u16() });
         }
+        let final_url = response.url().to_string();
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(media_type);
+        let body = self.read_body(url, response)?;
+        Ok(Fetched { url: url.to_string(), final_url, content_type, body })
+    }
+
+    fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
+        let url = request.url.as_str();
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::BadUrl { url: url.to_string(), reason: e.to_string() })?;
+        check_url(&parsed, &self.policy)?;
+        let mut builder = match request.method {
+            Method::Get => self.exchange_client.get(parsed),
+            Method::Post => self.exchange_client.post(parsed),
+        };
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().map_err(|e| self.classify(url, e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_string())))
+            .collect();
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(media_type);
+        let body = self.read_body(url, response)?;
+        Ok(Response { url: url.to_string(), status, content_type, headers, body })
+    }
+}
+
+impl HttpFetcher {
+    /// Reads a body up to the size cap, refusing it past the cap before it is all in memory.
+    fn read_body(&self, url: &str, response: reqwest::blocking::Response) -> Result<Vec<u8>, FetchError> {
         if let Some(len) = response.content_length()
             && len > self.policy.max_bytes
         {
             return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
         }
-        let final_url = response.url().to_string();
-        let content_type =
-            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(media_type);
         let mut body = Vec::new();
         response.take(self.policy.max_bytes + 1).read_to_end(&mut body).map_err(|e| self.classify_io(url, e))?;
         if body.len() as u64 > self.policy.max_bytes {
             return Err(FetchError::TooLarge { url: url.to_string(), limit: self.policy.max_bytes });
         }
-        Ok(Fetched { url: url.to_string(), final_url, content_type, body })
+        Ok(body)
     }
-}
 
-impl HttpFetcher {
     fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
         let url = url.to_string();
         if e.is_timeout() {
@@ -301,6 +458,10 @@ impl Fetcher for Offline {
     fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
         Err(FetchError::Offline { url: url.to_string() })
     }
+
+    fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
+        Err(FetchError::Offline { url: request.url.clone() })
+    }
 }
 
 /// Answers URLs from local files (`--documents MAP.json`); other URLs go to the fallback, or
@@ -347,6 +508,27 @@ impl Fetcher for MapFetcher {
             }
             (None, Some(fallback)) => fallback.fetch(url),
             (None, None) => Err(FetchError::Offline { url: url.to_string() }),
+        }
+    }
+
+    /// A GET of a mapped URL is answered from its file, as a fetch is; anything else goes to
+    /// the fallback.
+    fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
+        let key = request.url.split('#').next().unwrap_or(&request.url);
+        if request.method == Method::Get && (self.map.contains_key(&request.url) || self.map.contains_key(key)) {
+            let fetched = self.fetch(&request.url)?;
+            return Ok(Response {
+                url: fetched.url,
+                status: 200,
+                content_type: fetched.content_type,
+                headers: Vec::new(),
+                body: fetched.body,
+            });
+        }
+        match (&self.fallback, request.method) {
+            (Some(fallback), _) => fallback.exchange(request),
+            (None, Method::Get) => Err(FetchError::Offline { url: request.url.clone() }),
+            (None, Method::Post) => Err(FetchError::CannotSend { url: request.url.clone() }),
         }
     }
 }

@@ -54,6 +54,8 @@ pub enum StoreError {
     InvalidCredential(String),
     #[error("not a usable identity: {0}")]
     InvalidIdentity(String),
+    #[error("no pending claim has an id starting with {0:?}")]
+    UnknownPendingClaim(String),
     #[error("no pathway in the wallet has the id {0:?}")]
     UnknownPathway(String),
     #[error("the wallet holds damaged data: {0}")]

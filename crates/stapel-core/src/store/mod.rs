@@ -12,7 +12,8 @@
 //! One file per thing the store owns, each an `impl Wallet` of its own: [`error`] (what goes
 //! wrong), [`open`] (the file: create, open, re-key, delete), [`credentials`] (insert, remove,
 //! originals, lookups), [`query`] (the list, its filters and facets), [`records`] (what is kept
-//! around the credentials) and [`holder`] (the holder's secret key).
+//! around the credentials), [`holder`] (the holder's secret key) and [`pending`] (claims an
+//! issuer deferred).
 
 pub mod backup;
 mod credentials;
@@ -20,6 +21,7 @@ mod error;
 pub mod holder;
 pub mod key;
 mod open;
+pub mod pending;
 mod query;
 pub mod records;
 pub mod schema;
@@ -34,6 +36,7 @@ pub use credentials::{Inserted, NewCredential, NewOriginal, Original, OriginalIn
 pub use error::StoreError;
 pub use key::{KdfParams, KeyMode, Secret, sidecar_path};
 pub use open::{Protection, Unlock, WalletInfo, default_wallet_path};
+pub use pending::{NewPending, PendingClaim};
 pub use query::{Facets, ListQuery, SkillCount, Sort};
 pub use records::{CachedDocument, Identity, IdentityKind, PathwayRecord, StoredVerification, normalize_identity};
 pub use schema::SCHEMA_VERSION;

@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../migrations/0004_verifications_identities_pathways.sql"),
     ),
     (5, "holder", include_str!("../../migrations/0005_holder.sql")),
+    (6, "pending_claims", include_str!("../../migrations/0006_pending_claims.sql")),
 ];
 
 /// The schema version this build writes.

@@ -154,7 +154,7 @@ pub fn is_status_list(bytes: &[u8]) -> bool {
 /// could not be had and the wallet keeps a status list for its URL, a second pass with those
 /// copies standing in (nothing is fetched twice). The report's status message names the date
 /// of each copy used.
-fn verify_with_copies(
+pub(crate) fn verify_with_copies(
     bytes: &[u8],
     wallet: Option<&Wallet>,
     identities: &[String],

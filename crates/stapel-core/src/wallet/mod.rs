@@ -5,6 +5,7 @@
 //! hands what it read to the pure functions, and writes their answers back.
 //!
 //! - [`import`]: inputs (files, folders, stdin, URLs) into the wallet, one transaction each.
+//! - [`claim`]: what an OpenID4VCI claim brought, verified and then kept.
 //! - [`check`]: verifying a stored credential (or a loose file with the wallet's identities and
 //!   kept status lists) and recording the report.
 //! - [`pathways`]: pathways read from the JSON the store keeps; storing a personal goal.
@@ -17,6 +18,7 @@
 //! `wallet.pathways()` or `wallet.holder_key()`), the rest free functions over a `&Wallet`.
 
 pub mod check;
+pub mod claim;
 pub mod import;
 pub mod pathways;
 pub mod present;

@@ -4,6 +4,7 @@
 // this covers the helpers beside them).
 #![allow(clippy::unwrap_used)]
 
+mod claim;
 mod formats;
 mod goal;
 mod layers;

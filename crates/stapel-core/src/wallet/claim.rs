@@ -1,0 +1,399 @@
+//! Claiming into the wallet: what [`crate::claim`] brought from the issuer is read, checked to
+//! be this wallet's, verified, and only then kept, as an import is, with its source
+//! `openid4vci:<issuer>`, the issuer's metadata (and its logo, fetched once) as further
+//! originals, and its report recorded, so the card is right the moment the claim ends.
+//!
+//! A credential that cannot be read, names another subject than the holder, or verifies as
+//! invalid is refused, and the issuer is told (`credential_failure`); one whose checks cannot
+//! all run yet (the issuer's did:web cannot be reached) is kept, marked so by its report, as
+//! any import. Each credential is its own transaction: one refused never spoils another.
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::claim::flow::{self, CredentialAnswer};
+use crate::claim::{ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata, Prepared, ProofSigner};
+use crate::formats::{self, FormatError};
+use crate::net::Fetcher;
+use crate::present::HolderKey;
+use crate::store::{NewOriginal, NewPending, PendingClaim, StoreError, Wallet};
+use crate::verify::{Outcome, Report, Verdict};
+
+use super::check::{self, CheckError, Run};
+use super::import::{sniff_media_type, to_new_credential};
+
+/// The largest issuer logo kept, in bytes.
+pub const MAX_LOGO_BYTES: usize = 512 * 1024;
+
+/// The wallet's holder key proves itself to issuers (the pure `claim` module knows only the
+/// trait, so it needs no key store).
+impl ProofSigner for HolderKey {
+    fn did_key_method(&self) -> String {
+        self.verification_method()
+    }
+
+    fn did_key(&self) -> String {
+        self.did()
+    }
+
+    fn did_jwk(&self) -> String {
+        // RFC 7638 member order, which is also JCS order: crv, kty, x.
+        let jwk = self.public_jwk();
+        let text = serde_jcs::to_string(&jwk).unwrap_or_default();
+        format!("did:jwk:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
+    }
+
+    fn public_jwk(&self) -> Value {
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.verifying_key().as_bytes());
+        json!({"kty": "OKP", "crv": "Ed25519", "x": x})
+    }
+
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        HolderKey::sign(self, message).to_vec()
+    }
+}
+
+/// One claimed credential, kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Kept {
+    /// The wallet's id of the credential.
+    pub id: String,
+    pub title: String,
+    pub issuer: String,
+    pub configuration: String,
+    /// `verified` or `unverifiable` (an invalid credential is never kept).
+    pub result: Verdict,
+    /// It was in the wallet already (claimed or imported before).
+    pub already_present: bool,
+}
+
+/// One claimed credential the wallet refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    pub configuration: String,
+    pub reason: String,
+}
+
+/// A claim the issuer deferred, kept in the wallet until its credential arrives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pending {
+    pub id: String,
+    pub issuer: String,
+    pub configuration: String,
+    /// When the wallet asks again (RFC 3339).
+    pub next_poll: String,
+    /// What the last poll met, if it went wrong without ending the claim.
+    pub last_error: Option<String>,
+}
+
+impl From<&PendingClaim> for Pending {
+    fn from(p: &PendingClaim) -> Pending {
+        Pending {
+            id: p.id.clone(),
+            issuer: p.issuer.clone(),
+            configuration: p.configuration_id.clone(),
+            next_poll: p.next_poll.clone(),
+            last_error: p.last_error.clone(),
+        }
+    }
+}
+
+/// What a claim left in the wallet.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct KeptClaim {
+    pub kept: Vec<Kept>,
+    pub refused: Vec<Refused>,
+    pub pending: Vec<Pending>,
+    /// Things that went wrong without losing anything (a notification the issuer did not take).
+    pub notices: Vec<String>,
+}
+
+/// Why one claimed credential was refused.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("what the issuer sent is not a credential Stapel can read: {0}")]
+    Unreadable(#[from] FormatError),
+    #[error("the credential is issued to {subject}, not to this wallet ({holder})")]
+    OtherHolder { subject: String, holder: String },
+    #[error("the credential does not verify: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Check(#[from] CheckError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Keeps what a claim brought: each issued credential is read, checked against the holder's
+/// DIDs, verified at `run.now`, and stored with its report; the issuer is notified of each.
+/// Deferred credentials are kept as pending claims.
+#[allow(clippy::too_many_arguments)]
+pub fn keep_claimed(
+    wallet: &mut Wallet,
+    prepared: &Prepared,
+    claimed: &Claimed,
+    holder: &dyn ProofSigner,
+    run: &Run<'_>,
+    language: &str,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> KeptClaim {
+    let mut out = KeptClaim::default();
+    for (configuration, reason) in &claimed.failed {
+        out.refused.push(Refused { configuration: configuration.clone(), reason: reason.clone() });
+    }
+    let metadata = &prepared.metadata;
+    let logo = issuer_logo(metadata, language, run.fetcher);
+    let total = claimed.issued.len();
+    for (i, issued) in claimed.issued.iter().enumerate() {
+        keep_and_tell(wallet, metadata, issued, holder, run, logo.as_ref(), claimed.access_token(), &mut out);
+        progress(i + 1, total, &issued.configuration_id);
+    }
+    for deferred in &claimed.deferred {
+        let new = NewPending {
+            issuer: metadata.credential_issuer.clone(),
+            configuration_id: deferred.configuration_id.clone(),
+            transaction_id: deferred.transaction_id.clone(),
+            access_token: deferred.access_token.clone(),
+            interval_seconds: deferred.interval,
+            metadata_json: metadata.raw.to_string(),
+        };
+        match wallet.add_pending(&new, run.fetched_at).and_then(|id| pending_by_id(wallet, &id)) {
+            Ok(p) => out.pending.push(p),
+            Err(e) => out.refused.push(Refused {
+                configuration: deferred.configuration_id.clone(),
+                reason: format!("the issuer deferred the credential, but the wallet could not keep the claim: {e}"),
+            }),
+        }
+    }
+    out
+}
+
+fn pending_by_id(wallet: &Wallet, id: &str) -> Result<Pending, StoreError> {
+    wallet
+        .pending_claims()?
+        .iter()
+        .find(|p| p.id == id)
+        .map(Pending::from)
+        .ok_or_else(|| StoreError::UnknownPendingClaim(id.to_string()))
+}
+
+/// Keeps one issued credential (or refuses it) and tells the issuer which.
+#[allow(clippy::too_many_arguments)]
+fn keep_and_tell(
+    wallet: &mut Wallet,
+    metadata: &IssuerMetadata,
+    issued: &IssuedCredential,
+    holder: &dyn ProofSigner,
+    run: &Run<'_>,
+    logo: Option<&Logo>,
+    access_token: &str,
+    out: &mut KeptClaim,
+) {
+    let (event, description) = match keep_one(wallet, metadata, issued, holder, run, logo) {
+        Ok(kept) => {
+            out.kept.push(kept);
+            (Event::Accepted, None)
+        }
+        Err(refusal) => {
+            let reason = refusal.to_string();
+            out.refused.push(Refused { configuration: issued.configuration_id.clone(), reason: reason.clone() });
+            (Event::Failure, Some(reason))
+        }
+    };
+    if let Some(id) = &issued.notification_id
+        && let Err(e) = flow::notify(metadata, access_token, id, event, description.as_deref(), run.fetcher)
+    {
+        out.notices.push(format!("the issuer could not be told ({}): {e}", event.name()));
+    }
+}
+
+/// The wallet's pending claims.
+pub fn pending(wallet: &Wallet) -> Result<Vec<Pending>, StoreError> {
+    Ok(wallet.pending_claims()?.iter().map(Pending::from).collect())
+}
+
+/// Forgets a pending claim (OpenID4VCI has no way to tell the issuer; it lets the transaction
+/// lapse).
+pub fn cancel_pending(wallet: &mut Wallet, id_or_prefix: &str) -> Result<Pending, StoreError> {
+    Ok(Pending::from(&wallet.remove_pending(id_or_prefix)?))
+}
+
+/// Asks the issuer for each pending claim that is due (its `next_poll` at or before
+/// `run.fetched_at`, never sooner than the interval the issuer set): a credential that arrived
+/// is kept as a claimed one is; a claim the issuer no longer knows ends, refused; one still
+/// pending, or that met a network fault, is asked for again later.
+pub fn poll_pending(
+    wallet: &mut Wallet,
+    holder: &dyn ProofSigner,
+    run: &Run<'_>,
+    language: &str,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<KeptClaim, StoreError> {
+    let mut out = KeptClaim::default();
+    let claims = wallet.pending_claims()?;
+    let total = claims.len();
+    for (i, p) in claims.iter().enumerate() {
+        progress(i, total, &p.configuration_id);
+        let due =
+            DateTime::parse_from_rfc3339(&p.next_poll).map(|t| t.with_timezone(&Utc) <= run.fetched_at).unwrap_or(true);
+        if !due {
+            out.pending.push(Pending::from(p));
+            continue;
+        }
+        let metadata = serde_json::from_str::<Value>(&p.metadata_json).map_err(|e| e.to_string()).and_then(|raw| {
+            crate::claim::metadata::read_issuer_metadata(raw, &p.issuer, &p.issuer).map_err(|e| e.to_string())
+        });
+        let metadata = match metadata {
+            Ok(m) => m,
+            Err(e) => {
+                wallet.remove_pending(&p.id)?;
+                out.refused.push(Refused { configuration: p.configuration_id.clone(), reason: e });
+                continue;
+            }
+        };
+        match flow::deferred_request(&metadata, &p.access_token, &p.transaction_id, run.fetcher) {
+            Ok(CredentialAnswer::Issued { credentials, notification_id, .. }) => {
+                let logo = issuer_logo(&metadata, language, run.fetcher);
+                for bytes in credentials {
+                    let issued = IssuedCredential {
+                        configuration_id: p.configuration_id.clone(),
+                        format: metadata
+                            .configuration(&p.configuration_id)
+                            .map(|c| c.format.clone())
+                            .unwrap_or_default(),
+                        bytes,
+                        notification_id: notification_id.clone(),
+                    };
+                    keep_and_tell(wallet, &metadata, &issued, holder, run, logo.as_ref(), &p.access_token, &mut out);
+                }
+                wallet.remove_pending(&p.id)?;
+            }
+            Ok(CredentialAnswer::Deferred { interval, .. }) => {
+                let interval = if interval == 0 { p.interval_seconds } else { interval.clamp(1, 24 * 3600) };
+                wallet.reschedule_pending(
+                    &p.id,
+                    interval,
+                    run.fetched_at + chrono::Duration::seconds(interval as i64),
+                    None,
+                )?;
+                out.pending.push(pending_by_id(wallet, &p.id)?);
+            }
+            Err(e @ ClaimError::Network { .. }) => {
+                let interval = (p.interval_seconds * 2).min(3600);
+                let next = run.fetched_at + chrono::Duration::seconds(interval as i64);
+                wallet.reschedule_pending(&p.id, interval, next, Some(&e.to_string()))?;
+                out.pending.push(pending_by_id(wallet, &p.id)?);
+            }
+            Err(e) => {
+                wallet.remove_pending(&p.id)?;
+                out.refused.push(Refused { configuration: p.configuration_id.clone(), reason: e.to_string() });
+            }
+        }
+    }
+    progress(total, total, "");
+    Ok(out)
+}
+
+fn keep_one(
+    wallet: &mut Wallet,
+    metadata: &IssuerMetadata,
+    issued: &IssuedCredential,
+    holder: &dyn ProofSigner,
+    run: &Run<'_>,
+    logo: Option<&Logo>,
+) -> Result<Kept, Refusal> {
+    let parsed = formats::read(&issued.bytes, run.fetcher)?;
+    let holder_ids = holder.identities();
+    if let Some(subject) = parsed.credential.recipient.as_ref().and_then(|r| r.subject_id.as_deref())
+        && !holder_ids.iter().any(|id| id == subject || subject.split('#').next() == Some(id.as_str()))
+    {
+        return Err(Refusal::OtherHolder { subject: subject.to_string(), holder: holder.did_key() });
+    }
+    let mut identities = check::identities(wallet)?;
+    identities.extend(holder_ids);
+    let (report, fetched) = check::verify_with_copies(&issued.bytes, Some(wallet), &identities, run)?;
+    if report.result == Verdict::Invalid {
+        return Err(Refusal::Invalid(failures(&report)));
+    }
+    let issuer = metadata.credential_issuer.clone();
+    let title = parsed.credential.title.clone();
+    let issuer_name = parsed.credential.issuer.name.clone().unwrap_or_else(|| {
+        crate::claim::display_for(&metadata.display, "en")
+            .and_then(|d| d.name.clone())
+            .unwrap_or_else(|| issuer.clone())
+    });
+    let media_type = sniff_media_type(&issued.bytes).unwrap_or(if issued.bytes.starts_with(b"{") {
+        "application/json"
+    } else {
+        "application/jwt"
+    });
+    let mut new = to_new_credential(
+        parsed,
+        NewOriginal {
+            role: "credential".into(),
+            media_type: media_type.to_string(),
+            source: format!("openid4vci:{issuer}"),
+            bytes: issued.bytes.clone(),
+        },
+    );
+    new.originals.push(NewOriginal {
+        role: "issuer-metadata".into(),
+        media_type: "application/json".into(),
+        source: metadata.url.clone(),
+        bytes: serde_json::to_vec(&metadata.raw).unwrap_or_default(),
+    });
+    if let Some(logo) = logo {
+        new.originals.push(NewOriginal {
+            role: "issuer-logo".into(),
+            media_type: logo.media_type.clone(),
+            source: logo.url.clone(),
+            bytes: logo.bytes.clone(),
+        });
+    }
+    let inserted = wallet.insert(&new, run.fetched_at)?;
+    for doc in &fetched {
+        wallet.cache_document(&doc.url, doc.media_type.as_deref(), &doc.bytes, run.fetched_at)?;
+    }
+    wallet.record_verification(&inserted.id, &report, run.now, run.offline)?;
+    Ok(Kept {
+        id: inserted.id,
+        title,
+        issuer: issuer_name,
+        configuration: issued.configuration_id.clone(),
+        result: report.result,
+        already_present: inserted.already_present,
+    })
+}
+
+/// The failed checks' messages, joined.
+fn failures(report: &Report) -> String {
+    let failed: Vec<&str> =
+        report.checks.iter().filter(|c| c.outcome == Outcome::Failed).map(|c| c.message.as_str()).collect();
+    if failed.is_empty() { "a check failed".into() } else { failed.join("; ") }
+}
+
+/// An issuer's logo, kept as data.
+struct Logo {
+    url: String,
+    media_type: String,
+    bytes: Vec<u8>,
+}
+
+/// The issuer's logo from its display metadata, fetched once under the net policy and kept
+/// as data: an image no larger than [`MAX_LOGO_BYTES`]. Nothing when there is none, or it
+/// cannot be had (the claim does not depend on a picture).
+fn issuer_logo(metadata: &IssuerMetadata, language: &str, fetcher: &dyn Fetcher) -> Option<Logo> {
+    let url = crate::claim::display_for(&metadata.display, language)?.logo_uri.clone()?;
+    let fetched = fetcher.fetch(&url).ok()?;
+    let declared = fetched.content_type.filter(|t| t.starts_with("image/"));
+    let sniffed = sniff_media_type(&fetched.body).filter(|t| t.starts_with("image/")).map(str::to_string);
+    if fetched.body.len() > MAX_LOGO_BYTES {
+        return None;
+    }
+    Some(Logo { url, media_type: sniffed.or(declared)?, bytes: fetched.body })
+}
+
+/// The run for a claim: verify now, keep what is fetched with the same time.
+pub fn run_for_claim(fetcher: &dyn Fetcher, now: DateTime<Utc>) -> Run<'_> {
+    Run { now, fetched_at: now, fetcher, offline: false }
+}

@@ -1,0 +1,666 @@
+//! Claiming over OpenID4VCI (issue 16): offers read from the specification's own examples and
+//! EUDI's test cases in `../shared/vectors/6-oid4vci`, and whole claims against the loopback
+//! issuer in `stapel-testkit` (1.0 final and draft 13), with each way an issuer can fail or
+//! misbehave. After every failure the wallet is asserted unchanged.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use stapel_core::claim::{self, ClaimError, Dialect, ProofSigner, read_offer};
+use stapel_core::net::{FetchError, HttpFetcher, HttpPolicy, MapFetcher, Offline};
+use stapel_core::present::HolderKey;
+use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
+use stapel_core::verify::Verdict;
+use stapel_core::wallet::claim::{KeptClaim, keep_claimed, run_for_claim};
+use stapel_testkit::issuer::{self, Fault, Issuer, Options, Order};
+
+const CHEAP: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+const OID: &str = "6-oid4vci/openid-OpenID4VCI";
+const EUDI: &str = "6-oid4vci/eudi-lib-jvm-openid4vci-kt/src/test/resources/eu/europa/ec/eudi/openid4vci/internal";
+
+fn text(rel: &str) -> String {
+    std::fs::read_to_string(stapel_testkit::vector(rel)).unwrap()
+}
+
+/// The JSON body of an example stored as an HTTP response (after the blank line).
+fn http_body(rel: &str) -> String {
+    let t = text(rel);
+    t.split_once("\n\n").or_else(|| t.split_once("\r\n\r\n")).map(|(_, b)| b.to_string()).unwrap_or(t)
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).single().unwrap()
+}
+
+fn offer_error(text: &str) -> String {
+    match read_offer(text, &Offline) {
+        Err(ClaimError::Offer(why)) => why,
+        other => panic!("expected the offer to be refused: {text}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_specification_s_offers_are_read_in_every_form() {
+    for version in ["1.0-final", "draft-13"] {
+        let pre =
+            read_offer(&text(&format!("{OID}/{version}/examples/credential_offer_pre-authz_code.json")), &Offline)
+                .unwrap();
+        assert_eq!(pre.credential_issuer, "https://credential-issuer.example.com");
+        assert_eq!(pre.configuration_ids, vec!["UniversityDegreeCredential"]);
+        let grant = pre.pre_authorized.unwrap();
+        assert_eq!(grant.code, "adhjhdjajkdkhjhdj");
+        let tx = grant.tx_code.unwrap();
+        assert_eq!(tx.input_mode, "numeric", "the default input mode");
+        assert!(tx.description.unwrap().contains("SMS"));
+
+        let multiple = read_offer(
+            &text(&format!("{OID}/{version}/examples/credential_offer_multiple_credentials.json")),
+            &Offline,
+        )
+        .unwrap();
+        assert_eq!(multiple.configuration_ids.len(), 2);
+        assert_eq!(multiple.pre_authorized.unwrap().tx_code.unwrap().length, Some(4));
+
+        // `tx_code: {}` still asks for a code (§6.1: sent "even if the object was empty").
+        let empty =
+            read_offer(&text(&format!("{OID}/{version}/examples/credential_offer_by_reference.json")), &Offline)
+                .unwrap();
+        assert!(empty.pre_authorized.unwrap().tx_code.is_some());
+
+        let authz =
+            read_offer(&http_body(&format!("{OID}/{version}/examples/credential_offer_authz_code.txt")), &Offline)
+                .unwrap();
+        assert!(authz.pre_authorized.is_none());
+        assert_eq!(authz.authorization_code.unwrap().issuer_state.as_deref(), Some("eyJhbGciOiJSU0Et...FYUaBy"));
+    }
+    let by_value = read_offer(&text(&format!("{OID}/1.0-final/extracted/offer-uri-1-by-value.txt")), &Offline).unwrap();
+    assert_eq!(by_value.configuration_ids, vec!["org.iso.18013.5.1.mDL"]);
+    assert_eq!(by_value.pre_authorized.unwrap().tx_code.unwrap().input_mode, "text");
+    // The same query on an https link (the spec's GET form, under the issuer's own host).
+    let get = text(&format!("{OID}/1.0-final/extracted/offer-get-1-by-value.txt"));
+    let query = get.trim().trim_start_matches("GET /credential_offer");
+    let link = read_offer(&format!("https://wallet.example.org/credential_offer{query}"), &Offline).unwrap();
+    assert_eq!(link.configuration_ids.len(), 2);
+    let haip = read_offer(&format!("haip://{query}"), &Offline).unwrap();
+    assert_eq!(haip, link);
+}
+
+#[test]
+fn an_offer_by_reference_is_fetched_under_the_net_policy() {
+    let uri = text(&format!("{OID}/1.0-final/extracted/offer-uri-2-by-reference.txt"));
+    // Offline, the reference is named and nothing else is asked.
+    match read_offer(&uri, &Offline) {
+        Err(ClaimError::Network { source: FetchError::Offline { url }, .. }) => {
+            assert_eq!(url, "https://server.example.com/credential-offer/GkurKxf5T0Y-mnPFCHqWOMiZi4VS138cQO_V7PZHAdM")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A plain-http reference is refused by the policy users have (EUDI: InvalidCredentialOfferUri).
+    let users = HttpFetcher::new(HttpPolicy::default()).unwrap();
+    let err = read_offer("openid-credential-offer://?credential_offer_uri=http%3A%2F%2Fissuer.example%2Foffer", &users)
+        .unwrap_err();
+    assert!(matches!(err, ClaimError::Network { source: FetchError::NotHttps { .. }, .. }), "{err}");
+    // On loopback (the opt-in tests use), it is fetched, and must be JSON.
+    let server = stapel_testkit::Server::start(|path| match path {
+        "/offer" => stapel_testkit::Reply::Body(
+            200,
+            "application/json",
+            text(&format!("{OID}/1.0-final/examples/credential_offer_pre-authz_code.json")).into_bytes(),
+        ),
+        _ => stapel_testkit::Reply::Body(200, "text/html", b"<html>login</html>".to_vec()),
+    });
+    let fetcher = loopback();
+    let link =
+        |path: &str| format!("openid-credential-offer://?credential_offer_uri={}", issuer::encode(&server.url(path)));
+    let offer = read_offer(&link("/offer"), &fetcher).unwrap();
+    assert_eq!(offer.fetched_from.as_deref(), Some(server.url("/offer").as_str()));
+    assert!(offer_error_with(&link("/page"), &fetcher).contains("text/html"));
+}
+
+fn offer_error_with(text: &str, fetcher: &dyn stapel_core::net::Fetcher) -> String {
+    read_offer(text, fetcher).unwrap_err().to_string()
+}
+
+#[test]
+fn a_malformed_offer_is_refused_with_its_reason() {
+    // EUDI's CredentialOfferRequestTest cases, and the specification's MUSTs.
+    assert!(offer_error("file:///etc/passwd").contains("file:"));
+    assert!(offer_error("openid-credential-offer://?foo=bar").contains("neither"));
+    assert!(
+        offer_error("openid-credential-offer://?credential_offer=%7B%7D&credential_offer_uri=https%3A%2F%2Fa.example")
+            .contains("both")
+    );
+    assert!(offer_error("openid-credential-offer://?credential_offer=%7Bnot-json").contains("not valid JSON"));
+    assert!(offer_error("").contains("empty"));
+    assert!(offer_error(&"x".repeat(70_000)).contains("longer"));
+    assert!(
+        offer_error(&text(&format!("{EUDI}/credential_offer_with_blank_pre_authorized_code.json"))).contains("blank")
+    );
+    assert!(
+        offer_error(&text(&format!("{EUDI}/credential_offer_with_blank_issuer_state.json"))).contains("issuer_state")
+    );
+    // EUDI's oversized description comes with a blank code too; each is refused on its own.
+    let oversized = text(&format!("{EUDI}/credential_offer_over_sized_tx_code_description.json"));
+    assert!(offer_error(&oversized).contains("blank"));
+    let mut with_code: Value = serde_json::from_str(&oversized).unwrap();
+    with_code["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"] = json!("c0de");
+    assert!(offer_error(&with_code.to_string()).contains("over the 300"));
+    // The shape before draft 13 is named, not misread.
+    for name in ["credential_offer_pre-authz_code.json", "credential_offer_multiple_credentials.json"] {
+        assert!(
+            offer_error(&text(&format!("{OID}/pre-draft-13_5ec81b66/examples/{name}"))).contains("draft before 13")
+        );
+    }
+    let mut offer: Value =
+        serde_json::from_str(&text(&format!("{OID}/1.0-final/examples/credential_offer_pre-authz_code.json"))).unwrap();
+    offer["credential_configuration_ids"] = json!([]);
+    assert!(offer_error(&offer.to_string()).contains("empty"));
+    offer["credential_configuration_ids"] = json!(["a"]);
+    offer["credential_issuer"] = json!("https://issuer.example/?tenant=1");
+    assert!(offer_error(&offer.to_string()).contains("query"));
+    offer["credential_issuer"] = json!("ftp://issuer.example");
+    assert!(offer_error(&offer.to_string()).contains("https"));
+    // Unknown parameters are ignored.
+    offer["credential_issuer"] = json!("https://issuer.example");
+    offer["something_new"] = json!({"x": 1});
+    assert!(read_offer(&offer.to_string(), &Offline).is_ok());
+}
+
+/// The EUDI fixtures' documents, by the URLs the offer leads to.
+fn eudi_documents(with_as: bool) -> MapFetcher {
+    let dir = stapel_testkit::vector(EUDI);
+    let mut map: HashMap<String, PathBuf> = HashMap::from([(
+        "https://credential-issuer.example.com/.well-known/openid-credential-issuer".to_string(),
+        dir.join("credential_issuer_metadata_valid.json"),
+    )]);
+    if with_as {
+        map.insert(
+            "https://keycloak-eudi.netcompany-intrasoft.com/realms/pid-issuer-realm/.well-known/openid-configuration"
+                .into(),
+            dir.join("oauth_authorization_server_metadata_no_auth_endpoint.json"),
+        );
+    }
+    MapFetcher::new(map, None)
+}
+
+#[test]
+fn eudi_s_offers_resolve_against_their_metadata_as_eudi_expects() {
+    let docs = eudi_documents(true);
+    // "resolve success": every configuration is described, and the pre-authorized grant needs no
+    // authorization endpoint.
+    let offer = read_offer(&text(&format!("{EUDI}/sample_credential_offer.json")), &docs).unwrap();
+    let prepared = claim::prepare(offer, &docs).unwrap();
+    let formats: Vec<(&str, bool)> =
+        prepared.offered.iter().map(|o| (o.configuration.format.as_str(), o.refused.is_none())).collect();
+    assert_eq!(
+        formats,
+        vec![("jwt_vc_json", true), ("mso_mdoc", false), ("ldp_vc", true), ("jwt_vc_json-ld", true)],
+        "mdoc is refused by name, the rest are formats Stapel reads"
+    );
+    assert!(prepared.offered[1].refused.as_ref().unwrap().contains("ISO mdoc"));
+    assert_eq!(prepared.tx_code().unwrap().input_mode, "numeric");
+    // This issuer requires encrypted responses: the claim stops before the code is spent.
+    let key = HolderKey::from_secret_bytes(&[1; 32]);
+    let err = claim::claim_pre_authorized(&prepared, Some("1234"), &key, &docs, now()).unwrap_err();
+    assert!(matches!(&err, ClaimError::Unsupported { reason, .. } if reason.contains("encrypted")), "{err}");
+
+    // InvalidCredentials: a configuration the metadata does not describe.
+    let offer = read_offer(&text(&format!("{EUDI}/credential_offer_with_unknown_format.json")), &docs).unwrap();
+    let err = claim::prepare(offer, &docs).unwrap_err();
+    assert!(err.to_string().contains("\"UnknownCredential\""), "{err}");
+
+    // InvalidGrants: sign-in at a server without an authorization endpoint.
+    let offer = read_offer(&text(&format!("{EUDI}/sample_credential_offer_auth_code.json")), &docs).unwrap();
+    let err = claim::prepare(offer, &docs).unwrap_err();
+    assert!(err.to_string().contains("no authorization endpoint"), "{err}");
+
+    // Without the authorization server's metadata, the step that could not be done is named.
+    let offer = read_offer(&text(&format!("{EUDI}/sample_credential_offer.json")), &docs).unwrap();
+    let err = claim::prepare(offer, &eudi_documents(false)).unwrap_err();
+    assert!(err.to_string().starts_with("reading the authorization server's metadata"), "{err}");
+}
+
+// ---- Whole claims against the loopback issuer ----
+
+fn loopback() -> HttpFetcher {
+    HttpFetcher::new(HttpPolicy {
+        allow_loopback_http: true,
+        timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(1),
+        ..HttpPolicy::default()
+    })
+    .unwrap()
+}
+
+/// The issuing school's key (a fixed seed) and its did:key.
+fn school() -> HolderKey {
+    HolderKey::from_secret_bytes(&[7; 32])
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An Open Badges 3.0 credential for the order's holder, as the school would issue it.
+fn badge(holder: Option<&str>) -> Value {
+    let school = school();
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:5b3c2a8e-9d3f-4f0e-8a57-3f4c1f6a0b21",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": school.did(), "type": ["Profile"], "name": "Hogeschool Lusback"},
+        "validFrom": "2026-11-01T00:00:00Z",
+        "name": "Datageletterdheid",
+        "credentialSubject": {
+            "id": holder,
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://lusback.example/achievements/data-literacy",
+                "type": ["Achievement"],
+                "name": "Datageletterdheid",
+                "description": "Data lezen, bewerken en kritisch beoordelen.",
+                "criteria": {"narrative": "Een beoordeeld eindproduct."}
+            }
+        }
+    })
+}
+
+/// The badge as a VCDM 2.0 JOSE credential (`vc+jwt`), signed by the school.
+fn signed_jwt(credential: &Value) -> String {
+    let school = school();
+    let header = json!({"alg": "EdDSA", "typ": "vc+jwt", "kid": school.verification_method()});
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(credential.to_string().as_bytes()));
+    format!("{input}.{}", b64(&school.sign(input.as_bytes())))
+}
+
+fn issue_jwt(order: &Order) -> Value {
+    Value::String(signed_jwt(&badge(order.holder.as_deref())))
+}
+
+struct Learner {
+    _dir: tempfile::TempDir,
+    wallet: Wallet,
+}
+
+fn new_learner() -> Learner {
+    let dir = tempfile::tempdir().unwrap();
+    let wallet =
+        Wallet::create(&dir.path().join("w.db"), Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
+    Learner { _dir: dir, wallet }
+}
+
+fn count(wallet: &Wallet) -> usize {
+    wallet.list(&ListQuery::default()).unwrap().len()
+}
+
+/// Offer → metadata → claim → verify and keep, as the fronts do it.
+fn claim_into(learner: &mut Learner, offer: &str, tx_code: Option<&str>) -> Result<KeptClaim, ClaimError> {
+    let fetcher = loopback();
+    let offer = read_offer(offer, &fetcher)?;
+    let prepared = claim::prepare(offer, &fetcher)?;
+    let key = learner.wallet.holder_key().unwrap();
+    let claimed = claim::claim_pre_authorized(&prepared, tx_code, &key, &fetcher, now())?;
+    Ok(keep_claimed(
+        &mut learner.wallet,
+        &prepared,
+        &claimed,
+        &key,
+        &run_for_claim(&fetcher, now()),
+        "nl",
+        &mut |_, _, _| {},
+    ))
+}
+
+#[test]
+fn a_claim_from_a_1_0_issuer_lands_verified_with_its_source_and_the_issuer_told() {
+    let issuer = Issuer::start(Options::new(issue_jwt));
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert!(kept.refused.is_empty(), "{:?}", kept.refused);
+    assert_eq!(kept.kept.len(), 1);
+    let card = &kept.kept[0];
+    assert_eq!(card.result, Verdict::Verified, "{card:?}");
+    assert_eq!(card.title, "Datageletterdheid");
+    assert_eq!(card.issuer, "Hogeschool Lusback");
+    assert_eq!(card.configuration, "OpenBadge_JWT");
+    // The steps of 1.0, in order, and nothing else asked of the issuer.
+    assert_eq!(
+        issuer.routes(),
+        vec![
+            "GET /.well-known/openid-credential-issuer",
+            "GET /.well-known/oauth-authorization-server",
+            "POST /token",
+            "POST /nonce",
+            "POST /credential",
+            "GET /logo.png",
+            "POST /notification"
+        ]
+    );
+    let seen = issuer.seen();
+    assert_eq!(seen.notifications, vec![json!({"notification_id": "n-1", "event": "credential_accepted"})]);
+    // Stored with its source, the issuer's metadata and logo, and its verification.
+    let stored = learner.wallet.get(&card.id).unwrap();
+    let roles: Vec<(&str, &str)> = stored.originals.iter().map(|o| (o.role.as_str(), o.source.as_str())).collect();
+    let source = format!("openid4vci:{}", issuer.id);
+    assert_eq!(roles[0], ("credential", source.as_str()));
+    assert_eq!(roles[1].0, "issuer-metadata");
+    assert_eq!(roles[2], ("issuer-logo", issuer.server.url("/logo.png").as_str()));
+    let original = learner.wallet.original(&card.id, 1).unwrap();
+    assert_eq!(original.bytes, signed_jwt(&badge(Some(&learner.wallet.holder_did().unwrap()))).into_bytes());
+    assert_eq!(learner.wallet.verification(&card.id).unwrap().unwrap().report.result, Verdict::Verified);
+    // Claiming the same credential again keeps one card.
+    let again = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert!(again.kept[0].already_present);
+    assert_eq!(count(&learner.wallet), 1);
+}
+
+#[test]
+fn a_claim_from_a_draft_13_issuer_uses_draft_13_s_requests() {
+    for path in ["", "/tenant/hbo"] {
+        let issuer =
+            Issuer::start(Options { dialect: issuer::Dialect::Draft13, path: path.into(), ..Options::new(issue_jwt) });
+        let mut learner = new_learner();
+        let kept = claim_into(&mut learner, &issuer.offer_by_reference(), None).unwrap();
+        assert_eq!(kept.kept.len(), 1, "{path}: {:?}", kept.refused);
+        assert_eq!(kept.kept[0].result, Verdict::Verified);
+        let credential_request = issuer
+            .seen()
+            .requests
+            .into_iter()
+            .find(|r| r.route() == "/credential")
+            .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+            .unwrap();
+        assert_eq!(credential_request["format"], "jwt_vc_json");
+        assert_eq!(credential_request["proof"]["proof_type"], "jwt");
+        assert!(credential_request.get("proofs").is_none());
+        // The metadata was found where draft 13 puts it, after one miss where 1.0 does.
+        let routes = issuer.routes();
+        if !path.is_empty() {
+            assert_eq!(routes[1], format!("GET /.well-known/openid-credential-issuer{path}"));
+            assert_eq!(routes[2], format!("GET {path}/.well-known/openid-credential-issuer"));
+        }
+        assert!(!routes.contains(&"POST /nonce".to_string()));
+    }
+}
+
+#[test]
+fn the_key_proof_is_what_an_issuer_checks() {
+    let issuer = Issuer::start(Options::new(issue_jwt));
+    let mut learner = new_learner();
+    claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let request = issuer.seen().requests.into_iter().find(|r| r.route() == "/credential").unwrap();
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {}", issuer::ACCESS_TOKEN).as_str()));
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["credential_configuration_id"], "OpenBadge_JWT");
+    let jwt = body["proofs"]["jwt"][0].as_str().unwrap();
+    let part = |n: usize| -> Value {
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').nth(n).unwrap()).unwrap(),
+        )
+        .unwrap()
+    };
+    let key = learner.wallet.holder_key().unwrap();
+    assert_eq!(part(0), json!({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": key.did_key_method()}));
+    assert_eq!(part(1), json!({"aud": issuer.id, "iat": now().timestamp(), "nonce": "nonce-1"}));
+    // A binding to did:jwk only names the key as the did:jwk the verifier resolves.
+    let jwk = HolderKey::from_secret_bytes(&[3; 32]);
+    let did = jwk.did_jwk();
+    let doc = stapel_core::verify::did::resolve(&format!("{did}#0"), &Offline).unwrap();
+    assert!(format!("{doc:?}").contains(&b64(jwk.verifying_key().as_bytes())), "{doc:?}");
+}
+
+#[test]
+fn the_transaction_code_is_asked_for_and_a_wrong_one_can_be_typed_again() {
+    let issuer = Issuer::start(Options { tx_code: Some("493536".into()), ..Options::new(issue_jwt) });
+    let mut learner = new_learner();
+    let fetcher = loopback();
+    let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+    let tx = prepared.tx_code().unwrap();
+    assert_eq!((tx.input_mode.as_str(), tx.length), ("numeric", Some(6)));
+    assert_eq!(tx.description.as_deref(), Some("Typ de code uit de e-mail van de hogeschool"));
+    let key = learner.wallet.holder_key().unwrap();
+    // None given: nothing is sent.
+    let before = issuer.routes().len();
+    let err = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap_err();
+    assert!(matches!(err, ClaimError::TxCodeNeeded { .. }), "{err}");
+    assert_eq!(issuer.routes().len(), before);
+    // A wrong one: said plainly, and the learner may try again.
+    let err = claim::claim_pre_authorized(&prepared, Some("000000"), &key, &fetcher, now()).unwrap_err();
+    assert_eq!(err.code(), "wrong_tx_code");
+    assert!(err.to_string().contains("did not accept the transaction code"), "{err}");
+    assert!(!err.to_string().contains("493536") && !format!("{err:?}").contains(issuer::PRE_AUTHORIZED_CODE));
+    assert_eq!(count(&learner.wallet), 0);
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), Some(" 493536 ")).unwrap();
+    assert_eq!(kept.kept.len(), 1);
+    let token = issuer.seen().requests.into_iter().rfind(|r| r.route() == "/token").unwrap();
+    assert_eq!(token.field("tx_code").as_deref(), Some("493536"));
+    assert_eq!(token.field("grant_type").as_deref(), Some("urn:ietf:params:oauth:grant-type:pre-authorized_code"));
+}
+
+#[test]
+fn a_stale_nonce_gets_one_fresh_try() {
+    for dialect in [issuer::Dialect::Final, issuer::Dialect::Draft13] {
+        let issuer =
+            Issuer::start(Options { dialect, faults: vec![Fault::InvalidNonceOnce], ..Options::new(issue_jwt) });
+        let mut learner = new_learner();
+        let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+        assert_eq!(kept.kept.len(), 1, "{dialect:?}");
+        assert_eq!(issuer.routes().iter().filter(|r| *r == "POST /credential").count(), 2);
+
+        let issuer =
+            Issuer::start(Options { dialect, faults: vec![Fault::InvalidNonceAlways], ..Options::new(issue_jwt) });
+        let mut fresh = new_learner();
+        let err = claim_into(&mut fresh, &issuer.offer_uri(), None).unwrap_err();
+        assert_eq!(err.code(), "issuer_refused", "{err}");
+        assert!(err.to_string().contains("while getting the credential"), "{err}");
+        assert_eq!(issuer.routes().iter().filter(|r| *r == "POST /credential").count(), 2, "one retry, not more");
+        assert_eq!(count(&fresh.wallet), 0);
+    }
+}
+
+/// Claims from an issuer with one fault and returns the error, asserting the wallet unchanged.
+fn failing(options: Options) -> (Issuer, ClaimError) {
+    let issuer = Issuer::start(options);
+    let mut learner = new_learner();
+    let err = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap_err();
+    assert_eq!(count(&learner.wallet), 0, "the wallet is unchanged by a failed claim: {err}");
+    (issuer, err)
+}
+
+#[test]
+fn each_issuer_fault_is_one_plain_sentence_and_the_wallet_is_unchanged() {
+    let (issuer, err) = failing(Options { faults: vec![Fault::WrongCredentialIssuer], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("https://someone-else.example") && err.to_string().contains("refused"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()), "no code is spent on a foreign issuer");
+
+    let (_, err) = failing(Options { faults: vec![Fault::ExpiredCode], ..Options::new(issue_jwt) });
+    assert!(
+        err.to_string().contains("wrong, already used or expired") && err.to_string().contains("(invalid_grant)"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("the issuer says: \"the code has expired\""), "{err}");
+
+    let (_, err) = failing(Options { faults: vec![Fault::HugeResponse], ..Options::new(issue_jwt) });
+    assert!(matches!(&err, ClaimError::Network { source: FetchError::TooLarge { .. }, .. }), "{err}");
+
+    let (issuer, err) = failing(Options { faults: vec![Fault::RedirectLoop], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("answered 302"), "{err}");
+    assert_eq!(issuer.routes().iter().filter(|r| *r == "POST /credential").count(), 1, "a redirect is not followed");
+
+    let (_, err) = failing(Options { faults: vec![Fault::Hang], ..Options::new(issue_jwt) });
+    assert!(
+        matches!(&err, ClaimError::Network { step: "getting an access token", source: FetchError::Timeout { .. } }),
+        "{err}"
+    );
+
+    let (issuer, err) = failing(Options { faults: vec![Fault::RequiresEncryption], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("requires encrypted responses"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()));
+
+    let (_, err) = failing(Options { faults: vec![Fault::UnknownConfiguration], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("\"NoSuchCredential\""), "{err}");
+
+    let (_, err) = failing(Options { proof_algorithms: vec!["ES256".into()], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("ES256 only"), "{err}");
+
+    let (_, err) = failing(Options { binding_methods: vec!["did:web".into()], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("did:web"), "{err}");
+
+    let (_, err) =
+        failing(Options { configurations: vec![("PID".into(), "dc+sd-jwt".into())], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("SD-JWT VC (dc+sd-jwt)"), "{err}");
+    assert_eq!(err.code(), "claim_unsupported");
+}
+
+#[test]
+fn an_authorization_server_found_only_by_openid_configuration_still_serves() {
+    let issuer = Issuer::start(Options { faults: vec![Fault::OpenIdConfigurationOnly], ..Options::new(issue_jwt) });
+    let mut learner = new_learner();
+    assert_eq!(claim_into(&mut learner, &issuer.offer_uri(), None).unwrap().kept.len(), 1);
+}
+
+#[test]
+fn a_credential_for_someone_else_or_tampered_is_refused_and_the_issuer_told() {
+    // Issued to another holder's DID.
+    let other = HolderKey::from_secret_bytes(&[9; 32]).did();
+    let issuer = Issuer::start(Options::new(move |_: &Order| Value::String(signed_jwt(&badge(Some(&other))))));
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert!(kept.kept.is_empty());
+    assert!(kept.refused[0].reason.contains("not to this wallet"), "{:?}", kept.refused);
+    assert_eq!(issuer.seen().notifications[0]["event"], "credential_failure");
+    assert_eq!(count(&learner.wallet), 0);
+
+    // Changed after signing: the signature no longer holds.
+    let issuer = Issuer::start(Options::new(|order: &Order| {
+        let jwt = signed_jwt(&badge(order.holder.as_deref()));
+        let mut parts: Vec<String> = jwt.split('.').map(str::to_string).collect();
+        let mut changed = badge(order.holder.as_deref());
+        changed["name"] = json!("Master of Science in Medicine");
+        parts[1] = b64(changed.to_string().as_bytes());
+        Value::String(parts.join("."))
+    }));
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert!(kept.kept.is_empty());
+    assert!(kept.refused[0].reason.starts_with("the credential does not verify"), "{:?}", kept.refused);
+    assert_eq!(issuer.seen().notifications[0]["event"], "credential_failure");
+    assert_eq!(count(&learner.wallet), 0);
+
+    // Not a credential at all.
+    let issuer = Issuer::start(Options::new(|_: &Order| json!("hello")));
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert!(kept.refused[0].reason.contains("not a credential Stapel can read"), "{:?}", kept.refused);
+    assert_eq!(count(&learner.wallet), 0);
+}
+
+#[test]
+fn a_notification_that_fails_loses_nothing() {
+    let issuer = Issuer::start(Options { faults: vec![Fault::NotificationFails], ..Options::new(issue_jwt) });
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    assert_eq!(kept.kept.len(), 1);
+    assert!(kept.notices[0].contains("could not be told (credential_accepted)"), "{:?}", kept.notices);
+    assert_eq!(count(&learner.wallet), 1);
+}
+
+#[test]
+fn a_deferred_credential_comes_with_its_transaction_and_arrives_when_polled() {
+    let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
+    let learner = new_learner();
+    let fetcher = loopback();
+    let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+    let key = learner.wallet.holder_key().unwrap();
+    let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
+    assert!(claimed.issued.is_empty());
+    assert_eq!(claimed.dialect, Dialect::Final);
+    let pending = &claimed.deferred[0];
+    assert_eq!((pending.transaction_id.as_str(), pending.interval), ("tx-1", 1));
+    assert!(!format!("{pending:?}").contains(issuer::ACCESS_TOKEN), "the token stays out of Debug");
+    let first = claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-1", &fetcher).unwrap();
+    assert!(matches!(first, claim::flow::CredentialAnswer::Deferred { .. }), "issuance_pending is still pending");
+    match claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-1", &fetcher).unwrap() {
+        claim::flow::CredentialAnswer::Issued { credentials, notification_id, .. } => {
+            assert_eq!(credentials.len(), 1);
+            assert_eq!(notification_id.as_deref(), Some("n-2"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-2", &fetcher).unwrap_err();
+    assert!(err.to_string().contains("no longer knows this deferred claim"), "{err}");
+}
+
+#[test]
+fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked_and_lands_verified() {
+    let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let fetcher = loopback();
+    {
+        let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
+        let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+        let key = wallet.holder_key().unwrap();
+        let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
+        let kept = keep_claimed(
+            &mut wallet,
+            &prepared,
+            &claimed,
+            &key,
+            &run_for_claim(&fetcher, now()),
+            "en",
+            &mut |_, _, _| {},
+        );
+        assert!(kept.kept.is_empty());
+        assert_eq!(kept.pending.len(), 1);
+        assert_eq!(kept.pending[0].next_poll, "2026-12-04T09:00:01Z", "the issuer's interval of 1 s");
+        assert_eq!(count(&wallet), 0);
+    }
+    // The app restarts: the claim is still there, and still a secret kept only in the wallet.
+    let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
+    let pending = stapel_core::wallet::claim::pending(&wallet).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(
+        !std::fs::read(&path)
+            .unwrap()
+            .windows(issuer::ACCESS_TOKEN.len())
+            .any(|w| w == issuer::ACCESS_TOKEN.as_bytes())
+    );
+    let key = wallet.holder_key().unwrap();
+    let at = |secs: i64| stapel_core::wallet::check::Run {
+        now: now() + chrono::Duration::seconds(secs),
+        fetched_at: now() + chrono::Duration::seconds(secs),
+        fetcher: &fetcher,
+        offline: false,
+    };
+    let polls = || issuer.routes().iter().filter(|r| *r == "POST /deferred").count();
+    // Not yet due: nothing is asked.
+    let out = stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(0), "en", &mut |_, _, _| {}).unwrap();
+    assert_eq!((out.pending.len(), polls()), (1, 0));
+    // Due: the issuer says it is still pending; asked again after the interval.
+    let out = stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(2), "en", &mut |_, _, _| {}).unwrap();
+    assert_eq!((out.pending.len(), polls()), (1, 1));
+    assert_eq!(out.pending[0].next_poll, "2026-12-04T09:00:03Z");
+    // It arrives: kept, verified, and the issuer told.
+    let out = stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(5), "en", &mut |_, _, _| {}).unwrap();
+    assert_eq!(polls(), 2);
+    assert!(out.pending.is_empty() && out.refused.is_empty(), "{out:?}");
+    assert_eq!(out.kept[0].result, Verdict::Verified);
+    assert_eq!(count(&wallet), 1);
+    assert!(stapel_core::wallet::claim::pending(&wallet).unwrap().is_empty());
+    assert_eq!(issuer.seen().notifications.last().unwrap()["notification_id"], "n-2");
+}
+
+#[test]
+fn a_pending_claim_can_be_cancelled() {
+    let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let id = kept.pending[0].id.clone();
+    assert!(stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, "no-such").is_err());
+    let gone = stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, &id[..6]).unwrap();
+    assert_eq!(gone.id, id);
+    assert!(stapel_core::wallet::claim::pending(&learner.wallet).unwrap().is_empty());
+}

@@ -1,0 +1,552 @@
+//! A loopback OpenID4VCI issuer for the wallet's tests: it serves 1.0 final or draft 13, the
+//! pre-authorized code grant (with or without a transaction code), nonces, deferred issuance
+//! and notifications, and misbehaves on request ([`Fault`]). It checks the wallet's key proofs
+//! as an issuer must (typ, audience, nonce, an Ed25519 signature by the key in `kid`/`jwk`),
+//! and records every request, so a test can assert what the wallet sent.
+//!
+//! The credential itself is made by the test (`Options::make`), which signs it with the
+//! core's own code: this crate knows the protocol, not credentials.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::{Reply, Request, Server};
+
+/// Which version of the specification the issuer speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// 1.0 final: metadata inserted before the path, a nonce endpoint, `proofs`,
+    /// `credentials: [{credential}]`, 202 for deferred.
+    Final,
+    /// Draft 13: metadata appended after the path, `c_nonce` in the token response, a singular
+    /// `proof`, `format` in the request, `{credential}` back.
+    Draft13,
+}
+
+/// Ways the issuer misbehaves, one or several per test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// The metadata names another `credential_issuer`.
+    WrongCredentialIssuer,
+    /// The pre-authorized code has expired: the token endpoint answers `invalid_grant`.
+    ExpiredCode,
+    /// The first credential request is answered `invalid_nonce` (1.0) or `invalid_proof` with a
+    /// fresh `c_nonce` (draft 13).
+    InvalidNonceOnce,
+    /// Every credential request is answered `invalid_nonce`.
+    InvalidNonceAlways,
+    /// The credential response is 10 MB.
+    HugeResponse,
+    /// The credential endpoint redirects to itself.
+    RedirectLoop,
+    /// The token endpoint never answers.
+    Hang,
+    /// The credential is deferred: a transaction id first, the credential at the second poll.
+    Deferred,
+    /// The notification endpoint answers 500.
+    NotificationFails,
+    /// The metadata requires encrypted responses.
+    RequiresEncryption,
+    /// The credential offer names a configuration the metadata lacks.
+    UnknownConfiguration,
+    /// The issuer's authorization server metadata is served only as `openid-configuration`.
+    OpenIdConfigurationOnly,
+}
+
+/// What the test's credential maker is asked to make.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The holder's DID, from the key proof's `kid` (without the fragment); `None` when the
+    /// proof named its key with `jwk`, or no proof was asked for.
+    pub holder: Option<String>,
+    pub configuration_id: String,
+    pub format: String,
+}
+
+type Maker = dyn Fn(&Order) -> Value + Send + Sync;
+
+/// How the issuer is set up.
+pub struct Options {
+    pub dialect: Dialect,
+    /// The transaction code the learner must type, if any.
+    pub tx_code: Option<String>,
+    pub faults: Vec<Fault>,
+    /// A path for the issuer identifier (`/tenant`), to test where metadata is looked for.
+    pub path: String,
+    /// Configuration id → format; the first is offered.
+    pub configurations: Vec<(String, String)>,
+    /// Proof algorithms the issuer accepts (`proof_signing_alg_values_supported`).
+    pub proof_algorithms: Vec<String>,
+    /// Binding methods (`cryptographic_binding_methods_supported`).
+    pub binding_methods: Vec<String>,
+    /// Makes the credential for an order: a JSON string (a JWT) or a JSON object.
+    pub make: Box<Maker>,
+}
+
+impl Options {
+    /// A 1.0 issuer of one `jwt_vc_json` credential, no transaction code, no faults.
+    pub fn new(make: impl Fn(&Order) -> Value + Send + Sync + 'static) -> Options {
+        Options {
+            dialect: Dialect::Final,
+            tx_code: None,
+            faults: vec![],
+            path: String::new(),
+            configurations: vec![("OpenBadge_JWT".into(), "jwt_vc_json".into())],
+            proof_algorithms: vec!["EdDSA".into(), "ES256".into()],
+            binding_methods: vec!["did:key".into(), "did:jwk".into()],
+            make: Box::new(make),
+        }
+    }
+}
+
+/// What the issuer saw, for the test's assertions.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    pub requests: Vec<Request>,
+    /// Notification bodies received.
+    pub notifications: Vec<Value>,
+    /// Credentials handed out.
+    pub issued: usize,
+}
+
+struct State {
+    nonces: HashSet<String>,
+    counter: u64,
+    nonce_faults_left: u32,
+    deferred_polls: u32,
+    seen: Seen,
+}
+
+pub const PRE_AUTHORIZED_CODE: &str = "pre-auth-code-0123456789";
+pub const ACCESS_TOKEN: &str = "access-token-abcdef";
+const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+
+/// A running loopback issuer.
+pub struct Issuer {
+    pub server: Server,
+    /// The Credential Issuer Identifier (`http://127.0.0.1:PORT` and the path).
+    pub id: String,
+    state: Arc<Mutex<State>>,
+    offer: Value,
+}
+
+impl Issuer {
+    pub fn start(options: Options) -> Issuer {
+        let options = Arc::new(options);
+        let state = Arc::new(Mutex::new(State {
+            nonces: HashSet::new(),
+            counter: 0,
+            nonce_faults_left: if options.faults.contains(&Fault::InvalidNonceOnce) { 1 } else { 0 },
+            deferred_polls: 0,
+            seen: Seen::default(),
+        }));
+        let base = Arc::new(Mutex::new(String::new()));
+        let server = {
+            let (options, state, base) = (options.clone(), state.clone(), base.clone());
+            Server::start_requests(move |request| {
+                let id = base.lock().unwrap().clone();
+                let mut s = state.lock().unwrap();
+                s.seen.requests.push(request.clone());
+                route(&options, &mut s, &id, request)
+            })
+        };
+        let id = format!("{}{}", server.base, options.path);
+        *base.lock().unwrap() = id.clone();
+        let mut configuration_ids: Vec<String> = vec![options.configurations[0].0.clone()];
+        if options.faults.contains(&Fault::UnknownConfiguration) {
+            configuration_ids = vec!["NoSuchCredential".into()];
+        }
+        let mut grant = json!({"pre-authorized_code": PRE_AUTHORIZED_CODE});
+        if let Some(code) = &options.tx_code {
+            grant["tx_code"] = json!({
+                "input_mode": if code.chars().all(|c| c.is_ascii_digit()) { "numeric" } else { "text" },
+                "length": code.chars().count(),
+                "description": "Typ de code uit de e-mail van de hogeschool"
+            });
+        }
+        let offer = json!({
+            "credential_issuer": id,
+            "credential_configuration_ids": configuration_ids,
+            "grants": {PRE_AUTHORIZED_GRANT: grant}
+        });
+        Issuer { server, id, state, offer }
+    }
+
+    /// The offer's JSON.
+    pub fn offer(&self) -> Value {
+        self.offer.clone()
+    }
+
+    /// `openid-credential-offer://?credential_offer=…` (by value).
+    pub fn offer_uri(&self) -> String {
+        format!("openid-credential-offer://?credential_offer={}", encode(&self.offer.to_string()))
+    }
+
+    /// `openid-credential-offer://?credential_offer_uri=…` (by reference, served at `/offer`).
+    pub fn offer_by_reference(&self) -> String {
+        format!("openid-credential-offer://?credential_offer_uri={}", encode(&self.server.url("/offer")))
+    }
+
+    pub fn seen(&self) -> Seen {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    /// The routes (method and path) the wallet asked for, in order.
+    pub fn routes(&self) -> Vec<String> {
+        self.seen().requests.iter().map(|r| format!("{} {}", r.method, r.route())).collect()
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters (RFC 3986 §2.3).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn answer(status: u16, body: Value) -> Reply {
+    Reply::Headers(
+        status,
+        "application/json",
+        vec![("Cache-Control".into(), "no-store".into())],
+        body.to_string().into_bytes(),
+    )
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
+    answer(status, json!({"error": error, "error_description": description}))
+}
+
+fn route(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply {
+    let path = options.path.as_str();
+    let has = |f: Fault| options.faults.contains(&f);
+    let route = request.route().to_string();
+    let metadata_path = match options.dialect {
+        Dialect::Final => format!("/.well-known/openid-credential-issuer{path}"),
+        Dialect::Draft13 => format!("{path}/.well-known/openid-credential-issuer"),
+    };
+    let base = id.strip_suffix(path).unwrap_or(id).to_string();
+    if route == metadata_path {
+        return answer(200, metadata(options, id, &base));
+    }
+    if route == "/offer" {
+        let offer = json!({
+            "credential_issuer": id,
+            "credential_configuration_ids": [options.configurations[0].0],
+            "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": PRE_AUTHORIZED_CODE}}
+        });
+        return answer(200, offer);
+    }
+    let as_path = if has(Fault::OpenIdConfigurationOnly) {
+        "/.well-known/openid-configuration".to_string()
+    } else {
+        "/.well-known/oauth-authorization-server".to_string()
+    };
+    if route == format!("{as_path}{path}") || route == format!("{path}{as_path}") {
+        return answer(
+            200,
+            json!({
+                "issuer": id,
+                "token_endpoint": format!("{base}/token"),
+                "pre-authorized_grant_anonymous_access_supported": true,
+                "response_types_supported": ["code"]
+            }),
+        );
+    }
+    match (request.method.as_str(), route.as_str()) {
+        ("POST", "/token") => token(options, s, request),
+        ("POST", "/nonce") if options.dialect == Dialect::Final => {
+            let nonce = fresh_nonce(s);
+            answer(200, json!({"c_nonce": nonce}))
+        }
+        ("POST", "/credential") => credential(options, s, id, request),
+        ("POST", "/deferred") => deferred(options, s, request),
+        ("POST", "/notification") => {
+            if !authorized(request) {
+                return oauth_error(401, "invalid_token", "no access token");
+            }
+            if has(Fault::NotificationFails) {
+                return Reply::Body(500, "text/plain", b"down".to_vec());
+            }
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            s.seen.notifications.push(body);
+            Reply::Body(204, "application/json", Vec::new())
+        }
+        ("GET", "/logo.png") => Reply::Body(200, "image/png", tiny_png()),
+        _ => Reply::Body(404, "text/plain", b"not found".to_vec()),
+    }
+}
+
+fn metadata(options: &Options, id: &str, base: &str) -> Value {
+    let mut configs = serde_json::Map::new();
+    for (config_id, format) in &options.configurations {
+        let display = json!([
+            {"name": "Datageletterdheid", "locale": "nl-NL", "background_color": "#12107c", "text_color": "#FFFFFF"},
+            {"name": "Data literacy", "locale": "en-US", "background_color": "#12107c", "text_color": "#FFFFFF"}
+        ]);
+        let mut c = json!({
+            "format": format,
+            "scope": config_id,
+            "cryptographic_binding_methods_supported": options.binding_methods,
+            "credential_signing_alg_values_supported": ["EdDSA"],
+            "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": options.proof_algorithms}},
+            "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
+        });
+        match options.dialect {
+            Dialect::Final => c["credential_metadata"] = json!({"display": display}),
+            Dialect::Draft13 => c["display"] = display,
+        }
+        configs.insert(config_id.clone(), c);
+    }
+    let stated = if options.faults.contains(&Fault::WrongCredentialIssuer) {
+        "https://someone-else.example".to_string()
+    } else {
+        id.to_string()
+    };
+    let mut m = json!({
+        "credential_issuer": stated,
+        "credential_endpoint": format!("{base}/credential"),
+        "deferred_credential_endpoint": format!("{base}/deferred"),
+        "notification_endpoint": format!("{base}/notification"),
+        "display": [
+            {"name": "Hogeschool Lusback", "locale": "nl", "logo": {"uri": format!("{base}/logo.png"), "alt_text": "logo"}},
+            {"name": "Loopback University of Applied Sciences", "locale": "en", "logo": {"uri": format!("{base}/logo.png")}}
+        ],
+        "credential_configurations_supported": configs
+    });
+    if options.dialect == Dialect::Final {
+        m["nonce_endpoint"] = json!(format!("{base}/nonce"));
+    }
+    if options.faults.contains(&Fault::RequiresEncryption) {
+        m["credential_response_encryption"] = json!({"alg_values_supported": ["ECDH-ES"], "enc_values_supported": ["A128GCM"], "encryption_required": true});
+    }
+    m
+}
+
+fn fresh_nonce(s: &mut State) -> String {
+    s.counter += 1;
+    let nonce = format!("nonce-{}", s.counter);
+    s.nonces.insert(nonce.clone());
+    nonce
+}
+
+fn token(options: &Options, s: &mut State, request: &Request) -> Reply {
+    if options.faults.contains(&Fault::Hang) {
+        return Reply::Hang;
+    }
+    if request.field("grant_type").as_deref() != Some(PRE_AUTHORIZED_GRANT) {
+        return oauth_error(400, "unsupported_grant_type", "only the pre-authorized code");
+    }
+    if options.faults.contains(&Fault::ExpiredCode)
+        || request.field("pre-authorized_code").as_deref() != Some(PRE_AUTHORIZED_CODE)
+    {
+        return oauth_error(400, "invalid_grant", "the code has expired");
+    }
+    match (&options.tx_code, request.field("tx_code")) {
+        (Some(_), None) => return oauth_error(400, "invalid_request", "tx_code missing"),
+        (None, Some(_)) => return oauth_error(400, "invalid_request", "no tx_code expected"),
+        (Some(want), Some(got)) if *want != got => return oauth_error(400, "invalid_grant", "wrong transaction code"),
+        _ => {}
+    }
+    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 300});
+    if options.dialect == Dialect::Draft13 {
+        body["c_nonce"] = json!(fresh_nonce(s));
+        body["c_nonce_expires_in"] = json!(300);
+    }
+    answer(200, body)
+}
+
+fn authorized(request: &Request) -> bool {
+    request.header("authorization") == Some(&format!("Bearer {ACCESS_TOKEN}"))
+}
+
+fn credential(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply {
+    let has = |f: Fault| options.faults.contains(&f);
+    if has(Fault::RedirectLoop) {
+        return Reply::Redirect("/credential".into());
+    }
+    if !authorized(request) {
+        return Reply::Headers(
+            401,
+            "application/json",
+            vec![("WWW-Authenticate".into(), "Bearer error=\"invalid_token\"".into())],
+            b"{\"error\":\"invalid_token\"}".to_vec(),
+        );
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return oauth_error(400, "invalid_credential_request", "not JSON");
+    };
+    let (config_id, format) = match options.dialect {
+        Dialect::Final => {
+            let Some(cid) = body.get("credential_configuration_id").and_then(Value::as_str) else {
+                return oauth_error(400, "invalid_credential_request", "credential_configuration_id missing");
+            };
+            match options.configurations.iter().find(|(c, _)| c == cid) {
+                Some((c, f)) => (c.clone(), f.clone()),
+                None => return oauth_error(400, "unknown_credential_configuration", cid),
+            }
+        }
+        Dialect::Draft13 => {
+            let Some(f) = body.get("format").and_then(Value::as_str) else {
+                return oauth_error(400, "invalid_request", "format missing");
+            };
+            match options.configurations.iter().find(|(_, cf)| cf == f) {
+                Some((c, f)) => (c.clone(), f.clone()),
+                None => return oauth_error(400, "unsupported_credential_format", f),
+            }
+        }
+    };
+    let jwt = match options.dialect {
+        Dialect::Final => body.get("proofs").and_then(|p| p.get("jwt")).and_then(|j| j.get(0)).and_then(Value::as_str),
+        Dialect::Draft13 => body.get("proof").and_then(|p| p.get("jwt")).and_then(Value::as_str),
+    };
+    let Some(jwt) = jwt else {
+        return oauth_error(400, "invalid_proof", "no jwt proof");
+    };
+    let holder = match check_proof(jwt, id, &s.nonces) {
+        Ok(holder) => holder,
+        Err(why) => return nonce_or_proof_error(options, s, "invalid_proof", &why),
+    };
+    if has(Fault::InvalidNonceAlways) || s.nonce_faults_left > 0 {
+        s.nonce_faults_left = s.nonce_faults_left.saturating_sub(1);
+        return nonce_or_proof_error(options, s, "invalid_nonce", "the nonce is stale");
+    }
+    // A nonce is good for one proof.
+    s.nonces.clear();
+    let order = Order { holder, configuration_id: config_id, format };
+    if has(Fault::HugeResponse) {
+        let filler = "A".repeat(10 * 1024 * 1024);
+        return answer(200, json!({"credentials": [{"credential": filler}]}));
+    }
+    if has(Fault::Deferred) {
+        return answer(
+            202,
+            json!({"transaction_id": "tx-1", "interval": 1, "order": order.configuration_id, "holder": order.holder}),
+        );
+    }
+    let credential = (options.make)(&order);
+    s.seen.issued += 1;
+    match options.dialect {
+        Dialect::Final => answer(200, json!({"credentials": [{"credential": credential}], "notification_id": "n-1"})),
+        Dialect::Draft13 => {
+            let nonce = fresh_nonce(s);
+            answer(200, json!({"credential": credential, "c_nonce": nonce, "notification_id": "n-1"}))
+        }
+    }
+}
+
+fn nonce_or_proof_error(options: &Options, s: &mut State, error: &str, why: &str) -> Reply {
+    match options.dialect {
+        Dialect::Final => oauth_error(400, error, why),
+        // Draft 13 has no invalid_nonce: invalid_proof with a fresh c_nonce.
+        Dialect::Draft13 => {
+            let nonce = fresh_nonce(s);
+            answer(400, json!({"error": "invalid_proof", "error_description": why, "c_nonce": nonce}))
+        }
+    }
+}
+
+fn deferred(options: &Options, s: &mut State, request: &Request) -> Reply {
+    if !authorized(request) {
+        return oauth_error(401, "invalid_token", "no access token");
+    }
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    if body.get("transaction_id").and_then(Value::as_str) != Some("tx-1") {
+        return oauth_error(400, "invalid_transaction_id", "unknown transaction");
+    }
+    s.deferred_polls += 1;
+    if s.deferred_polls < 2 {
+        return oauth_error(400, "issuance_pending", "not ready");
+    }
+    let holder = s.seen.requests.iter().rev().find_map(|r| {
+        let b: Value = serde_json::from_slice(&r.body).ok()?;
+        let jwt = b.get("proofs").and_then(|p| p.get("jwt")).and_then(|j| j.get(0)).and_then(Value::as_str)?;
+        decode_part(jwt, 0).ok()?.get("kid")?.as_str().map(|k| k.split('#').next().unwrap_or(k).to_string())
+    });
+    let (config_id, format) = options.configurations[0].clone();
+    let credential = (options.make)(&Order { holder, configuration_id: config_id, format });
+    s.seen.issued += 1;
+    answer(200, json!({"credentials": [{"credential": credential}], "notification_id": "n-2"}))
+}
+
+fn decode_part(jwt: &str, n: usize) -> Result<Value, String> {
+    let part = jwt.split('.').nth(n).ok_or("not a JWT")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).map_err(|_| "not base64url")?;
+    serde_json::from_slice(&bytes).map_err(|_| "not JSON".to_string())
+}
+
+/// Checks a key proof as an issuer does (OpenID4VCI 1.0 Appendix F.4) and returns the holder
+/// DID from its `kid`.
+fn check_proof(jwt: &str, audience: &str, nonces: &HashSet<String>) -> Result<Option<String>, String> {
+    let header = decode_part(jwt, 0)?;
+    let claims = decode_part(jwt, 1)?;
+    if header.get("typ").and_then(Value::as_str) != Some("openid4vci-proof+jwt") {
+        return Err("typ is not openid4vci-proof+jwt".into());
+    }
+    if claims.get("aud").and_then(Value::as_str) != Some(audience) {
+        return Err(format!("aud is not {audience}"));
+    }
+    if claims.get("iat").and_then(Value::as_i64).is_none() {
+        return Err("no iat".into());
+    }
+    if claims.get("iss").is_some() {
+        return Err("iss in an anonymous proof".into());
+    }
+    if !nonces.is_empty() && !claims.get("nonce").and_then(Value::as_str).is_some_and(|n| nonces.contains(n)) {
+        return Err("the nonce is not one this issuer gave".into());
+    }
+    let (key, holder) = match (header.get("kid").and_then(Value::as_str), header.get("jwk")) {
+        (Some(kid), None) => {
+            let did = kid.split('#').next().unwrap_or(kid).to_string();
+            (key_of_did(&did)?, Some(did))
+        }
+        (None, Some(jwk)) => (key_of_jwk(jwk)?, None),
+        _ => return Err("exactly one of kid and jwk".into()),
+    };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (input, signature) = jwt.rsplit_once('.').ok_or("not a JWT")?;
+    let signature = b64.decode(signature).map_err(|_| "signature not base64url")?;
+    let signature = ed25519_dalek::Signature::from_slice(&signature).map_err(|_| "not an Ed25519 signature")?;
+    key.verify_strict(input.as_bytes(), &signature).map_err(|_| "the proof's signature does not verify".to_string())?;
+    Ok(holder)
+}
+
+fn key_of_did(did: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    if let Some(mb) = did.strip_prefix("did:key:") {
+        let (_, bytes) = multibase::decode(mb).map_err(|_| "bad did:key")?;
+        let raw: [u8; 32] =
+            bytes.strip_prefix(&[0xed, 0x01][..]).ok_or("not Ed25519")?.try_into().map_err(|_| "bad length")?;
+        return ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| "bad key".into());
+    }
+    if let Some(encoded) = did.strip_prefix("did:jwk:") {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| "bad did:jwk")?;
+        let jwk: Value = serde_json::from_slice(&bytes).map_err(|_| "bad did:jwk")?;
+        return key_of_jwk(&jwk);
+    }
+    Err(format!("cannot resolve {did}"))
+}
+
+fn key_of_jwk(jwk: &Value) -> Result<ed25519_dalek::VerifyingKey, String> {
+    if jwk.get("kty").and_then(Value::as_str) != Some("OKP")
+        || jwk.get("crv").and_then(Value::as_str) != Some("Ed25519")
+    {
+        return Err("not an Ed25519 JWK".into());
+    }
+    let x = jwk.get("x").and_then(Value::as_str).ok_or("no x")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(x).map_err(|_| "bad x")?;
+    let raw: [u8; 32] = bytes.try_into().map_err(|_| "bad length")?;
+    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| "bad key".into())
+}
+
+/// A 1×1 PNG for the issuer's logo.
+fn tiny_png() -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+        .unwrap()
+}
