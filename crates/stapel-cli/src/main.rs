@@ -3,6 +3,7 @@
 //! per failure that names the input and the reason. Exit codes: 0 success, 1 a failed
 //! operation, 2 a usage error (`verify` has its own: see `verify_cmd`).
 
+mod claim_cmd;
 mod identity_cmd;
 mod present_cmd;
 mod secrets;
@@ -53,6 +54,9 @@ enum Command {
         #[arg(long)]
         passphrase: bool,
     },
+    /// Claim credentials from their issuer (OpenID4VCI): an offer link, a file or QR picture of
+    /// one, or `-`; --pending asks again for deferred ones
+    Claim(claim_cmd::ClaimArgs),
     /// Import credentials: files, folders (recursively), URLs, or `-` for standard input
     Import {
         #[arg(required = true, value_name = "PATH|URL|-")]
@@ -199,6 +203,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
     match cli.command {
         Command::Init { passphrase } => init(&g, passphrase),
+        Command::Claim(args) => claim_cmd::run(&g, &args),
         Command::Import { inputs } => import(&g, &inputs),
         Command::List {
             issuer,

@@ -550,3 +550,12 @@ fn tiny_png() -> Vec<u8> {
         .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
         .unwrap()
 }
+
+/// A compact JWS of `header` and `payload`, signed by `sign` over the signing input: how the
+/// tests' credential makers issue VC-JWTs with the core's own keys.
+pub fn compact_jws(header: &Value, payload: &Value, sign: &dyn Fn(&[u8]) -> Vec<u8>) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let input = format!("{}.{}", b64.encode(header.to_string()), b64.encode(payload.to_string()));
+    let signature = sign(input.as_bytes());
+    format!("{input}.{}", b64.encode(signature))
+}

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod claim;
 mod present;
 mod stacking;
 mod support;

@@ -273,8 +273,7 @@ fn badge(holder: Option<&str>) -> Value {
 fn signed_jwt(credential: &Value) -> String {
     let school = school();
     let header = json!({"alg": "EdDSA", "typ": "vc+jwt", "kid": school.verification_method()});
-    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(credential.to_string().as_bytes()));
-    format!("{input}.{}", b64(&school.sign(input.as_bytes())))
+    issuer::compact_jws(&header, credential, &|input| school.sign(input).to_vec())
 }
 
 fn issue_jwt(order: &Order) -> Value {
