@@ -940,6 +940,7 @@ fn the_backup_file_follows_its_documented_layout() {
             "identities",
             "originals",
             "pathways",
+            "pending_claims",
             "skills",
             "tags",
             "verifications"
