@@ -54,7 +54,26 @@ pub enum Fault {
     UnknownConfiguration,
     /// The issuer's authorization server metadata is served only as `openid-configuration`.
     OpenIdConfigurationOnly,
+    /// The sign-in comes back with another `state`.
+    WrongState,
+    /// The learner declines at the sign-in: `error=access_denied` comes back.
+    AccessDenied,
+    /// The sign-in page never sends the learner back (an abandoned sign-in).
+    NeverSignsIn,
 }
+
+/// How the offer lets the wallet in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    PreAuthorized,
+    /// The learner signs in (the authorization code flow); `par` offers pushed requests.
+    AuthorizationCode {
+        par: bool,
+    },
+}
+
+pub const AUTHORIZATION_CODE: &str = "authz-code-42";
+pub const ISSUER_STATE: &str = "issuer-state-7";
 
 /// What the test's credential maker is asked to make.
 #[derive(Debug, Clone)]
@@ -73,6 +92,7 @@ pub struct Options {
     pub dialect: Dialect,
     /// The transaction code the learner must type, if any.
     pub tx_code: Option<String>,
+    pub grant: Grant,
     pub faults: Vec<Fault>,
     /// A path for the issuer identifier (`/tenant`), to test where metadata is looked for.
     pub path: String,
@@ -92,6 +112,7 @@ impl Options {
         Options {
             dialect: Dialect::Final,
             tx_code: None,
+            grant: Grant::PreAuthorized,
             faults: vec![],
             path: String::new(),
             configurations: vec![("OpenBadge_JWT".into(), "jwt_vc_json".into())],
@@ -117,6 +138,9 @@ struct State {
     counter: u64,
     nonce_faults_left: u32,
     deferred_polls: u32,
+    /// The authorization request's fields (from the query or the pushed request).
+    authorization: Option<Vec<(String, String)>>,
+    pushed: Option<Vec<(String, String)>>,
     seen: Seen,
 }
 
@@ -141,6 +165,8 @@ impl Issuer {
             counter: 0,
             nonce_faults_left: if options.faults.contains(&Fault::InvalidNonceOnce) { 1 } else { 0 },
             deferred_polls: 0,
+            authorization: None,
+            pushed: None,
             seen: Seen::default(),
         }));
         let base = Arc::new(Mutex::new(String::new()));
@@ -167,10 +193,14 @@ impl Issuer {
                 "description": "Typ de code uit de e-mail van de hogeschool"
             });
         }
+        let grants = match options.grant {
+            Grant::PreAuthorized => json!({PRE_AUTHORIZED_GRANT: grant}),
+            Grant::AuthorizationCode { .. } => json!({"authorization_code": {"issuer_state": ISSUER_STATE}}),
+        };
         let offer = json!({
             "credential_issuer": id,
             "credential_configuration_ids": configuration_ids,
-            "grants": {PRE_AUTHORIZED_GRANT: grant}
+            "grants": grants
         });
         Issuer { server, id, state, offer }
     }
@@ -249,18 +279,30 @@ fn route(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply
         "/.well-known/oauth-authorization-server".to_string()
     };
     if route == format!("{as_path}{path}") || route == format!("{path}{as_path}") {
-        return answer(
-            200,
-            json!({
-                "issuer": id,
-                "token_endpoint": format!("{base}/token"),
-                "pre-authorized_grant_anonymous_access_supported": true,
-                "response_types_supported": ["code"]
-            }),
-        );
+        let mut m = json!({
+            "issuer": id,
+            "token_endpoint": format!("{base}/token"),
+            "pre-authorized_grant_anonymous_access_supported": true,
+            "response_types_supported": ["code"]
+        });
+        if let Grant::AuthorizationCode { par } = options.grant {
+            m["authorization_endpoint"] = json!(format!("{base}/authorize"));
+            m["code_challenge_methods_supported"] = json!(["S256"]);
+            m["authorization_details_types_supported"] = json!(["openid_credential"]);
+            if par {
+                m["pushed_authorization_request_endpoint"] = json!(format!("{base}/par"));
+                m["require_pushed_authorization_requests"] = json!(true);
+            }
+        }
+        return answer(200, m);
     }
     match (request.method.as_str(), route.as_str()) {
         ("POST", "/token") => token(options, s, request),
+        ("POST", "/par") => {
+            s.pushed = Some(request.form());
+            answer(201, json!({"request_uri": "urn:ietf:params:oauth:request_uri:stapel-1", "expires_in": 60}))
+        }
+        ("GET", "/authorize") => authorize(options, s, id, request),
         ("POST", "/nonce") if options.dialect == Dialect::Final => {
             let nonce = fresh_nonce(s);
             answer(200, json!({"c_nonce": nonce}))
@@ -340,6 +382,9 @@ fn token(options: &Options, s: &mut State, request: &Request) -> Reply {
     if options.faults.contains(&Fault::Hang) {
         return Reply::Hang;
     }
+    if request.field("grant_type").as_deref() == Some("authorization_code") {
+        return token_for_code(s, request);
+    }
     if request.field("grant_type").as_deref() != Some(PRE_AUTHORIZED_GRANT) {
         return oauth_error(400, "unsupported_grant_type", "only the pre-authorized code");
     }
@@ -358,6 +403,83 @@ fn token(options: &Options, s: &mut State, request: &Request) -> Reply {
     if options.dialect == Dialect::Draft13 {
         body["c_nonce"] = json!(fresh_nonce(s));
         body["c_nonce_expires_in"] = json!(300);
+    }
+    answer(200, body)
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// The sign-in page: as a learner who signs in and consents, it sends the browser straight
+/// back to the wallet's redirect with a code (or, on request, misbehaves).
+fn authorize(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply {
+    let query = request.query();
+    let fields = match field(&query, "request_uri") {
+        Some(uri) => {
+            if uri != "urn:ietf:params:oauth:request_uri:stapel-1" {
+                return Reply::Body(400, "text/plain", b"unknown request_uri".to_vec());
+            }
+            match s.pushed.clone() {
+                Some(f) if field(&f, "client_id") == field(&query, "client_id") => f,
+                _ => return Reply::Body(400, "text/plain", b"no pushed request for this client".to_vec()),
+            }
+        }
+        None if matches!(options.grant, Grant::AuthorizationCode { par: true }) => {
+            return Reply::Body(400, "text/plain", b"pushed requests are required".to_vec());
+        }
+        None => query,
+    };
+    let ok = field(&fields, "response_type") == Some("code")
+        && field(&fields, "code_challenge_method") == Some("S256")
+        && field(&fields, "code_challenge").is_some_and(|c| c.len() == 43)
+        && field(&fields, "issuer_state") == Some(ISSUER_STATE)
+        && field(&fields, "redirect_uri").is_some_and(|r| r.starts_with("http://127.0.0.1:"));
+    if !ok {
+        return Reply::Body(400, "text/plain", b"a malformed authorization request".to_vec());
+    }
+    s.authorization = Some(fields.clone());
+    if options.faults.contains(&Fault::NeverSignsIn) {
+        return Reply::Body(200, "text/html", b"<p>Sign in</p>".to_vec());
+    }
+    let redirect = field(&fields, "redirect_uri").unwrap_or_default();
+    let state =
+        if options.faults.contains(&Fault::WrongState) { "forged" } else { field(&fields, "state").unwrap_or("") };
+    let answer = if options.faults.contains(&Fault::AccessDenied) {
+        format!("error=access_denied&error_description={}&state={}", encode("the learner said no"), encode(state))
+    } else {
+        format!("code={AUTHORIZATION_CODE}&state={}&iss={}", encode(state), encode(id))
+    };
+    Reply::Redirect(format!("{redirect}?{answer}"))
+}
+
+/// The token request of the authorization code flow: the code, the same redirect, and the
+/// PKCE verifier whose SHA-256 is the challenge sent at sign-in.
+fn token_for_code(s: &mut State, request: &Request) -> Reply {
+    let Some(asked) = s.authorization.clone() else {
+        return oauth_error(400, "invalid_grant", "no sign-in happened");
+    };
+    if request.field("code").as_deref() != Some(AUTHORIZATION_CODE)
+        || request.field("redirect_uri").as_deref() != field(&asked, "redirect_uri")
+    {
+        return oauth_error(400, "invalid_grant", "wrong code or redirect");
+    }
+    let verifier = request.field("code_verifier").unwrap_or_default();
+    use sha2::Digest as _;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    if Some(challenge.as_str()) != field(&asked, "code_challenge") {
+        return oauth_error(400, "invalid_grant", "PKCE verification failed");
+    }
+    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 300});
+    if let Some(details) = field(&asked, "authorization_details").and_then(|d| serde_json::from_str::<Value>(d).ok()) {
+        let granted: Vec<Value> = details
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.get("credential_configuration_id").and_then(Value::as_str))
+            .map(|c| json!({"type": "openid_credential", "credential_configuration_id": c, "credential_identifiers": [format!("{c}-2026")]}))
+            .collect();
+        body["authorization_details"] = Value::Array(granted);
     }
     answer(200, body)
 }
@@ -384,7 +506,10 @@ fn credential(options: &Options, s: &mut State, id: &str, request: &Request) -> 
     };
     let (config_id, format) = match options.dialect {
         Dialect::Final => {
-            let Some(cid) = body.get("credential_configuration_id").and_then(Value::as_str) else {
+            let by_identifier =
+                body.get("credential_identifier").and_then(Value::as_str).and_then(|i| i.strip_suffix("-2026"));
+            let Some(cid) = by_identifier.or_else(|| body.get("credential_configuration_id").and_then(Value::as_str))
+            else {
                 return oauth_error(400, "invalid_credential_request", "credential_configuration_id missing");
             };
             match options.configurations.iter().find(|(c, _)| c == cid) {

@@ -72,7 +72,7 @@ pub(super) fn shorten(text: &str, max: usize) -> String {
 }
 
 /// The answer's JSON object, or the error the step ends with.
-fn json_answer(response: &Response, issuer: &str, step: &'static str) -> Result<Value, ClaimError> {
+pub(super) fn json_answer(response: &Response, issuer: &str, step: &'static str) -> Result<Value, ClaimError> {
     if !response.is_success() {
         return Err(match error_answer(response) {
             Some(answer) => ClaimError::Refused { issuer: issuer.to_string(), step, answer },
@@ -123,7 +123,7 @@ pub fn token_pre_authorized(
     read_token(&json, issuer, step)
 }
 
-fn read_token(json: &Value, issuer: &str, step: &'static str) -> Result<Token, ClaimError> {
+pub(super) fn read_token(json: &Value, issuer: &str, step: &'static str) -> Result<Token, ClaimError> {
     let access_token = json.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
         ClaimError::Protocol {
             issuer: issuer.to_string(),

@@ -125,6 +125,8 @@ pub struct AuthServerMetadata {
     /// `pre-authorized_grant_anonymous_access_supported` (§12.3); absent means false.
     pub anonymous_pre_authorized: bool,
     pub dpop_algorithms: Vec<String>,
+    /// `authorization_details_types_supported` (RFC 9396).
+    pub authorization_details_types: Vec<String>,
 }
 
 /// The two places a document under `.well-known` may be for an identifier with a path: the
@@ -363,6 +365,7 @@ pub fn auth_server_metadata(
             .and_then(Value::as_bool)
             .unwrap_or(false),
         dpop_algorithms: strings("dpop_signing_alg_values_supported"),
+        authorization_details_types: strings("authorization_details_types_supported"),
     })
 }
 

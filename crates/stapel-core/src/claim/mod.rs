@@ -11,6 +11,7 @@
 //! `Debug` output, and never stored, except an access token that a deferred claim needs.
 //! Written over `reqwest`, `serde_json` and the wallet's own Ed25519 key: decision 0090.
 
+pub mod authorize;
 pub mod flow;
 pub mod metadata;
 pub mod offer;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+pub use authorize::{Browser, DEFAULT_CLIENT_ID, SystemBrowser};
 pub use flow::{ErrorAnswer, Event, KeyNaming};
 pub use metadata::{AuthServerMetadata, Configuration, Display, IssuerMetadata, display_for};
 pub use offer::{AuthorizationCode, Offer, PreAuthorized, TxCode, read_offer};
@@ -48,6 +50,8 @@ pub enum ClaimError {
     Unsupported { issuer: String, reason: String },
     #[error("{issuer} answered in a way Stapel cannot use while {step}: {reason}")]
     Protocol { issuer: String, step: &'static str, reason: String },
+    #[error("the sign-in at {issuer} was not finished within {seconds} seconds; claim again to sign in anew")]
+    SignInTimedOut { issuer: String, seconds: u64 },
 }
 
 impl ClaimError {
@@ -62,6 +66,7 @@ impl ClaimError {
             ClaimError::TxCodeNeeded { .. } => "tx_code_needed",
             ClaimError::Unsupported { .. } => "claim_unsupported",
             ClaimError::Protocol { .. } => "issuer_protocol",
+            ClaimError::SignInTimedOut { .. } => "sign_in_timed_out",
         }
     }
 }
@@ -297,6 +302,36 @@ pub fn claim_pre_authorized(
     let token = flow::token_pre_authorized(&issuer, &prepared.server, &grant.code, tx_code, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
+}
+
+/// Claims the offered credentials after the learner signs in at the issuer in `browser`
+/// (the authorization code flow, §3.4): at most `wait` for the sign-in, then as the
+/// pre-authorized flow from the token on.
+pub fn claim_authorization_code(
+    prepared: &Prepared,
+    browser: &dyn Browser,
+    client_id: &str,
+    wait: std::time::Duration,
+    signer: &dyn ProofSigner,
+    fetcher: &dyn Fetcher,
+    now: DateTime<Utc>,
+) -> Result<Claimed, ClaimError> {
+    if let Some(reason) = &prepared.metadata.requires_encryption {
+        return Err(ClaimError::Unsupported {
+            issuer: prepared.metadata.credential_issuer.clone(),
+            reason: reason.clone(),
+        });
+    }
+    let token = authorize::authorize(prepared, browser, client_id, wait, fetcher)?;
+    let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
+    claim_with_token(prepared, token, dialect, signer, fetcher, now)
+}
+
+/// Whether the offer is claimed by signing in (it has no pre-authorized code).
+impl Prepared {
+    pub fn needs_sign_in(&self) -> bool {
+        self.offer.pre_authorized.is_none()
+    }
 }
 
 fn claim_with_token(

@@ -143,6 +143,10 @@ impl Fetcher for CachingFetcher<'_> {
     fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
         self.inner.exchange(request)
     }
+
+    fn allows(&self, url: &str) -> Result<(), FetchError> {
+        self.inner.allows(url)
+    }
 }
 
 #[cfg(test)]

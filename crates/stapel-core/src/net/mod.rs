@@ -95,6 +95,12 @@ pub trait Fetcher: Send + Sync {
     fn exchange(&self, request: &Request) -> Result<Response, FetchError> {
         Err(FetchError::CannotSend { url: request.url.clone() })
     }
+
+    /// Whether the policy allows the URL at all: for an address the learner's browser is sent
+    /// to (a sign-in page), which the wallet does not fetch itself.
+    fn allows(&self, _url: &str) -> Result<(), FetchError> {
+        Ok(())
+    }
 }
 
 /// The method of a [`Request`].
@@ -351,6 +357,12 @@ impl Fetcher for HttpFetcher {
             response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(media_type);
         let body = self.read_body(url, response)?;
         Ok(Fetched { url: url.to_string(), final_url, content_type, body })
+    }
+
+    fn allows(&self, url: &str) -> Result<(), FetchError> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::BadUrl { url: url.to_string(), reason: e.to_string() })?;
+        check_url(&parsed, &self.policy)
     }
 
     fn exchange(&self, request: &Request) -> Result<Response, FetchError> {

@@ -663,3 +663,208 @@ fn a_pending_claim_can_be_cancelled() {
     assert_eq!(gone.id, id);
     assert!(stapel_core::wallet::claim::pending(&learner.wallet).unwrap().is_empty());
 }
+
+// ---- Signing in at the issuer (the authorization code flow) ----
+
+/// A browser as the learner's: it opens the sign-in page and follows every redirect, on its own
+/// thread (the wallet waits on its loopback redirect meanwhile), and keeps what it was shown.
+#[derive(Default, Clone)]
+struct TestBrowser {
+    opened: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    shown: std::sync::Arc<std::sync::Mutex<Vec<(u16, String)>>>,
+}
+
+impl claim::Browser for TestBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.opened.lock().unwrap().push(url.to_string());
+        let (url, shown) = (url.to_string(), self.shown.clone());
+        std::thread::spawn(move || {
+            let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+            if let Ok(response) = client.get(&url).send() {
+                let status = response.status().as_u16();
+                shown.lock().unwrap().push((status, response.text().unwrap_or_default()));
+            }
+        });
+        Ok(())
+    }
+}
+
+/// A browser that cannot be started.
+struct NoBrowser;
+
+impl claim::Browser for NoBrowser {
+    fn open(&self, _url: &str) -> Result<(), String> {
+        Err("cannot start the browser (xdg-open): No such file or directory".into())
+    }
+}
+
+fn sign_in_and_claim(
+    learner: &mut Learner,
+    issuer: &Issuer,
+    browser: &dyn claim::Browser,
+    wait: Duration,
+) -> Result<KeptClaim, ClaimError> {
+    let fetcher = loopback();
+    let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher)?, &fetcher)?;
+    assert!(prepared.needs_sign_in());
+    assert!(prepared.tx_code().is_none());
+    let key = learner.wallet.holder_key().unwrap();
+    let claimed =
+        claim::claim_authorization_code(&prepared, browser, claim::DEFAULT_CLIENT_ID, wait, &key, &fetcher, now())?;
+    Ok(keep_claimed(
+        &mut learner.wallet,
+        &prepared,
+        &claimed,
+        &key,
+        &run_for_claim(&fetcher, now()),
+        "en",
+        &mut |_, _, _| {},
+    ))
+}
+
+fn signing_in(par: bool, faults: Vec<Fault>) -> Options {
+    Options { grant: issuer::Grant::AuthorizationCode { par }, faults, ..Options::new(issue_jwt) }
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+}
+
+#[test]
+fn signing_in_in_the_browser_claims_with_pkce_and_the_issuers_state_pushed_or_not() {
+    for par in [false, true] {
+        let issuer = Issuer::start(signing_in(par, vec![]));
+        let mut learner = new_learner();
+        let browser = TestBrowser::default();
+        let kept = sign_in_and_claim(&mut learner, &issuer, &browser, Duration::from_secs(10)).unwrap();
+        assert_eq!(kept.kept.len(), 1, "par {par}: {:?}", kept.refused);
+        assert_eq!(kept.kept[0].result, Verdict::Verified);
+        // The browser was sent once to the sign-in page and came back to Stapel's own page.
+        let opened = browser.opened.lock().unwrap().clone();
+        assert_eq!(opened.len(), 1);
+        assert!(opened[0].starts_with(&issuer.server.url("/authorize?")), "{opened:?}");
+        let shown = browser.shown.lock().unwrap().clone();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].0, 200);
+        assert!(shown[0].1.contains("Stapel has your sign-in"), "{shown:?}");
+        // What the sign-in asked: in the link, or pushed first and only referred to in the link.
+        let seen = issuer.seen();
+        let asked: HashMap<String, String> = if par {
+            let link = query_of(&opened[0]);
+            assert_eq!(link.keys().count(), 2, "only client_id and request_uri travel in the link: {link:?}");
+            assert_eq!(link["client_id"], claim::DEFAULT_CLIENT_ID);
+            seen.requests.iter().find(|r| r.route() == "/par").unwrap().form().into_iter().collect()
+        } else {
+            assert!(!issuer.routes().contains(&"POST /par".to_string()));
+            query_of(&opened[0])
+        };
+        assert_eq!(asked["response_type"], "code");
+        assert_eq!(asked["client_id"], claim::DEFAULT_CLIENT_ID);
+        assert_eq!(asked["code_challenge_method"], "S256");
+        assert_eq!(asked["issuer_state"], issuer::ISSUER_STATE);
+        assert!(asked["redirect_uri"].starts_with("http://127.0.0.1:") && asked["redirect_uri"].ends_with("/callback"));
+        let details: Value = serde_json::from_str(&asked["authorization_details"]).unwrap();
+        assert_eq!(details, json!([{"type": "openid_credential", "credential_configuration_id": "OpenBadge_JWT"}]));
+        // The token request proves the PKCE verifier behind the challenge, with the same redirect.
+        let token = seen.requests.iter().find(|r| r.route() == "/token").unwrap();
+        assert_eq!(token.field("grant_type").as_deref(), Some("authorization_code"));
+        assert_eq!(token.field("code").as_deref(), Some(issuer::AUTHORIZATION_CODE));
+        assert_eq!(token.field("redirect_uri").as_ref(), Some(&asked["redirect_uri"]));
+        let verifier = token.field("code_verifier").unwrap();
+        assert_eq!(verifier.len(), 43);
+        assert_eq!(claim::authorize::pkce_challenge(&verifier), asked["code_challenge"]);
+        // The credential is asked for by the identifier the token granted (§8.2).
+        let request = seen.requests.iter().find(|r| r.route() == "/credential").unwrap();
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(body["credential_identifier"], "OpenBadge_JWT-2026");
+        assert!(body.get("credential_configuration_id").is_none(), "one or the other, never both: {body}");
+    }
+    // Two sign-ins never share a verifier or a state.
+    let a = Issuer::start(signing_in(false, vec![]));
+    let b = Issuer::start(signing_in(false, vec![]));
+    let (ba, bb) = (TestBrowser::default(), TestBrowser::default());
+    sign_in_and_claim(&mut new_learner(), &a, &ba, Duration::from_secs(10)).unwrap();
+    sign_in_and_claim(&mut new_learner(), &b, &bb, Duration::from_secs(10)).unwrap();
+    let (qa, qb) = (query_of(&ba.opened.lock().unwrap()[0]), query_of(&bb.opened.lock().unwrap()[0]));
+    assert_ne!(qa["state"], qb["state"]);
+    assert_ne!(qa["code_challenge"], qb["code_challenge"]);
+}
+
+#[test]
+fn a_sign_in_that_is_refused_forged_abandoned_or_cannot_start_is_said_plainly_and_keeps_nothing() {
+    let mut learner = new_learner();
+    let wait = Duration::from_secs(10);
+
+    let issuer = Issuer::start(signing_in(false, vec![Fault::AccessDenied]));
+    let err = sign_in_and_claim(&mut learner, &issuer, &TestBrowser::default(), wait).unwrap_err();
+    assert_eq!(err.code(), "issuer_refused", "{err}");
+    assert!(err.to_string().contains("access_denied") && err.to_string().contains("the learner said no"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()));
+
+    // An answer with another state is not this sign-in's: its code is never spent.
+    let issuer = Issuer::start(signing_in(true, vec![Fault::WrongState]));
+    let browser = TestBrowser::default();
+    let err = sign_in_and_claim(&mut learner, &issuer, &browser, wait).unwrap_err();
+    assert_eq!(err.code(), "issuer_protocol", "{err}");
+    assert!(err.to_string().contains("another state"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()));
+    assert_eq!(browser.shown.lock().unwrap()[0].0, 400);
+
+    // The learner never finishes signing in: the wait ends, and says how to go on.
+    let issuer = Issuer::start(signing_in(false, vec![Fault::NeverSignsIn]));
+    let err = sign_in_and_claim(&mut learner, &issuer, &TestBrowser::default(), Duration::from_secs(1)).unwrap_err();
+    assert_eq!(err.code(), "sign_in_timed_out", "{err}");
+    assert!(err.to_string().contains("within 1 seconds") && err.to_string().contains("claim again"), "{err}");
+
+    let issuer = Issuer::start(signing_in(false, vec![]));
+    let err = sign_in_and_claim(&mut learner, &issuer, &NoBrowser, wait).unwrap_err();
+    assert!(err.to_string().contains("cannot open the browser to sign in"), "{err}");
+    assert!(!issuer.routes().contains(&"GET /authorize".to_string()));
+    assert_eq!(count(&learner.wallet), 0);
+
+    // A sign-in page the wallet's policy would not fetch is never opened in the browser either.
+    let fetcher = loopback();
+    let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+    let strict = HttpFetcher::new(HttpPolicy::default()).unwrap();
+    let browser = TestBrowser::default();
+    let key = learner.wallet.holder_key().unwrap();
+    let err =
+        claim::claim_authorization_code(&prepared, &browser, "stapel-wallet", wait, &key, &strict, now()).unwrap_err();
+    assert!(matches!(err, ClaimError::Network { source: FetchError::NotHttps { .. }, .. }), "{err}");
+    assert!(browser.opened.lock().unwrap().is_empty());
+}
+
+#[test]
+fn the_loopback_redirect_ignores_other_paths_and_takes_only_its_own_answer() {
+    // A browser that first asks for /favicon.ico and / on the redirect's port, then follows the
+    // sign-in: the wallet answers 404 and waits on.
+    #[derive(Default, Clone)]
+    struct Curious(TestBrowser);
+    impl claim::Browser for Curious {
+        fn open(&self, url: &str) -> Result<(), String> {
+            let redirect = query_of(url)["redirect_uri"].clone();
+            let port = url::Url::parse(&redirect).unwrap().port().unwrap();
+            let (url, shown) = (url.to_string(), self.0.shown.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+                for path in ["/favicon.ico", "/", "/callback/../favicon.ico"] {
+                    let status = client.get(format!("http://127.0.0.1:{port}{path}")).send().unwrap().status();
+                    shown.lock().unwrap().push((status.as_u16(), path.to_string()));
+                }
+                let response = client.get(&url).send().unwrap();
+                shown.lock().unwrap().push((response.status().as_u16(), response.text().unwrap()));
+            });
+            Ok(())
+        }
+    }
+    let issuer = Issuer::start(signing_in(false, vec![]));
+    let browser = Curious::default();
+    let kept = sign_in_and_claim(&mut new_learner(), &issuer, &browser, Duration::from_secs(10)).unwrap();
+    assert_eq!(kept.kept.len(), 1);
+    let shown = browser.0.shown.lock().unwrap().clone();
+    assert_eq!(shown[0], (404, "/favicon.ico".to_string()));
+    assert_eq!(shown[1], (404, "/".to_string()));
+    assert_eq!(shown[2].0, 404);
+    assert_eq!(shown[3].0, 200);
+    assert!(shown[3].1.contains("Stapel has your sign-in"));
+}
