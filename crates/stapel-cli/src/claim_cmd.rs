@@ -35,6 +35,33 @@ pub struct ClaimArgs {
     /// Forget a pending claim (its id, or a unique prefix of it, as --pending lists it)
     #[arg(long, value_name = "ID", conflicts_with_all = ["offer", "tx_code_file"])]
     cancel: Option<String>,
+    /// How long to wait for you to sign in at the issuer, when the offer asks you to
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    sign_in_timeout: u64,
+}
+
+/// The learner's browser, with the sign-in address also printed (standard error), so it can be
+/// opened by hand on a machine where no browser starts.
+struct AnnouncingBrowser;
+
+impl claim::Browser for AnnouncingBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        eprintln!("sign in at the issuer in your browser; if none opened, open this address:\n  {url}");
+        if let Err(why) = claim::SystemBrowser.open(url) {
+            eprintln!("({why})");
+        }
+        Ok(())
+    }
+}
+
+/// The client id Stapel names itself by: `STAPEL_OAUTH_CLIENT_ID` for an authorization server
+/// that registered Stapel under another one.
+fn client_id() -> String {
+    std::env::var("STAPEL_OAUTH_CLIENT_ID")
+        .ok()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| claim::DEFAULT_CLIENT_ID.to_string())
 }
 
 pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
@@ -67,6 +94,19 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
             None => None,
         };
         let key = wallet.holder_key().map_err(|e| ClaimError::Offer(format!("the wallet's holder key: {e}")))?;
+        if prepared.needs_sign_in() {
+            let wait = std::time::Duration::from_secs(args.sign_in_timeout);
+            let claimed = claim::claim_authorization_code(
+                &prepared,
+                &AnnouncingBrowser,
+                &client_id(),
+                wait,
+                &key,
+                fetcher.as_ref(),
+                now(),
+            )?;
+            return Ok((prepared, claimed));
+        }
         let claimed = claim::claim_pre_authorized(
             &prepared,
             tx_code.as_deref().map(|s| s.as_str()),

@@ -150,6 +150,49 @@ fn a_deferred_claim_is_listed_polled_and_cancelled() {
     assert_eq!(text(&w.run(&["claim", "--pending"]).stdout).trim(), "no pending claims");
 }
 
+#[test]
+fn an_offer_that_asks_to_sign_in_opens_the_browser_and_waits_for_it() {
+    let issuer =
+        Issuer::start(Options { grant: issuer::Grant::AuthorizationCode { par: true }, ..Options::new(issue) });
+    let w = TestWallet::new();
+    // $BROWSER as a learner might set it; curl plays the browser that signs in and follows the
+    // redirect back to Stapel.
+    let out = w
+        .command()
+        .args(["claim", &issuer.offer_uri(), "--json"])
+        .env("BROWSER", "curl -sfL -o /dev/null %s")
+        .env("STAPEL_OAUTH_CLIENT_ID", "wallet-registered-at-lusback")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{} {}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(json_out(&out)["claimed"][0]["result"], "verified");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("sign in at the issuer in your browser"), "{stderr}");
+    assert!(stderr.contains(&issuer.server.url("/authorize?client_id=wallet-registered-at-lusback")), "{stderr}");
+    let pushed = issuer.seen().requests.into_iter().find(|r| r.route() == "/par").unwrap();
+    assert_eq!(pushed.field("client_id").as_deref(), Some("wallet-registered-at-lusback"));
+
+    // No browser starts and nobody signs in: the address is printed, the wait ends, nothing kept.
+    let issuer =
+        Issuer::start(Options { grant: issuer::Grant::AuthorizationCode { par: false }, ..Options::new(issue) });
+    let w = TestWallet::new();
+    let before = w.snapshot();
+    let out = w
+        .command()
+        .args(["claim", &issuer.offer_uri(), "--sign-in-timeout", "1", "--json"])
+        .env("BROWSER", "no-such-browser-anywhere")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_out(&out)["error"]["code"], "sign_in_timed_out");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot start the browser (no-such-browser-anywhere)"), "{stderr}");
+    assert!(stderr.contains(&issuer.server.url("/authorize?response_type=code")), "{stderr}");
+    assert_eq!(w.snapshot(), before);
+    let out = w.run(&["claim", &issuer.offer_uri(), "--sign-in-timeout", "0"]);
+    assert_eq!(out.status.code(), Some(2), "a zero wait is refused as an argument");
+}
+
 // ---- The third-party issuer: oid4vc-ts on Node ----
 
 struct NodeIssuer {
