@@ -351,17 +351,35 @@ fn import(g: &Global, args: &[String]) -> Result<ExitCode> {
     let inputs = import::expand(args, &mut std::io::stdin()).map_err(|(name, e)| anyhow::anyhow!("{name}: {e}"))?;
     let bar = progress_bar(inputs.len());
     let now = chrono::Utc::now();
-    let outcomes = import::import_all(&mut wallet, &inputs, fetcher.as_ref(), now, &mut |done, _, name| {
-        bar.set_position(done as u64);
-        bar.set_message(name.to_string());
+    let run = stapel_core::wallet::check::Run { now, fetched_at: now, fetcher: fetcher.as_ref(), offline: false };
+    let outcomes = import::import_all(&mut wallet, &inputs, &run, &mut |p| {
+        bar.set_position(p.done as u64);
+        bar.set_message(match p.step {
+            import::Step::Reading => p.input.to_string(),
+            import::Step::Verifying => format!("verifying {}", p.input),
+        });
     });
     bar.finish_and_clear();
     let tally = Tally::of(&outcomes);
+    let checked = |o: &import::Outcome| match &o.verification {
+        Some(Ok(report)) => verify_cmd::verdict_word(report.result).to_string(),
+        Some(Err(e)) => format!("not checked: {e}"),
+        None => String::new(),
+    };
     if g.json {
         let items: Vec<_> = outcomes
             .iter()
             .map(|o| match &o.result {
-                Ok(i) => serde_json::json!({"input": o.input, "id": i.id, "already_present": i.already_present}),
+                Ok(i) => {
+                    let mut item =
+                        serde_json::json!({"input": o.input, "id": i.id, "already_present": i.already_present});
+                    match &o.verification {
+                        Some(Ok(report)) => item["result"] = serde_json::json!(report.result),
+                        Some(Err(e)) => item["verification_error"] = serde_json::json!(e.to_string()),
+                        None => {}
+                    }
+                    item
+                }
                 Err(e) => serde_json::json!({"input": o.input, "error": e.to_string()}),
             })
             .collect();
@@ -372,13 +390,24 @@ fn import(g: &Global, args: &[String]) -> Result<ExitCode> {
     } else {
         for o in &outcomes {
             match &o.result {
-                Ok(i) if i.already_present => println!("{}: already in wallet ({})", o.input, short(&i.id)),
-                Ok(i) => println!("{}: imported {}", o.input, short(&i.id)),
+                Ok(i) if i.already_present => {
+                    println!("{}: already in wallet ({}, {})", o.input, short(&i.id), checked(o))
+                }
+                Ok(i) => println!("{}: imported {} ({})", o.input, short(&i.id), checked(o)),
                 Err(e) => eprintln!("{}: {e}", o.input),
             }
         }
         if outcomes.len() > 1 {
-            println!("{tally}");
+            let count = |v: stapel_core::verify::Verdict| {
+                outcomes.iter().filter(|o| matches!(&o.verification, Some(Ok(r)) if r.result == v)).count()
+            };
+            use stapel_core::verify::Verdict::{Invalid, Unverifiable, Verified};
+            println!(
+                "{tally}; {} verified, {} unverifiable, {} invalid",
+                count(Verified),
+                count(Unverifiable),
+                count(Invalid)
+            );
         }
     }
     Ok(if tally.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -505,15 +534,17 @@ fn restore(g: &Global, file: &Path, passphrase_file: Option<&Path>, passphrase: 
         bar.set_length(total);
         bar.set_position(done);
     };
-    let report = if path.exists() {
-        open(g)?.restore(&backup, &mut progress)?
+    let (mut wallet, report) = if path.exists() {
+        let mut wallet = open(g)?;
+        let report = wallet.restore(&backup, &mut progress)?;
+        (wallet, report)
     } else {
         let protection = if passphrase || g.passphrase_file.is_some() {
             Protection::Passphrase(read_passphrase(source(g), "new wallet passphrase")?)
         } else {
             Protection::Keychain
         };
-        Wallet::restore_new(&path, protection, KdfParams::default(), &backup, &mut progress)?.1
+        Wallet::restore_new(&path, protection, KdfParams::default(), &backup, &mut progress)?
     };
     bar.finish_and_clear();
     println!(
@@ -523,5 +554,31 @@ fn restore(g: &Global, file: &Path, passphrase_file: Option<&Path>, passphrase: 
         report.credentials_present,
         report.originals_added
     );
+    // What came back is verified as it lands, as an import is: the backup's reports are as old
+    // as the backup.
+    let fetcher = fetcher()?;
+    let now = chrono::Utc::now();
+    let run = stapel_core::wallet::check::Run { now, fetched_at: now, fetcher: fetcher.as_ref(), offline: false };
+    let bar = progress_bar(report.added.len());
+    let results = stapel_core::wallet::check::verify_each(&mut wallet, &report.added, &run, &mut |done, _, _| {
+        bar.set_position(done as u64);
+        bar.set_message("verifying");
+    });
+    bar.finish_and_clear();
+    if !results.is_empty() {
+        let count = |v: stapel_core::verify::Verdict| {
+            results.iter().filter(|(_, r)| matches!(r, Ok(r) if r.result == v)).count()
+        };
+        use stapel_core::verify::Verdict::{Invalid, Unverifiable, Verified};
+        let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+        println!(
+            "verified the {} added: {} verified, {} unverifiable, {} invalid{}",
+            results.len(),
+            count(Verified),
+            count(Unverifiable),
+            count(Invalid),
+            if failed > 0 { format!(", {failed} not checked") } else { String::new() }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

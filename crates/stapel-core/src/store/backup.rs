@@ -227,6 +227,9 @@ pub struct RestoreReport {
     pub originals_added: usize,
     /// Rows of other tables stored.
     pub other_rows_added: usize,
+    /// The ids of the credentials added, in the backup's order (for the wallet layer to
+    /// verify as they land).
+    pub added: Vec<String>,
 }
 
 impl Backup {
@@ -560,6 +563,7 @@ impl Wallet {
         }
         tx.commit().db("restoring the backup")?;
         progress(total, total);
+        report.added = added_ids;
         Ok(report)
     }
 

@@ -310,6 +310,24 @@ pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> 
     Ok(report)
 }
 
+/// Verifies each of the wallet's credentials named, recording each report (a restore's added
+/// credentials; "check all again"). `progress(done, total, id)` before each and at the end.
+pub fn verify_each(
+    wallet: &mut Wallet,
+    ids: &[String],
+    run: &Run<'_>,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Vec<(String, Result<Report, CheckError>)> {
+    let total = ids.len();
+    let mut results = Vec::with_capacity(total);
+    for (done, id) in ids.iter().enumerate() {
+        progress(done, total, id);
+        results.push((id.clone(), verify_stored(wallet, id, run)));
+    }
+    progress(total, total, "");
+    results
+}
+
 /// `2026-11-23T12:00:00Z`: how times are written in reports and records.
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

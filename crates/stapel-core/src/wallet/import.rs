@@ -5,6 +5,11 @@
 //! [`crate::formats::read`] (which detects, unwraps and parses, following references through
 //! the fetcher), turns the result into a [`NewCredential`] with every original kept verbatim,
 //! and inserts it. One bad input never stops or spoils the others.
+//!
+//! Every credential is verified as it lands ([`import_all`]): the learner's cards and progress
+//! are right the moment the import ends, without a "check again" per credential. The
+//! verification is its own write after the input's transaction: a verification that cannot
+//! run leaves the credential in, marked not checked, with the reason in the outcome.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,6 +19,9 @@ use chrono::{DateTime, Utc};
 use crate::formats::{self, FormatError, MAX_INPUT_BYTES, Parsed};
 use crate::net::{FetchError, Fetcher};
 use crate::store::{Inserted, NewCredential, NewOriginal, StoreError, Wallet};
+use crate::verify::Report;
+
+use super::check::{self, CheckError, Run};
 
 /// One thing to import, as the learner named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +63,28 @@ pub enum ImportError {
 pub struct Outcome {
     pub input: String,
     pub result: Result<Inserted, ImportError>,
+    /// The credential's verification as it landed (a CLR's own; its parts are verified and
+    /// recorded too); `None` when the input was not imported.
+    pub verification: Option<Result<Report, CheckError>>,
+}
+
+/// The step an import is at, for the progress a front shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Reading the input and keeping it.
+    Reading,
+    /// Verifying what was kept.
+    Verifying,
+}
+
+/// Where a bulk import stands: `done` inputs of `total` are finished, and `input` is at `step`.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub step: Step,
+    pub done: usize,
+    pub total: usize,
+    pub input: &'a str,
 }
 
 /// Counts for the summary line.
@@ -175,26 +205,46 @@ pub fn import_one(
     Ok(wallet.insert(&new, now)?)
 }
 
-/// Imports every input, each in its own transaction, calling `progress(done, total, input)`
-/// after each one.
+/// Imports every input, each in its own transaction, and verifies what each brought (under
+/// `run`: the fetcher, the time, online or not), recording the report. `progress` is called
+/// before each step of each input, and once more when everything is done (`done == total`).
 pub fn import_all(
     wallet: &mut Wallet,
     inputs: &[Input],
-    fetcher: &dyn Fetcher,
-    now: DateTime<Utc>,
-    progress: &mut dyn FnMut(usize, usize, &str),
+    run: &Run<'_>,
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Vec<Outcome> {
     let total = inputs.len();
     let mut outcomes = Vec::with_capacity(total);
-    for (i, input) in inputs.iter().enumerate() {
-        let result = import_one(wallet, input, fetcher, now);
-        if let Err(e) = &result {
-            tracing::debug!(input = %input.name(), error = %e, "import failed");
-        }
-        outcomes.push(Outcome { input: input.name(), result });
-        progress(i + 1, total, &input.name());
+    for (done, input) in inputs.iter().enumerate() {
+        let name = input.name();
+        progress(Progress { step: Step::Reading, done, total, input: &name });
+        let result = import_one(wallet, input, run.fetcher, run.now);
+        let verification = match &result {
+            Ok(inserted) => {
+                progress(Progress { step: Step::Verifying, done, total, input: &name });
+                Some(verify_inserted(wallet, inserted, run))
+            }
+            Err(e) => {
+                tracing::debug!(input = %name, error = %e, "import failed");
+                None
+            }
+        };
+        outcomes.push(Outcome { input: name, result, verification });
     }
+    progress(Progress { step: Step::Verifying, done: total, total, input: "" });
     outcomes
+}
+
+/// Verifies an inserted credential and, depth first, its parts, recording each report; the
+/// credential's own report is returned.
+fn verify_inserted(wallet: &mut Wallet, inserted: &Inserted, run: &Run<'_>) -> Result<Report, CheckError> {
+    for child in &inserted.children {
+        if let Err(e) = verify_inserted(wallet, child, run) {
+            tracing::debug!(id = %child.id, error = %e, "a part could not be verified");
+        }
+    }
+    check::verify_stored(wallet, &inserted.id, run)
 }
 
 /// The stored form of a parsed credential: the input's own bytes first, then the documents

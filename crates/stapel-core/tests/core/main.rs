@@ -7,6 +7,7 @@
 mod claim;
 mod formats;
 mod goal;
+mod import;
 mod layers;
 mod net;
 mod present;

@@ -1,0 +1,138 @@
+//! Every way in verifies at the door (issue 16): a bulk import verifies each credential as it
+//! lands and records the report, so the cards and progress are right when the import ends;
+//! the progress names both steps; a verification that cannot run keeps the credential in.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use stapel_core::net::{MapFetcher, Offline};
+use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
+use stapel_core::verify::Verdict;
+use stapel_core::wallet::check::Run;
+use stapel_core::wallet::import::{self, Input, Step};
+
+const DCC: &str = "1-ob3/dcc-vc-test-fixtures/verifiableCredentials";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).single().unwrap()
+}
+
+fn vector(rel: &str) -> PathBuf {
+    stapel_testkit::vector(rel)
+}
+
+fn new_wallet(dir: &tempfile::TempDir) -> Wallet {
+    Wallet::create(
+        &dir.path().join("w.db"),
+        Protection::Passphrase(Secret::new("p".into())),
+        KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_bulk_import_verifies_each_credential_as_it_lands_and_keeps_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wallet = new_wallet(&dir);
+    let did_key = vector(&format!("{DCC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json"));
+    let did_web = vector(&format!("{DCC}/v1/ed25519/didWeb/legacy-noStatus-noExpiry.json"));
+    // The did:key credential with one word changed after signing: it must land invalid.
+    let mut tampered: Value = serde_json::from_slice(&std::fs::read(&did_key).unwrap()).unwrap();
+    tampered["credentialSubject"]["name"] = Value::String("Someone Else".into());
+    let tampered_file = dir.path().join("tampered.json");
+    std::fs::write(&tampered_file, tampered.to_string()).unwrap();
+    let stray = dir.path().join("notes.txt");
+    std::fs::write(&stray, "not a credential").unwrap();
+    let inputs: Vec<Input> =
+        [&did_key, &did_web, &tampered_file, &stray].into_iter().map(|p| Input::File(p.clone())).collect();
+
+    let run = Run { now: now(), fetched_at: now(), fetcher: &Offline, offline: true };
+    let mut seen: Vec<(Step, usize, String)> = Vec::new();
+    let outcomes = import::import_all(&mut wallet, &inputs, &run, &mut |p| seen.push((p.step, p.done, p.input.into())));
+    let verdicts: Vec<Option<Verdict>> =
+        outcomes.iter().map(|o| o.verification.as_ref().map(|v| v.as_ref().unwrap().result)).collect();
+    assert_eq!(
+        verdicts,
+        vec![Some(Verdict::Verified), Some(Verdict::Unverifiable), Some(Verdict::Invalid), None],
+        "offline, the did:web issuer's key cannot be had; the stray file is not imported"
+    );
+    assert!(outcomes[3].result.is_err());
+    // The report is the wallet's record, with the run's time and its offline flag.
+    for o in &outcomes[..3] {
+        let id = &o.result.as_ref().unwrap().id;
+        let stored = wallet.verification(id).unwrap().expect("recorded at import");
+        assert_eq!(Some(stored.report.result), o.verification.as_ref().map(|v| v.as_ref().unwrap().result));
+        assert!(stored.offline);
+    }
+    // Both steps, for each input that got that far, then the end.
+    let name = |i: usize| inputs[i].name();
+    assert_eq!(
+        seen,
+        vec![
+            (Step::Reading, 0, name(0)),
+            (Step::Verifying, 0, name(0)),
+            (Step::Reading, 1, name(1)),
+            (Step::Verifying, 1, name(1)),
+            (Step::Reading, 2, name(2)),
+            (Step::Verifying, 2, name(2)),
+            (Step::Reading, 3, name(3)),
+            (Step::Verifying, 4, String::new()),
+        ]
+    );
+
+    // Online (the issuer's DID document to be had), the did:web credential lands verified, and
+    // importing it again re-verifies it, so the card is right with the better answer.
+    let docs = MapFetcher::new(
+        HashMap::from([(
+            "https://digitalcredentials.github.io/vc-test-fixtures/dids/legacy/did.json".to_string(),
+            vector("1-ob3/dcc-vc-test-fixtures/dids/legacy/did.json"),
+        )]),
+        None,
+    );
+    let online = Run { now: now(), fetched_at: now(), fetcher: &docs, offline: false };
+    let again = import::import_all(&mut wallet, &[Input::File(did_web)], &online, &mut |_| {});
+    assert!(again[0].result.as_ref().unwrap().already_present);
+    assert_eq!(again[0].verification.as_ref().unwrap().as_ref().unwrap().result, Verdict::Verified);
+    let id = &again[0].result.as_ref().unwrap().id;
+    assert_eq!(wallet.verification(id).unwrap().unwrap().report.result, Verdict::Verified);
+}
+
+#[test]
+fn a_restore_names_what_it_added_and_each_is_verified_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wallet = new_wallet(&dir);
+    let did_key = vector(&format!("{DCC}/v2/ed25519/didKey/legacy-noStatus-noExpiry.json"));
+    let run = Run { now: now(), fetched_at: now(), fetcher: &Offline, offline: true };
+    let outcomes = import::import_all(&mut wallet, &[Input::File(did_key)], &run, &mut |_| {});
+    let id = outcomes[0].result.as_ref().unwrap().id.clone();
+    let file = dir.path().join("w.backup");
+    let secret = Secret::new("backup pass".into());
+    let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+    wallet.backup(&file, &secret, cheap, &mut |_, _| {}).unwrap();
+    let backup = stapel_core::store::Backup::read(&file, &secret).unwrap();
+    let (mut restored, report) = Wallet::restore_new(
+        &dir.path().join("new.db"),
+        Protection::Passphrase(Secret::new("q".into())),
+        cheap,
+        &backup,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.added, vec![id.clone()]);
+    // The backup's report came with it, checked when it was made; the restore checks again.
+    let later = now() + chrono::Duration::days(30);
+    let again = Run { now: later, fetched_at: later, fetcher: &Offline, offline: true };
+    let mut seen = Vec::new();
+    let results =
+        stapel_core::wallet::check::verify_each(&mut restored, &report.added, &again, &mut |d, t, _| seen.push((d, t)));
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].1.as_ref().unwrap().result, Verdict::Verified);
+    assert_eq!(seen, vec![(0, 1), (1, 1)]);
+    let record = restored.verification(&id).unwrap().unwrap();
+    assert_eq!(record.checked_at, "2027-01-03T09:00:00Z");
+    // Merged into the wallet it came from, nothing is added, so nothing needs checking.
+    let merged = wallet.restore(&backup, &mut |_, _| {}).unwrap();
+    assert!(merged.added.is_empty());
+}
