@@ -1,6 +1,7 @@
 //! Import from the app: the files and folders the learner dropped or chose, or a URL they
-//! pasted, each input its own transaction (`stapel_core::wallet::import`), with progress reported after
-//! each input and a summary that names every failure with its reason. Also the verifying and
+//! pasted, each input its own transaction (`stapel_core::wallet::import`) and verified as it
+//! lands, with progress reported before each step of each input (reading, verifying) and a
+//! summary that names every failure with its reason. Also the verifying and
 //! exporting the detail screen does, since both need the network's policy or a path.
 
 use std::path::Path;
@@ -15,9 +16,10 @@ use stapel_core::wallet::import::{self, Input};
 
 use crate::error::{CommandError, import_code};
 
-/// Sent to the page after each input.
+/// Sent to the page before each step of each input, and once when all are done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    pub step: import::Step,
     pub done: usize,
     pub total: usize,
     pub input: String,
@@ -75,8 +77,10 @@ pub fn import(
 ) -> ImportSummary {
     let (inputs, failures) = expand(args);
     let mut summary = ImportSummary { failures, ..ImportSummary::default() };
-    let outcomes = import::import_all(wallet, &inputs, fetcher, Utc::now(), &mut |done, total, input| {
-        progress(Progress { done, total, input: input.to_string() })
+    let now = Utc::now();
+    let run = Run { now, fetched_at: now, fetcher, offline: false };
+    let outcomes = import::import_all(wallet, &inputs, &run, &mut |p| {
+        progress(Progress { step: p.step, done: p.done, total: p.total, input: p.input.to_string() })
     });
     for outcome in outcomes {
         match outcome.result {

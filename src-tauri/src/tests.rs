@@ -16,6 +16,7 @@ use crate::importing::{self, Progress};
 use crate::listing::{self, Chip, PageQuery};
 use crate::settings::{self, Settings};
 use crate::wallet::Held;
+use stapel_core::wallet::import;
 
 pub(crate) const FAST: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
 pub(crate) const EDU: &str = "4-ob2/educredentials-obv3-examples/_data/credentials";
@@ -77,15 +78,22 @@ fn importing_a_folder_a_stray_file_and_a_missing_path_names_each_failure_with_it
     let stray = summary.failures.iter().find(|f| f.input.ends_with("SOURCES.md")).unwrap();
     assert_eq!(stray.code, "not_a_credential");
     assert!(!stray.reason.is_empty());
-    // Progress after each input: the 30 files, the stray one and the missing one.
-    assert_eq!(seen.len(), 32);
+    // Progress before each step: the 30 files, the stray one and the missing one read; the 30
+    // credentials verified; then the end.
+    let steps = |step: import::Step| seen.iter().filter(|p| p.step == step && p.done < 32).count();
+    assert_eq!((steps(import::Step::Reading), steps(import::Step::Verifying)), (32, 30));
     assert!(seen.iter().all(|p| p.total == 32));
     assert_eq!(seen.last().map(|p| p.done), Some(32));
     let missing_failure = summary.failures.iter().find(|f| f.input.ends_with("no-such-badge.json")).unwrap();
     assert_eq!(missing_failure.code, "unreadable_file");
     // Nothing half-imported: exactly the good ones are in the wallet.
-    let total = held.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total;
-    assert_eq!(total, 30);
+    let page = held.with(|w| listing::page(w, &PageQuery { limit: 50, ..PageQuery::default() }, now())).unwrap();
+    assert_eq!(page.total, 30);
+    // Each verified as it landed: no card says "not checked yet".
+    let unchecked: Vec<&str> =
+        page.items.iter().filter(|c| c.chip == Chip::Unchecked).map(|c| c.title.as_str()).collect();
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+    assert!(page.items.iter().all(|c| c.checked_at.is_some()));
     // Again: everything is already there and counted so.
     let again = held.with(|w| Ok(importing::import(w, &[vector(EDU)], &Offline, &mut |_| {}))).unwrap();
     assert_eq!((again.imported, again.already_present), (0, 30));
@@ -328,8 +336,9 @@ fn verifying_offline_is_recorded_and_the_card_and_detail_show_it() {
     let held = filled(&dir);
     let id = held.with(|w| listing::page(w, &query(|q| q.limit = 1), now())).unwrap().items.remove(0).id;
     let before = held.with(|w| listing::detail(w, &id, now())).unwrap();
-    assert_eq!(before.chip, Chip::Unchecked);
-    assert!(before.verification.is_none());
+    // Verified as it landed (online, where these examples' issuers cannot be reached).
+    assert_eq!(before.chip, Chip::Unverifiable);
+    assert!(!before.verification.expect("recorded at import").offline);
     let report = held.with(|w| importing::reverify(w, &id, true)).unwrap();
     let after = held.with(|w| listing::detail(w, &id, now())).unwrap();
     let recorded = after.verification.expect("the report is kept");

@@ -170,7 +170,11 @@ impl Held {
     ) -> Result<RestoreReport, CommandError> {
         let backup = Backup::read(file, passphrase)?;
         if self.slot().is_some() {
-            return self.with(|w| Ok(w.restore(&backup, &mut |_, _| {})?));
+            return self.with(|w| {
+                let report = w.restore(&backup, &mut |_, _| {})?;
+                verify_restored(w, &report)?;
+                Ok(report)
+            });
         }
         let path = self.path()?.clone();
         if path.exists() {
@@ -178,10 +182,21 @@ impl Held {
         }
         let protection =
             protection.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
-        let (wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |_, _| {})?;
+        let (mut wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |_, _| {})?;
+        verify_restored(&mut wallet, &report)?;
         *self.slot() = Some(wallet);
         Ok(report)
     }
+}
+
+/// What a restore added is verified as it lands, as an import is (the backup's reports are as
+/// old as the backup); a verification that cannot run leaves the credential unchecked.
+fn verify_restored(wallet: &mut Wallet, report: &RestoreReport) -> Result<(), CommandError> {
+    let fetcher = crate::importing::http_fetcher()?;
+    let now = chrono::Utc::now();
+    let run = stapel_core::wallet::check::Run { now, fetched_at: now, fetcher: fetcher.as_ref(), offline: false };
+    stapel_core::wallet::check::verify_each(wallet, &report.added, &run, &mut |_, _, _| {});
+    Ok(())
 }
 
 /// Where the app keeps the wallet: `STAPEL_WALLET` when set and not empty, else the platform's

@@ -26,7 +26,10 @@ export async function runImport(inputs) {
   progress.onmessage = (p) => {
     $("import-progress").max = Math.max(1, p.total);
     $("import-progress").value = p.done;
-    $("import-progress-text").textContent = t("import.progress_text", { done: p.done, total: p.total });
+    const step = p.done < p.total && p.input
+      ? " · " + t(p.step === "verifying" ? "import.step_verifying" : "import.step_reading", { input: p.input })
+      : "";
+    $("import-progress-text").textContent = t("import.progress_text", { done: p.done, total: p.total }) + step;
   };
   for (const id of ["import-files", "import-folder", "import-url-submit"]) $(id).disabled = true;
   try {
