@@ -78,6 +78,9 @@ function renderDetail(d) {
   row(dl, "@field.learning_outcomes", c.learning_outcomes);
   row(dl, "@field.skills", (c.skills || []).map((x) => [x.framework, x.code, x.label].filter(Boolean).join(" · ")));
   row(dl, "@field.tags", c.tags);
+  // A linked document the issuer's server did not give when the credential came in.
+  const missing = { "badge class": "detail.not_retrieved_badge_class", "issuer profile": "detail.not_retrieved_issuer" };
+  row(dl, "@field.not_retrieved", (c.not_retrieved || []).map((x) => (missing[x] ? t(missing[x]) : x)));
   const r = c.recipient;
   row(dl, "@field.recipient", r ? (r.name || (r.hashed ? t("detail.hashed_recipient") : r.identity) || r.subject_id || "") : "");
   row(dl, "@field.field_of_study", [c.achievement.field_of_study, c.achievement.specialization].filter(Boolean).join(" · "));

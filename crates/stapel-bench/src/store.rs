@@ -1,5 +1,7 @@
 //! The store benchmark (issue 3): import, the first page of the list and a skill filter, at
 //! N/10 and at N credentials, on an encrypted wallet and on a plain SQLite file, side by side.
+//! Then what verifying at the door costs (issue 16): importing published signed credentials
+//! with their verification beside importing them alone, file by file, interleaved.
 
 use std::time::{Duration, Instant};
 
@@ -138,4 +140,61 @@ pub fn run(n: usize) {
         ratio(e.page_large, p.page_large),
         ratio(e.skill_large, p.skill_large)
     );
+    door();
+}
+
+const DOOR_ROUNDS: usize = 7;
+
+/// Import alone (`import_one`) beside import with verification at the door (`import_all`,
+/// offline, so the figure is the wallet's own work and not a network's), per credential, on
+/// the signed credentials the verify benchmark uses. Each round makes two fresh encrypted
+/// wallets and imports every file into one and then the other, so both sides share the
+/// machine's load; the medians over rounds are reported.
+fn door() {
+    let files = crate::verify::credentials();
+    let inputs: Vec<Input> = files.iter().map(|p| Input::File(p.clone())).collect();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().to_utc();
+    let run = stapel_core::wallet::check::Run { now, fetched_at: now, fetcher: &Offline, offline: true };
+    let cheap = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+    let mut alone = Vec::with_capacity(DOOR_ROUNDS);
+    let mut verified = Vec::with_capacity(DOOR_ROUNDS);
+    let mut verdicts = std::collections::BTreeMap::new();
+    for round in 0..DOOR_ROUNDS {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let secret = || Protection::Passphrase(Secret::new("bench".into()));
+        let mut a = Wallet::create(&dir.path().join("a.stapel"), secret(), cheap).expect("a wallet");
+        let mut b = Wallet::create(&dir.path().join("b.stapel"), secret(), cheap).expect("a wallet");
+        let (mut ta, mut tb) = (Duration::ZERO, Duration::ZERO);
+        for input in &inputs {
+            let t = Instant::now();
+            let kept = import::import_one(&mut a, input, &Offline, now);
+            ta += t.elapsed();
+            let t = Instant::now();
+            let outcomes = import::import_all(&mut b, std::slice::from_ref(input), &run, &mut |_| {});
+            tb += t.elapsed();
+            assert_eq!(kept.is_ok(), outcomes[0].result.is_ok(), "both sides import the same: {}", input.name());
+            if round == 0
+                && let Some(Ok(report)) = &outcomes[0].verification
+            {
+                *verdicts.entry(format!("{:?}", report.result).to_lowercase()).or_insert(0usize) += 1;
+            }
+        }
+        alone.push(ta / inputs.len() as u32);
+        verified.push(tb / inputs.len() as u32);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (a, b) = (median(alone), median(verified));
+    println!();
+    println!(
+        "verifying at the door: {} published signed credentials, {DOOR_ROUNDS} rounds, offline ({})",
+        inputs.len(),
+        verdicts.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+    );
+    println!("{:<44} {:>14}", "import alone, per credential", ms(a));
+    println!("{:<44} {:>14}", "import and verify, per credential", ms(b));
+    println!("{:<44} {:>14}", "of which verifying", ms(b.saturating_sub(a)));
+    println!("{:<44} {:>14}", "import and verify / import alone", ratio(b, a));
 }

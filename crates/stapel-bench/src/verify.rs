@@ -39,7 +39,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 /// The credentials measured: every DCC fixture whose key is a did:key (resolvable offline),
 /// the W3C Data Integrity EdDSA vectors, the 1EdTech OB 3.0 / CLR 2.0 vectors and the W3C
 /// Bitstring Status List examples (eddsa-rdfc-2022 and ecdsa-rdfc-2019).
-fn credentials() -> Vec<PathBuf> {
+pub(crate) fn credentials() -> Vec<PathBuf> {
     let v = vectors();
     let mut out = Vec::new();
     let mut dcc = Vec::new();

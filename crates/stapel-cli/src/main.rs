@@ -474,6 +474,9 @@ fn show(g: &Global, id: &str) -> Result<ExitCode> {
     for level in &c.levels {
         println!("  level     {} {}", level.framework, level.level);
     }
+    for missing in &c.not_retrieved {
+        println!("  not retrieved  {missing} (its server could not be reached when this was imported)");
+    }
     for skill in &c.skills {
         println!(
             "  skill     {}{}",

@@ -53,6 +53,24 @@ fn a_clr_is_stored_whole_with_each_nested_credential_as_its_child() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["children"].as_array().unwrap().len(), children.len());
+
+    // One of its parts, imported on its own (the learner downloaded it apart): listed on its
+    // own beside the CLR, and said to be imported, not "already in wallet".
+    let child_id = children[0]["id"].as_str().unwrap();
+    let file = w.dir.path().join("part.json");
+    let out = w.run(&["export", child_id, "--original", "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = w.import(&file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("imported {}", &child_id[..12])), "{}", text(&out.stdout));
+    let listed: Vec<String> =
+        w.list()["credentials"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().any(|id| id == child_id));
+    // Removing the CLR keeps the part the learner brought in.
+    let out = w.run(&["remove", parent["id"].as_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(w.ids(), vec![child_id.to_string()]);
 }
 
 #[test]

@@ -116,6 +116,10 @@ pub struct Credential {
     /// The EU standard elements of a microcredential (Council Recommendation of 16 June
     /// 2022) that the source provides.
     pub eu: EuElements,
+    /// Linked documents that could not be retrieved when the credential was read (`badge
+    /// class`, `issuer profile`): the view shows only what the credential itself states of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_retrieved: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -79,14 +79,28 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
     };
     let mut warnings = Vec::new();
     let mut related = Vec::new();
+    let mut not_retrieved = Vec::new();
 
+    // A badge class (or issuer profile) that cannot be had is no reason to refuse the
+    // learner's copy: servers go away, and then it is the only one (issue 16). What is known
+    // stays; the view says what is missing.
     let badge: Obj = match o.get("badge") {
         Some(Value::Object(b)) => {
             related.push(embedded("badgeclass", b));
             b.clone()
         }
         Some(v) => match str_of(Some(v)) {
-            Some(url) => fetch_object(&url, "badge class", "badgeclass", ctx, &mut related)?,
+            Some(url) => match fetch_object(&url, "badge class", "badgeclass", ctx, &mut related) {
+                Ok(b) => b,
+                Err(e) => {
+                    warnings.push(format!("the badge class could not be retrieved, only its address is known: {e}"));
+                    not_retrieved.push("badge class".to_string());
+                    let mut b = Obj::new();
+                    b.insert("id".into(), Value::String(url.clone()));
+                    b.insert("name".into(), Value::String(url));
+                    b
+                }
+            },
             None => {
                 return Err(FormatError::Incomplete(
                     "Open Badges assertion",
@@ -107,6 +121,7 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
                 Ok(i) => Some(i),
                 Err(e) => {
                     warnings.push(format!("the issuer profile could not be read, only its address is known: {e}"));
+                    not_retrieved.push("issuer profile".to_string());
                     let mut i = Obj::new();
                     i.insert("id".into(), Value::String(url));
                     Some(i)
@@ -137,6 +152,7 @@ pub(crate) fn read(doc: Value, format: Format, ctx: &mut Ctx<'_>) -> Result<Pars
         valid_until: date_field(o, "expires", &mut warnings),
         achievement: Achievement { id: get_str(&badge, "id"), name: get_str(&badge, "name"), ..Achievement::default() },
         tags: strings(badge.get("tags")),
+        not_retrieved,
         ..Credential::default()
     };
 

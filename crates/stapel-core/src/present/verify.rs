@@ -303,6 +303,34 @@ fn not_checked(outcome: Outcome, message: String) -> Report {
     Report::from_checks(checks)
 }
 
+/// In the learner's own wallet an Open Badges 2.0 badge whose hosted copy differs is judged by
+/// that copy (the issuer's, which OB 2.0 makes authoritative). Presented to someone else, the
+/// copy shown is the holder's, so a difference from the issuer's fails: a verifier must never
+/// see "verified" above content the issuer does not host.
+fn presented_as_hosted(report: Report) -> Report {
+    let differs = |c: &Check| {
+        c.id == CheckId::Hosted
+            && c.outcome == Outcome::Passed
+            && c.message.starts_with(crate::verify::ob2::HOSTED_DIFFERS)
+    };
+    if !report.checks.iter().any(differs) {
+        return report;
+    }
+    let checks = report
+        .checks
+        .into_iter()
+        .map(|c| {
+            if differs(&c) {
+                let detail = c.message.split("; ").next().unwrap_or_default().to_string();
+                Check::failed(CheckId::Hosted, format!("the presented copy is not the one the issuer hosts: {detail}"))
+            } else {
+                c
+            }
+        })
+        .collect();
+    Report::from_checks(checks)
+}
+
 fn check_entry(index: usize, entry: &Value, holder: Option<&str>, ctx: &VerifyContext<'_>) -> CredentialReport {
     let (kind, credential, report) = match entry {
         Value::Object(o) if strings(o.get("type")).iter().any(|t| t == "EnvelopedVerifiableCredential") => {
@@ -361,6 +389,7 @@ fn check_entry(index: usize, entry: &Value, holder: Option<&str>, ctx: &VerifyCo
             not_checked(Outcome::Failed, "the entry is neither a credential nor a link to one".into()),
         ),
     };
+    let report = presented_as_hosted(report);
     let holder_check = check_subject(kind, credential.as_ref(), holder);
     let doc = credential.unwrap_or(Value::Null);
     let name = doc

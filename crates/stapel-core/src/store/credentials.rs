@@ -271,12 +271,22 @@ fn insert_tree(
         .query_row("SELECT parent_id FROM credentials WHERE id = ?1", [&id], |r| r.get(0))
         .optional()
         .db("storing a credential")?;
-    let already_present = existing.is_some();
+    let mut already_present = existing.is_some();
     match existing {
         Some(existing_parent) => {
-            if let (None, Some(p)) = (existing_parent, parent) {
+            if let (None, Some(p)) = (&existing_parent, parent) {
+                // Imported on its own before: it now shows under this parent too, and stays
+                // listed on its own.
                 tx.execute("UPDATE credentials SET parent_id = ?1 WHERE id = ?2", params![p, id])
                     .db("storing a credential")?;
+            }
+            if parent.is_none() {
+                // Brought in on its own: listed on its own from now on, even when a CLR in the
+                // wallet carries it. Only a part that was not listed yet counts as new.
+                let changed = tx
+                    .execute("UPDATE credentials SET listed = 1 WHERE id = ?1 AND listed = 0", [&id])
+                    .db("storing a credential")?;
+                already_present = changed == 0;
             }
         }
         None => {
@@ -284,8 +294,8 @@ fn insert_tree(
             let view = serde_json::to_string(v)
                 .map_err(|err| StoreError::InvalidCredential(format!("its view cannot be written: {err}")))?;
             tx.execute(
-                "INSERT INTO credentials (id, key, parent_id, format, title, issuer_name, issuer_id, issued, image, description, view_json, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO credentials (id, key, parent_id, format, title, issuer_name, issuer_id, issued, image, description, view_json, imported_at, listed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     id,
                     c.key,
@@ -298,7 +308,8 @@ fn insert_tree(
                     v.image.as_ref().map(|i| i.url.as_str()),
                     v.description,
                     view,
-                    now
+                    now,
+                    parent.is_none()
                 ],
             )
             .db("storing a credential")?;
@@ -420,11 +431,40 @@ impl Wallet {
         Ok(Original { info, bytes })
     }
 
-    /// Removes a credential with everything it contains; returns what was removed.
+    /// Keeps one more original of a stored credential (the issuer's hosted copy, found to
+    /// differ at a verification), unless the same bytes are kept already; says whether it was
+    /// added. One transaction.
+    pub fn add_original(&mut self, id: &str, original: &NewOriginal, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let now = timestamp(now);
+        let tx = self.conn.transaction().db("starting to keep an original")?;
+        let added = add_original(&tx, id, original, &now)?;
+        tx.commit().db("keeping an original")?;
+        Ok(added)
+    }
+
+    /// Removes a credential with everything it contains; returns what was removed. A part the
+    /// learner also imported on its own stays, listed on its own; removing such a part while
+    /// a CLR still carries it takes it off the list only (the CLR is left whole).
     pub fn remove(&mut self, id_or_prefix: &str) -> Result<Summary, StoreError> {
         let id = self.resolve(id_or_prefix)?;
         let summary = self.summary(&id)?;
         let tx = self.conn.transaction().db("starting a removal")?;
+        if summary.parent.is_some() {
+            let unlisted = tx
+                .execute("UPDATE credentials SET listed = 0 WHERE id = ?1 AND listed = 1", [&id])
+                .db("removing a credential")?;
+            if unlisted == 1 {
+                tx.commit().db("committing a removal")?;
+                return Ok(summary);
+            }
+        }
+        tx.execute(
+            "UPDATE credentials SET parent_id = NULL WHERE listed = 1 AND id IN (
+                WITH RECURSIVE t(id) AS (SELECT ?1 UNION SELECT c.id FROM credentials c JOIN t ON c.parent_id = t.id)
+                SELECT id FROM t WHERE id <> ?1)",
+            [&id],
+        )
+        .db("removing a credential")?;
         tx.execute(
             "DELETE FROM fts_credentials WHERE credential_id IN (
                 WITH RECURSIVE t(id) AS (SELECT ?1 UNION SELECT c.id FROM credentials c JOIN t ON c.parent_id = t.id)

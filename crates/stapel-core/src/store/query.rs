@@ -133,7 +133,7 @@ fn build_where(q: &ListQuery, skill_shape: SkillShape) -> (String, String, Vec<r
         }
     }
     if !q.include_children {
-        clauses.push("c.parent_id IS NULL".into());
+        clauses.push("c.listed = 1".into());
     }
     if let Some(i) = &q.issuer {
         clauses.push("(c.issuer_name = ? COLLATE NOCASE OR c.issuer_id = ?)".into());
@@ -275,19 +275,19 @@ impl Wallet {
         };
         Ok(Facets {
             issuers: counts(
-                "SELECT issuer_name, count(*) AS n FROM credentials WHERE parent_id IS NULL AND issuer_name IS NOT NULL \
+                "SELECT issuer_name, count(*) AS n FROM credentials WHERE listed = 1 AND issuer_name IS NOT NULL \
                  GROUP BY issuer_name COLLATE NOCASE ORDER BY n DESC, issuer_name COLLATE NOCASE",
             )?,
             achievement_types: counts(&format!(
-                "SELECT t, count(*) AS n FROM (SELECT {KIND_SQL} AS t FROM credentials AS c WHERE c.parent_id IS NULL) \
+                "SELECT t, count(*) AS n FROM (SELECT {KIND_SQL} AS t FROM credentials AS c WHERE c.listed = 1) \
                  WHERE t IS NOT NULL GROUP BY t ORDER BY n DESC, t"
             ))?,
             levels: counts(&format!(
                 "SELECT {LEVEL_SQL} AS lv, count(DISTINCT c.id) AS n FROM credentials AS c, json_each(c.view_json, '$.levels') AS l \
-                 WHERE c.parent_id IS NULL GROUP BY lv ORDER BY n DESC, lv"
+                 WHERE c.listed = 1 GROUP BY lv ORDER BY n DESC, lv"
             ))?,
             formats: counts(
-                "SELECT format, count(*) AS n FROM credentials WHERE parent_id IS NULL GROUP BY format ORDER BY n DESC, format",
+                "SELECT format, count(*) AS n FROM credentials WHERE listed = 1 GROUP BY format ORDER BY n DESC, format",
             )?,
         })
     }

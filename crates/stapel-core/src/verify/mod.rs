@@ -97,6 +97,9 @@ pub fn verify_json(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
     if ob2::is_ob2(doc) {
         return ob2::verify(doc, ctx);
     }
+    if ob2::is_legacy(doc) {
+        return ob2::verify_legacy();
+    }
     let format = check_format(doc);
     if format.outcome == Outcome::Failed && !doc.is_object() {
         let mut checks = vec![format];

@@ -32,6 +32,26 @@ pub fn is_ob2(doc: &Value) -> bool {
     context_ok && type_has(doc, "Assertion")
 }
 
+/// Whether a JSON object is an Open Badges assertion from before 2.0 (0.5, 1.0, 1.1): it names
+/// a badge and a recipient (or a 1.0 `uid`) and is neither a 2.0 assertion nor a VC.
+pub fn is_legacy(doc: &Value) -> bool {
+    let Some(o) = doc.as_object() else { return false };
+    let vc = match o.get("@context") {
+        Some(Value::String(c)) => c.contains("/credentials/"),
+        Some(Value::Array(list)) => list.first().and_then(Value::as_str).is_some_and(|c| c.contains("/credentials/")),
+        _ => false,
+    };
+    !vc && !is_ob2(doc) && o.contains_key("badge") && (o.contains_key("recipient") || o.contains_key("uid"))
+}
+
+/// The report for an assertion from before 2.0: not checked, and said so, never invalid.
+pub(crate) fn verify_legacy() -> Report {
+    let why = "an Open Badges assertion from before 2.0 (0.5, 1.0 or 1.1): Stapel does not check these yet; it is kept as it came";
+    let mut checks = vec![Check::unverifiable(CheckId::Format, why)];
+    checks.extend(CheckId::ALL[1..].iter().map(|id| Check::skipped(*id, "an assertion from before Open Badges 2.0")));
+    Report::from_checks(checks)
+}
+
 fn type_has(doc: &Value, wanted: &str) -> bool {
     match doc.get("type") {
         Some(Value::String(t)) => t == wanted,
@@ -49,11 +69,30 @@ fn origin(url: &str) -> Option<String> {
 fn fetch(url: &str, ctx: &VerifyContext<'_>) -> Result<Value, (bool, String)> {
     match ctx.fetcher.fetch(url) {
         Ok(f) => serde_json::from_slice(&f.body).map_err(|_| (false, format!("{url} does not answer with JSON"))),
-        Err(crate::net::FetchError::Status { status, .. }) if status == 404 || status == 410 => {
-            Err((true, format!("{url} answers {status}: the issuer no longer hosts it")))
+        // 410 Gone is how a hosted badge is withdrawn (OB 2.0 §Hosted verification); a 404 may
+        // be a record deleted under a retention rule or a server rebuilt, so it is no verdict.
+        Err(crate::net::FetchError::Status { status: 410, .. }) => {
+            Err((true, format!("{url} answers 410 Gone: the issuer has withdrawn the badge")))
+        }
+        Err(crate::net::FetchError::Status { status: 404, .. }) => {
+            Err((false, format!("{url} answers 404: the issuer's server no longer has it")))
         }
         Err(e) => Err((false, e.to_string())),
     }
+}
+
+/// How the hosted check begins when the issuer's copy differs from the learner's (the wallet
+/// keeps that copy as a further original when it reads this).
+pub const HOSTED_DIFFERS: &str = "the issuer's copy of the badge";
+
+/// The top-level members in which two copies of an assertion differ, in name order.
+fn differences(mine: &Value, theirs: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (a, b) = (mine.as_object().unwrap_or(&empty), theirs.as_object().unwrap_or(&empty));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).map(|k| format!("`{k}`")).collect()
 }
 
 /// The assertion's verification object: `verification` (2.0), or `verify` (1.1, still used by
@@ -330,9 +369,9 @@ pub(crate) fn verify(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
     } else {
         Check::passed(CheckId::Format, format!("an Open Badges 2.0 assertion ({kind} verification)"))
     };
-    let dates = check_dates(doc, ctx);
-    let recipient = recipient::check_ob2(doc.get("recipient"), ctx.identities);
     if !hosted_kind {
+        let dates = check_dates(doc, ctx);
+        let recipient = recipient::check_ob2(doc.get("recipient"), ctx.identities);
         // The bare assertion of a signed badge: its signature lives in the JWS, not here.
         let why = "this is the bare assertion of a signed badge; its signature is in the JWS (the signed file or the baked image), which this copy does not carry";
         let status = match issuer_profile(doc, ctx) {
@@ -354,17 +393,43 @@ pub(crate) fn verify(doc: &Value, ctx: &VerifyContext<'_>) -> Report {
         ]);
     }
 
-    // Hosted: the issuer's copy must exist and match.
-    let hosted = match fetch(id, ctx) {
+    // Hosted: the issuer's copy is the authority (OB 2.0). One that differs from the learner's
+    // (the issuer added evidence since) is judged in its place, with the differences named;
+    // only a copy marked revoked, or a 410, makes the badge invalid.
+    let mut basis = doc;
+    let fetched_copy = fetch(id, ctx);
+    let hosted = match &fetched_copy {
         Ok(copy) if copy.get("revoked").and_then(Value::as_bool) == Some(true) => {
             let reason = copy.get("revocationReason").and_then(Value::as_str).unwrap_or("no reason given");
             Check::failed(CheckId::Hosted, format!("the issuer has revoked the badge ({reason})"))
         }
-        Ok(copy) if copy == *doc => Check::passed(CheckId::Hosted, format!("the issuer hosts this very badge at {id}")),
-        Ok(_) => Check::failed(CheckId::Hosted, format!("the badge hosted at {id} differs from this copy")),
-        Err((true, why)) => Check::failed(CheckId::Hosted, why),
+        Ok(copy) if copy == doc => Check::passed(CheckId::Hosted, format!("the issuer hosts this very badge at {id}")),
+        Ok(copy) if copy.get("id").and_then(Value::as_str) != Some(id) => Check::failed(
+            CheckId::Hosted,
+            format!(
+                "the copy hosted at {id} is another badge (its id is {:?})",
+                copy.get("id").and_then(Value::as_str)
+            ),
+        ),
+        Ok(copy) if copy.get("recipient") != doc.get("recipient") => {
+            Check::failed(CheckId::Hosted, format!("the badge hosted at {id} names another recipient than this copy"))
+        }
+        Ok(copy) => {
+            basis = copy;
+            Check::passed(
+                CheckId::Hosted,
+                format!(
+                    "{HOSTED_DIFFERS} at {id} differs from this copy in {}; the hosted copy, which Open Badges 2.0 makes authoritative, is the one checked",
+                    differences(doc, copy).join(", ")
+                ),
+            )
+        }
+        Err((true, why)) => Check::failed(CheckId::Hosted, why.clone()),
         Err((false, why)) => Check::unverifiable(CheckId::Hosted, format!("the hosted copy could not be read: {why}")),
     };
+    let doc = basis;
+    let dates = check_dates(doc, ctx);
+    let recipient = recipient::check_ob2(doc.get("recipient"), ctx.identities);
     // The issuer: the assertion must live where the issuer's badges live.
     let binding = match linked(doc.get("badge"), "badge class", ctx)
         .and_then(|badge| linked(badge.get("issuer"), "issuer profile", ctx))

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::formats::{self, FormatError, MAX_INPUT_BYTES};
 use crate::net::{CachingFetcher, CopyUsed, FetchError, FetchedDocument, Fetcher, KeptCopy};
-use crate::store::{StoreError, Wallet};
+use crate::store::{NewOriginal, StoreError, Wallet};
 use crate::verify::{self, Check, CheckId, Report, VerifyContext};
 
 /// Why a credential could not be verified at all (as opposed to a verification whose answer
@@ -306,6 +306,7 @@ pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> 
     for doc in &fetched {
         wallet.cache_document(&doc.url, doc.media_type.as_deref(), &doc.bytes, run.fetched_at)?;
     }
+    keep_hosted_copy(wallet, &id, stored.credential.id.as_deref(), &report, &fetched, run)?;
     wallet.record_verification(&id, &report, run.now, run.offline)?;
     Ok(report)
 }
@@ -326,6 +327,33 @@ pub fn verify_each(
     }
     progress(total, total, "");
     results
+}
+
+/// An Open Badges 2.0 badge judged by its hosted copy because that differs from the learner's
+/// is kept with that copy as a further original (role `hosted-assertion`), so the version the
+/// verdict rests on stays in the wallet.
+fn keep_hosted_copy(
+    wallet: &mut Wallet,
+    id: &str,
+    url: Option<&str>,
+    report: &Report,
+    fetched: &[crate::net::FetchedDocument],
+    run: &Run<'_>,
+) -> Result<(), StoreError> {
+    let judged_by_copy = report
+        .check(CheckId::Hosted)
+        .is_some_and(|c| c.outcome == verify::Outcome::Passed && c.message.starts_with(verify::ob2::HOSTED_DIFFERS));
+    let Some(url) = url.filter(|_| judged_by_copy) else { return Ok(()) };
+    if let Some(doc) = fetched.iter().find(|d| d.url == url) {
+        let original = NewOriginal {
+            role: "hosted-assertion".into(),
+            media_type: doc.media_type.clone().unwrap_or_else(|| "application/json".into()),
+            source: doc.url.clone(),
+            bytes: doc.bytes.clone(),
+        };
+        wallet.add_original(id, &original, run.fetched_at)?;
+    }
+    Ok(())
 }
 
 /// `2026-11-23T12:00:00Z`: how times are written in reports and records.

@@ -689,6 +689,19 @@ impl claim::Browser for TestBrowser {
     }
 }
 
+/// What the browser was shown, once it has written down `n` pages: its thread does so just
+/// after the wallet answered, which may be after the claim has ended.
+fn shown_by(browser: &TestBrowser, n: usize) -> Vec<(u16, String)> {
+    for _ in 0..500 {
+        let shown = browser.shown.lock().unwrap().clone();
+        if shown.len() >= n {
+            return shown;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the browser was shown {:?}, not {n} pages", browser.shown.lock().unwrap());
+}
+
 /// A browser that cannot be started.
 struct NoBrowser;
 
@@ -743,7 +756,7 @@ fn signing_in_in_the_browser_claims_with_pkce_and_the_issuers_state_pushed_or_no
         let opened = browser.opened.lock().unwrap().clone();
         assert_eq!(opened.len(), 1);
         assert!(opened[0].starts_with(&issuer.server.url("/authorize?")), "{opened:?}");
-        let shown = browser.shown.lock().unwrap().clone();
+        let shown = shown_by(&browser, 1);
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].0, 200);
         assert!(shown[0].1.contains("Stapel has your sign-in"), "{shown:?}");
@@ -808,7 +821,7 @@ fn a_sign_in_that_is_refused_forged_abandoned_or_cannot_start_is_said_plainly_an
     assert_eq!(err.code(), "issuer_protocol", "{err}");
     assert!(err.to_string().contains("another state"), "{err}");
     assert!(!issuer.routes().contains(&"POST /token".to_string()));
-    assert_eq!(browser.shown.lock().unwrap()[0].0, 400);
+    assert_eq!(shown_by(&browser, 1)[0].0, 400);
 
     // The learner never finishes signing in: the wait ends, and says how to go on.
     let issuer = Issuer::start(signing_in(false, vec![Fault::NeverSignsIn]));
@@ -861,7 +874,7 @@ fn the_loopback_redirect_ignores_other_paths_and_takes_only_its_own_answer() {
     let browser = Curious::default();
     let kept = sign_in_and_claim(&mut new_learner(), &issuer, &browser, Duration::from_secs(10)).unwrap();
     assert_eq!(kept.kept.len(), 1);
-    let shown = browser.0.shown.lock().unwrap().clone();
+    let shown = shown_by(&browser.0, 4);
     assert_eq!(shown[0], (404, "/favicon.ico".to_string()));
     assert_eq!(shown[1], (404, "/".to_string()));
     assert_eq!(shown[2].0, 404);

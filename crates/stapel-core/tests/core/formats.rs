@@ -443,14 +443,21 @@ fn a_baked_ob2_png_follows_its_badge_class_and_issuer_through_the_fetcher() {
 }
 
 #[test]
-fn without_the_network_an_ob2_assertion_whose_badge_class_is_a_url_says_what_it_could_not_get() {
-    let e =
+fn without_the_network_an_ob2_assertion_whose_badge_class_is_a_url_is_kept_and_says_what_it_could_not_get() {
+    let p =
         formats::read(&read_file("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/baked_heart.png"), &Offline)
-            .expect_err("badge class unreachable");
+            .expect("kept without its badge class");
+    assert_eq!(p.wrapping, formats::Wrapping::BakedPng);
+    assert_eq!(p.credential.not_retrieved, ["badge class"]);
+    assert_eq!(p.credential.title, "https://example.org/robotics-badge.json");
+    assert_eq!(p.credential.issued.as_deref(), Some("2016-12-31T23:59:59Z"));
     assert_eq!(
-        e.to_string(),
-        "the badge baked into the PNG image is unreadable: cannot get the badge class: https://example.org/robotics-badge.json: not fetched, working offline"
+        p.warnings,
+        [
+            "the badge class could not be retrieved, only its address is known: cannot get the badge class: https://example.org/robotics-badge.json: not fetched, working offline"
+        ]
     );
+    assert!(p.related.is_empty(), "nothing fetched, nothing embedded");
 }
 
 #[test]

@@ -136,3 +136,88 @@ fn a_restore_names_what_it_added_and_each_is_verified_anew() {
     let merged = wallet.restore(&backup, &mut |_, _| {}).unwrap();
     assert!(merged.added.is_empty());
 }
+
+#[test]
+fn an_ob2_assertion_whose_badge_class_cannot_be_had_is_kept_with_what_it_states() {
+    // The 1EdTech validator's own test badges: their badge classes live at example.org
+    // addresses that do not answer. Servers go away; the learner's copy is then the only one.
+    let dir = stapel_testkit::vector("4-ob2/1edtech-openbadges-validator-core/tests/testfiles");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("test_components"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("assertion.json"))
+        .collect();
+    files.sort();
+    files.push(dir.join("baked_heart.png"));
+    assert_eq!(files.len(), 6, "{files:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wallet = new_wallet(&tmp);
+    let run = Run { now: now(), fetched_at: now(), fetcher: &Offline, offline: true };
+    let inputs: Vec<Input> = files.iter().map(|p| Input::File(p.clone())).collect();
+    let outcomes = import::import_all(&mut wallet, &inputs, &run, &mut |_| {});
+    for o in &outcomes {
+        let inserted = o.result.as_ref().unwrap_or_else(|e| panic!("{}: {e}", o.input));
+        let stored = wallet.get(&inserted.id).unwrap();
+        let view = &stored.credential;
+        if view.not_retrieved.is_empty() {
+            // The oldest forms (0.5) carry their badge class inside the assertion.
+            assert!(o.input.contains("0_5"), "{}: {view:?}", o.input);
+            continue;
+        }
+        assert_eq!(view.not_retrieved, ["badge class"], "{}", o.input);
+        let badge_url = view.achievement.id.clone().unwrap();
+        assert!(badge_url.starts_with("http"), "{badge_url}");
+        assert_eq!(view.title, badge_url, "{}: the badge's address stands in for its name", o.input);
+        assert!(view.issued.is_some(), "{}: the dates it states are kept", o.input);
+        // Verification cannot check what it could not fetch: unverifiable, never invalid for it.
+        let report = o.verification.as_ref().unwrap().as_ref().unwrap();
+        assert!(
+            report
+                .checks
+                .iter()
+                .all(|c| c.outcome != stapel_core::verify::Outcome::Failed || !c.message.contains("badge class")),
+            "{}: {report:?}",
+            o.input
+        );
+        assert_eq!(report.result, Verdict::Unverifiable, "{}: {report:?}", o.input);
+    }
+    let baked = outcomes.last().unwrap().result.as_ref().unwrap();
+    let stored = wallet.get(&baked.id).unwrap();
+    // The baked image carries the same assertion as the 2.0 file: one credential, both kept.
+    assert!(baked.already_present);
+    assert!(stored.originals.iter().any(|o| o.media_type == "image/png"), "{:?}", stored.originals);
+}
+
+#[test]
+fn a_badge_whose_hosted_copy_grew_is_kept_with_that_copy_and_lands_verified() {
+    let dir = stapel_testkit::vector("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components");
+    let mine = dir.join("2_0_basic_assertion.json");
+    let mut hosted: Value = serde_json::from_slice(&std::fs::read(&mine).unwrap()).unwrap();
+    hosted["evidence"] = serde_json::json!({"narrative": "Built a robot that sorts socks."});
+    let tmp = tempfile::tempdir().unwrap();
+    let hosted_file = tmp.path().join("hosted.json");
+    std::fs::write(&hosted_file, hosted.to_string()).unwrap();
+    let docs = MapFetcher::new(
+        HashMap::from([
+            ("https://example.org/beths-robotics-badge.json".to_string(), hosted_file),
+            ("https://example.org/robotics-badge.json".to_string(), dir.join("2_0_basic_badgeclass.json")),
+            ("https://example.org/organization.json".to_string(), dir.join("2_0_basic_issuer.json")),
+        ]),
+        None,
+    );
+    let mut wallet = new_wallet(&tmp);
+    wallet.add_identity(stapel_core::store::IdentityKind::Email, "nobody@example.org", now()).unwrap();
+    let run = Run { now: now(), fetched_at: now(), fetcher: &docs, offline: false };
+    let outcomes = import::import_all(&mut wallet, &[Input::File(mine)], &run, &mut |_| {});
+    let report = outcomes[0].verification.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(report.result, Verdict::Verified, "{report:?}");
+    let id = &outcomes[0].result.as_ref().unwrap().id;
+    let roles: Vec<(String, String)> =
+        wallet.get(id).unwrap().originals.into_iter().map(|o| (o.role, o.source)).collect();
+    let hosted_role = ("hosted-assertion".to_string(), "https://example.org/beths-robotics-badge.json".to_string());
+    assert!(roles.contains(&hosted_role), "{roles:?}");
+    // Checked again, the same copy is not kept twice.
+    stapel_core::wallet::check::verify_stored(&mut wallet, id, &run).unwrap();
+    let count = wallet.get(id).unwrap().originals.iter().filter(|o| o.role == "hosted-assertion").count();
+    assert_eq!(count, 1);
+}

@@ -348,7 +348,7 @@ fn a_credential_already_in_the_wallet_is_not_inserted_again_but_its_new_original
 }
 
 #[test]
-fn children_are_linked_to_their_parent_and_removed_with_it() {
+fn children_are_linked_to_their_parent_and_removed_with_it_but_one_imported_alone_stays_listed() {
     let t = tmp();
     let mut w = new_wallet(&t, "p");
     let standalone = cred("urn:uuid:standalone", "Other", "Elsewhere", None);
@@ -364,25 +364,47 @@ fn children_are_linked_to_their_parent_and_removed_with_it() {
     assert!(!ins.children[0].already_present);
     assert!(ins.children[1].already_present);
 
+    // Child B was imported on its own: it stays on the list beside the CLR that carries it.
+    let titles = |w: &Wallet, q: &ListQuery| {
+        let mut t = w.list(q).expect("list").into_iter().map(|s| s.title).collect::<Vec<_>>();
+        t.sort();
+        t
+    };
+    assert_eq!(titles(&w, &ListQuery::default()), ["Child B", "Learner record", "Other"]);
     let top = w.list(&ListQuery::default()).expect("list");
-    assert_eq!(top.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Learner record", "Other"]);
-    assert_eq!(top[0].children, 2);
+    let card = |title: &str| top.iter().find(|s| s.title == title).expect("listed").clone();
+    assert_eq!(card("Learner record").children, 2);
+    assert_eq!(card("Child B").parent.as_deref(), Some(ins.id.as_str()), "listed, and shown as part of the CLR");
     let all = w.list(&ListQuery { include_children: true, ..Default::default() }).expect("list all");
     assert_eq!(all.len(), 4);
     let stored = w.get(&ins.id).expect("get");
     assert_eq!(stored.children.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Child A", "Child B"]);
     assert!(stored.children.iter().all(|c| c.parent.as_deref() == Some(ins.id.as_str())));
+    assert!(w.facets().expect("facets").issuers.contains(&("Hanze".to_string(), 2)), "the CLR and Child B");
 
+    // Removing the CLR takes Child A with it; Child B, which the learner brought in, stays.
     let removed = w.remove(&ins.id[..10]).expect("remove");
     assert_eq!(removed.title, "Learner record");
-    let left = w.list(&ListQuery { include_children: true, ..Default::default() }).expect("list");
-    assert_eq!(left.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Other"]);
+    let everything = ListQuery { include_children: true, ..Default::default() };
+    assert_eq!(titles(&w, &everything), ["Child B", "Other"]);
+    assert_eq!(w.get(&ins.children[1].id).expect("kept").summary.parent, None);
     assert!(matches!(w.original(&ins.children[0].id, 1), Err(StoreError::UnknownId(_))));
-    assert!(
-        w.list(&ListQuery { search: Some("Child".into()), include_children: true, ..Default::default() })
-            .expect("search")
-            .is_empty()
-    );
+    let search = ListQuery { search: Some("Child".into()), include_children: true, ..Default::default() };
+    assert_eq!(titles(&w, &search), ["Child B"]);
+    w.integrity_check().expect("integrity");
+
+    // The other way round: a part of a CLR in the wallet, imported on its own, is listed
+    // (and counted as imported); removing it from the list leaves the CLR whole.
+    let ins = w.insert(&clr, now()).expect("insert clr again");
+    assert_eq!(titles(&w, &ListQuery::default()), ["Child B", "Learner record", "Other"]);
+    let child_a = cred("urn:uuid:child-a", "Child A", "Hanze", None);
+    let alone = w.insert(&child_a, now()).expect("import a part on its own");
+    assert!(!alone.already_present, "new on the list");
+    assert!(w.insert(&child_a, now()).expect("again").already_present);
+    assert_eq!(titles(&w, &ListQuery::default()), ["Child A", "Child B", "Learner record", "Other"]);
+    w.remove(&alone.id).expect("take it off the list");
+    assert_eq!(titles(&w, &ListQuery::default()), ["Child B", "Learner record", "Other"]);
+    assert_eq!(w.get(&ins.id).expect("get").children.len(), 2, "the CLR is whole");
     w.integrity_check().expect("integrity");
 }
 
