@@ -6,6 +6,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod claiming;
 mod commands;
 mod error;
 mod importing;
@@ -15,6 +16,8 @@ mod settings;
 mod sharing;
 mod wallet;
 
+#[cfg(test)]
+mod claim_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
@@ -59,6 +62,11 @@ fn main() {
             let opening = Arc::clone(&held);
             std::thread::spawn(move || opening.open_at_launch());
             app.manage(held);
+            // An offer link Stapel was started with (the system opening one) waits for the page.
+            let links = claiming::Links::default();
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            links.arrive(args.iter().map(String::as_str));
+            app.manage(Arc::new(links));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -96,6 +104,13 @@ fn main() {
             commands::share::check_presentation,
             commands::share::scan_frame,
             commands::share::scan_codes,
+            commands::claim::prepare_offer,
+            commands::claim::claim_offer,
+            commands::claim::forget_offer,
+            commands::claim::pending_claims,
+            commands::claim::poll_pending_claims,
+            commands::claim::cancel_pending_claim,
+            commands::claim::take_offer_link,
         ])
         .run(tauri::generate_context!())
         .expect("the Stapel window could not be started");
