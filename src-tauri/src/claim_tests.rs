@@ -391,3 +391,20 @@ fn an_offer_link_that_arrives_while_the_wallet_is_locked_waits_for_the_unlock() 
     assert_eq!(links.take(&held).as_deref(), Some("HAIP://?credential_offer_uri=b"), "the newest");
     assert_eq!(links.take(&held), None, "taken once");
 }
+
+#[test]
+fn the_schemes_stapel_registers_for_are_the_ones_it_takes_offer_links_by() {
+    let conf: Value = serde_json::from_str(
+        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tauri.conf.json")).unwrap(),
+    )
+    .unwrap();
+    let schemes: Vec<&str> = conf["plugins"]["deep-link"]["desktop"]["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(schemes, claiming::LINK_SCHEMES);
+    assert!(claiming::is_offer_link("openid-credential-offer://?credential_offer_uri=x"));
+    assert!(!claiming::is_offer_link("openid-credential-offer-not://x") && !claiming::is_offer_link("--flag"));
+}
