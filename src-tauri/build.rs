@@ -36,6 +36,13 @@ const COMMANDS: &[&str] = &[
     "check_presentation",
     "scan_frame",
     "scan_codes",
+    "prepare_offer",
+    "claim_offer",
+    "forget_offer",
+    "pending_claims",
+    "poll_pending_claims",
+    "cancel_pending_claim",
+    "take_offer_link",
 ];
 
 fn main() {

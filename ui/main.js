@@ -11,6 +11,7 @@ import { invoke } from "./lib/ipc.js";
 import { forget, go, openViewShown, routes, show } from "./lib/router.js";
 import { noteStatus } from "./lib/session.js";
 import * as check from "./screens/check.js";
+import * as claim from "./screens/claim.js";
 import * as detail from "./screens/detail.js";
 import * as entry from "./screens/entry.js";
 import * as importing from "./screens/import.js";
@@ -20,7 +21,7 @@ import * as share from "./screens/share.js";
 import * as skills from "./screens/skills.js";
 import * as wallet from "./screens/wallet.js";
 
-routes({ wallet, skills, detail, progress, share, check, import: importing, settings });
+routes({ wallet, skills, detail, progress, share, check, import: importing, claim, settings });
 
 /** When the learner last touched the keyboard, pointer or wheel. */
 let lastInput = Date.now();
@@ -32,7 +33,9 @@ async function render(status) {
   if (status.open) {
     entry.opened();
     lastInput = Date.now();
-    return go("wallet");
+    await go("wallet");
+    // An offer link that came while the wallet was locked (or started Stapel) opens now.
+    return claim.takeLink();
   }
   // Nothing of the closed wallet stays on the page.
   forget();
@@ -58,7 +61,7 @@ function wireLock() {
   }
   setInterval(async () => {
     const minutes = settings.lockAfterMinutes();
-    if (!minutes || importing.running() || !openViewShown()) return;
+    if (!minutes || importing.running() || claim.running() || !openViewShown()) return;
     if (Date.now() - lastInput < minutes * 60_000) return;
     try {
       await render(await invoke("lock_wallet"));
@@ -95,6 +98,7 @@ async function start() {
   skills.init();
   share.init();
   check.init();
+  claim.init();
   wireRoutes();
   wireLock();
   show("loading");

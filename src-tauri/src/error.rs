@@ -55,6 +55,7 @@ fn store_code(e: &StoreError) -> &'static str {
         StoreError::NotABackup { .. } => "not_a_backup",
         StoreError::BackupVersion { .. } => "backup_version",
         StoreError::BackupDoesNotOpen { .. } => "backup_does_not_open",
+        StoreError::UnknownPendingClaim(_) => "unknown_pending_claim",
         _ => "store",
     }
 }

@@ -6,6 +6,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod claiming;
 mod commands;
 mod error;
 mod importing;
@@ -15,6 +16,8 @@ mod settings;
 mod sharing;
 mod wallet;
 
+#[cfg(test)]
+mod claim_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
@@ -42,10 +45,30 @@ fn media_stream(app: &tauri::App) {
     let _ = app;
 }
 
+/// Offer links the system handed over: kept (the newest) for the page, which is told one came.
+fn offer_links_arrived<'a>(app: &tauri::AppHandle, urls: impl IntoIterator<Item = &'a str>) {
+    use tauri::Emitter as _;
+    let Some(links) = app.try_state::<Arc<claiming::Links>>() else { return };
+    if links.arrive(urls) {
+        let _ = app.emit_to("main", "offer-link", ());
+    }
+}
+
 fn main() {
     let wallet_env = std::env::var_os("STAPEL_WALLET").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
     let path = wallet::wallet_path(wallet_env.clone().map(Into::into));
     tauri::Builder::default()
+        // First: a second launch (the system opening an offer link while Stapel runs) hands its
+        // arguments to this one and ends; the link reaches the open window (decision 0091).
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            offer_links_arrived(app, argv.iter().map(String::as_str));
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
         // The camera, for scanning a code on the Check screen; nothing else (decision 0077).
         .on_permission_request(|_, kind| sharing::permission(kind))
@@ -59,6 +82,30 @@ fn main() {
             let opening = Arc::clone(&held);
             std::thread::spawn(move || opening.open_at_launch());
             app.manage(held);
+            // An offer link Stapel was started with (the system opening one) waits for the page.
+            let links = claiming::Links::default();
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            links.arrive(args.iter().map(String::as_str));
+            app.manage(Arc::new(links));
+            // Where no package registered the schemes (a build run in place), Stapel registers
+            // itself for them, off the start-up path; a system that will not is no reason not
+            // to start.
+            #[cfg(target_os = "linux")]
+            {
+                let registering = app.handle().clone();
+                std::thread::spawn(move || {
+                    use tauri_plugin_deep_link::DeepLinkExt as _;
+                    let _ = registering.deep_link().register_all();
+                });
+            }
+            let handle = app.handle().clone();
+            {
+                use tauri_plugin_deep_link::DeepLinkExt as _;
+                app.deep_link().on_open_url(move |event| {
+                    let urls: Vec<String> = event.urls().iter().map(|u| u.to_string()).collect();
+                    offer_links_arrived(&handle, urls.iter().map(String::as_str));
+                });
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -96,6 +143,13 @@ fn main() {
             commands::share::check_presentation,
             commands::share::scan_frame,
             commands::share::scan_codes,
+            commands::claim::prepare_offer,
+            commands::claim::claim_offer,
+            commands::claim::forget_offer,
+            commands::claim::pending_claims,
+            commands::claim::poll_pending_claims,
+            commands::claim::cancel_pending_claim,
+            commands::claim::take_offer_link,
         ])
         .run(tauri::generate_context!())
         .expect("the Stapel window could not be started");

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 use std::path::Path;
 
+use stapel_core::claim::Prepared;
 use stapel_core::store::{Backup, KdfParams, KeyMode, Protection, RestoreReport, Secret, Unlock, Wallet};
 #[cfg(test)]
 use stapel_core::store::{ListQuery, Summary};
@@ -34,12 +35,29 @@ pub struct Held {
     kdf: KdfParams,
     settings: Option<PathBuf>,
     open: Mutex<Option<Wallet>>,
+    /// The offer the Claim screen is showing, read and checked against the issuer's metadata,
+    /// kept here between showing it and claiming it (decision 0091); a lock forgets it.
+    offer: Mutex<OfferSlot>,
+}
+
+/// The offer kept, and the last number given (never given twice in a run).
+#[derive(Default)]
+struct OfferSlot {
+    last: u64,
+    held: Option<HeldOffer>,
+}
+
+/// A prepared offer with the number the page names it by: a claim names the offer it showed,
+/// so an answer to an older preparation can never claim a newer offer (or the reverse).
+pub struct HeldOffer {
+    pub number: u64,
+    pub prepared: Prepared,
 }
 
 impl Held {
     /// `path`: from `STAPEL_WALLET`, else the platform's default place (see [`wallet_path`]).
     pub fn new(path: Option<PathBuf>, kdf: KdfParams) -> Held {
-        Held { path, kdf, settings: None, open: Mutex::new(None) }
+        Held { path, kdf, settings: None, open: Mutex::new(None), offer: Mutex::new(OfferSlot::default()) }
     }
 
     /// Where the app's settings file is (see `settings::settings_path`).
@@ -112,10 +130,51 @@ impl Held {
         }
     }
 
-    /// Closes the wallet; its key leaves memory with it.
+    /// Closes the wallet; its key leaves memory with it, and the offer being claimed with it.
     pub fn lock(&self) -> WalletStatus {
         self.slot().take();
+        self.forget_offer();
         self.status()
+    }
+
+    fn offer_slot(&self) -> MutexGuard<'_, OfferSlot> {
+        self.offer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps `prepared` as the offer being claimed (replacing any other) and gives its number.
+    pub fn keep_offer(&self, prepared: Prepared) -> u64 {
+        let mut slot = self.offer_slot();
+        slot.last += 1;
+        let number = slot.last;
+        slot.held = Some(HeldOffer { number, prepared });
+        number
+    }
+
+    /// The offer numbered `number`, taken out of the slot (a claim spends it); `offer_gone`
+    /// when another offer was prepared since, or none is kept.
+    pub fn take_offer(&self, number: u64) -> Result<Prepared, CommandError> {
+        let mut slot = self.offer_slot();
+        match slot.held.take() {
+            Some(held) if held.number == number => Ok(held.prepared),
+            other => {
+                slot.held = other;
+                Err(CommandError::new("offer_gone", "that offer is no longer open here: read it again"))
+            }
+        }
+    }
+
+    /// Puts back an offer a claim did not spend (it failed before the issuer gave anything, as
+    /// with a mistyped transaction code), unless another was prepared meanwhile.
+    pub fn return_offer(&self, number: u64, prepared: Prepared) {
+        let mut slot = self.offer_slot();
+        if slot.held.is_none() && slot.last == number {
+            slot.held = Some(HeldOffer { number, prepared });
+        }
+    }
+
+    /// Forgets the offer being claimed (the screen was left, or the wallet locked).
+    pub fn forget_offer(&self) {
+        self.offer_slot().held.take();
     }
 
     /// The credentials in the open wallet, newest first (the tests' quick look; the page asks

@@ -30,9 +30,12 @@ const ERRORS = [
   "@error.not_pdf", "@error.folder_in_the_way", "@error.report_failed", "@error.nothing_chosen", "@error.not_presentable",
   "@error.qr_unreadable", "@error.not_a_presentation", "@error.qr_file_type", "@error.nothing_to_check", "@error.sign_failed",
   "@error.camera_denied", "@error.no_camera", "@error.camera_busy", "@error.camera_failed", "@error.camera_silent",
+  "@error.offer_missing", "@error.offer_invalid", "@error.offer_gone", "@error.issuer_metadata", "@error.issuer_refused",
+  "@error.wrong_tx_code", "@error.tx_code_needed", "@error.tx_code_digits", "@error.tx_code_length",
+  "@error.claim_unsupported", "@error.issuer_protocol", "@error.sign_in_timed_out", "@error.unknown_pending_claim",
 ];
 /** Codes whose own message says which field, part or file: shown after the page's text. */
-const DETAILED = ["pathway_invalid", "not_presentable", "qr_unreadable", "not_a_presentation", "folder_in_the_way", "report_failed", "io", "unreadable_file"];
+const DETAILED = ["offer_invalid", "issuer_metadata", "issuer_refused", "wrong_tx_code", "claim_unsupported", "issuer_protocol", "pathway_invalid", "not_presentable", "qr_unreadable", "not_a_presentation", "folder_in_the_way", "report_failed", "io", "unreadable_file"];
 
 /** Whether the page explains the error `code` in its own words (`error.<code>`). */
 export function explained(code) {

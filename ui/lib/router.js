@@ -4,9 +4,9 @@
 // draws), and a lock makes every screen forget what it held of the wallet (`forget`).
 import { $, hideError, showError } from "./dom.js";
 
-const VIEWS = ["loading", "create", "unlock", "wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "settings"];
+const VIEWS = ["loading", "create", "unlock", "wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "claim", "settings"];
 /** The views of an open wallet (and the Check screen), with the lock button and the navigation. */
-const OPEN_VIEWS = ["wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "settings"];
+const OPEN_VIEWS = ["wallet", "skills", "detail", "progress", "pathway", "share", "check", "import", "claim", "settings"];
 /** Where each view sits in the navigation. */
 const NAV_OF = { detail: "wallet", pathway: "progress" };
 

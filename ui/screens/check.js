@@ -3,6 +3,7 @@
 // only while the scan dialog is open. This screen owns the scan and whether it was reached
 // from the entry screens.
 import { t } from "../i18n.js";
+import { cameraPresent, onDeviceChange, scanner } from "../lib/camera.js";
 import { $, busy, el, hideError, showError } from "../lib/dom.js";
 import { k } from "../lib/format.js";
 import { invoke } from "../lib/ipc.js";
@@ -73,32 +74,15 @@ export async function runCheck(paths, codes) {
   }
 }
 
-// The camera's frames are read a few times a second by the shell (`scan_frame`, the core's
-// QR reader); each new code goes to `scan_codes`, which says which parts of the presentation
-// are read. Once all are, the camera stops and the codes are checked like pasted ones.
-const scan = { stream: null, timer: 0, busy: false, texts: [], canvas: null, run: 0, since: 0, reopened: false, silent: false };
-/** The largest side of a frame sent to the shell, in pixels: enough for a code on a screen. */
-const SCAN_SIDE = 1280;
-/** How long a camera may take to give its first picture (some take a second or two). */
-const FIRST_PICTURE_MS = 6000;
+// The camera's frames are read by the shell (lib/camera.js); each new code goes to
+// `scan_codes`, which says which parts of the presentation are read. Once all are, the camera
+// stops and the codes are checked like pasted ones.
+let texts = [];
+let camera = null;
 
 /** Shows the camera button only where a camera is there to use. */
 async function offerCamera() {
-  const media = navigator.mediaDevices;
-  let found = false;
-  if (media && media.getUserMedia && media.enumerateDevices) {
-    try { found = (await media.enumerateDevices()).some((d) => d.kind === "videoinput"); } catch { found = false; }
-  }
-  $("check-camera").hidden = !found;
-}
-
-/** The page's error code for a camera that would not start (the browser's error names). */
-function cameraError(err) {
-  const code = {
-    NotAllowedError: "camera_denied", SecurityError: "camera_denied", NotFoundError: "no_camera",
-    OverconstrainedError: "no_camera", NotReadableError: "camera_busy", AbortError: "camera_busy",
-  }[err && err.name] || "camera_failed";
-  return { code, message: err && err.message };
+  $("check-camera").hidden = !(await cameraPresent());
 }
 
 function showScan(s) {
@@ -111,109 +95,32 @@ function showScan(s) {
   $("scan-foreign").textContent = s.foreign === 1 ? t("scan.foreign_one") : t("scan.foreign_other", { n: s.foreign });
 }
 
-/** Nothing read yet, the camera not yet tried again. (Called after `stopScan`, whose new run
- * already drops what an earlier frame was still reading.) */
+/** Nothing read yet. (Called after the camera's `stop`, whose new run already drops what an
+ * earlier frame was still reading.) */
 function resetScan() {
-  Object.assign(scan, { texts: [], reopened: false, silent: false });
+  texts = [];
   hideError("scan-error");
   showScan({ count: 0, read: [], foreign: 0, complete: false });
 }
 
-/** The camera off; the dialog, what was read and the scan's timer stay. */
-function releaseCamera() {
-  // The picture lets go of the camera's frames first, then the camera stops: a frame still
-  // shown after its camera stopped would point at memory the camera took back.
-  $("scan-video").srcObject = null;
-  if (scan.stream) scan.stream.getTracks().forEach((track) => track.stop());
-  scan.stream = null;
+/** What a frame held: new codes are counted; all parts read, they are checked. */
+async function onCodes(found, current) {
+  const fresh = found.filter((text) => !texts.includes(text));
+  if (!fresh.length) return;
+  texts.push(...fresh);
+  const s = await invoke("scan_codes", { codes: texts });
+  if (!current()) return;
+  hideError("scan-error");
+  showScan(s);
+  if (s.complete) {
+    stopScan();
+    $("scan-dialog").close();
+    await runCheck(null, s.codes);
+  }
 }
 
 function stopScan() {
-  scan.run += 1;
-  clearInterval(scan.timer);
-  scan.timer = 0;
-  releaseCamera();
-}
-
-/** Opens the camera into the dialog's picture; a camera that gives none is dealt with by `scanOnce`. */
-async function openCamera() {
-  const run = scan.run;
-  scan.since = Date.now();
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
-    });
-  } catch (err) {
-    if (run === scan.run) showError("scan-error", cameraError(err));
-    return;
-  }
-  // Stopped, started over or given up on while the camera was opening: it goes off again.
-  if (run !== scan.run) return stream.getTracks().forEach((track) => track.stop());
-  scan.stream = stream;
-  for (const track of stream.getVideoTracks()) {
-    track.addEventListener("ended", () => {
-      if (scan.stream !== stream) return;
-      releaseCamera();
-      showError("scan-error", { code: "camera_silent" });
-    });
-  }
-  const video = $("scan-video");
-  video.srcObject = stream;
-  video.play().catch(() => {});
-}
-
-/** One frame: drawn small enough, made grey, read by the shell; new codes are counted. A camera
- * that has given no picture FIRST_PICTURE_MS after it was asked for is opened once more, then
- * said to be silent. */
-async function scanOnce() {
-  const video = $("scan-video");
-  if (scan.busy || scan.silent) return;
-  if (!scan.stream || !video.videoWidth) {
-    if (Date.now() - scan.since < FIRST_PICTURE_MS) return;
-    scan.run += 1;
-    releaseCamera();
-    if (scan.reopened) {
-      scan.silent = true;
-      showError("scan-error", { code: "camera_silent" });
-    } else {
-      scan.reopened = true;
-      openCamera();
-    }
-    return;
-  }
-  scan.busy = true;
-  const run = scan.run;
-  try {
-    const scale = Math.min(1, SCAN_SIDE / Math.max(video.videoWidth, video.videoHeight));
-    const w = Math.round(video.videoWidth * scale);
-    const h = Math.round(video.videoHeight * scale);
-    const canvas = scan.canvas || (scan.canvas = document.createElement("canvas"));
-    canvas.width = w;
-    canvas.height = h;
-    const g = canvas.getContext("2d", { willReadFrequently: true });
-    g.drawImage(video, 0, 0, w, h);
-    const rgba = g.getImageData(0, 0, w, h).data;
-    const grey = new Uint8Array(w * h);
-    for (let i = 0, j = 0; j < grey.length; i += 4, j += 1) grey[j] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
-    const found = await invoke("scan_frame", grey, { headers: { "Stapel-Frame-Width": String(w), "Stapel-Frame-Height": String(h) } });
-    const fresh = found.filter((text) => !scan.texts.includes(text));
-    if (!fresh.length || run !== scan.run) return;
-    scan.texts.push(...fresh);
-    const s = await invoke("scan_codes", { codes: scan.texts });
-    if (run !== scan.run) return;
-    hideError("scan-error");
-    showScan(s);
-    if (s.complete) {
-      stopScan();
-      $("scan-dialog").close();
-      await runCheck(null, s.codes);
-    }
-  } catch (err) {
-    if (run === scan.run) showError("scan-error", err);
-  } finally {
-    scan.busy = false;
-  }
+  if (camera) camera.stop();
 }
 
 /** Opens the scan dialog with the camera on; "Start over" comes here too. */
@@ -227,8 +134,7 @@ async function startScan() {
   const dialog = $("scan-dialog");
   if (!dialog.open) dialog.showModal();
   $("scan-close").focus();
-  scan.timer = setInterval(scanOnce, 250);
-  await openCamera();
+  await camera.start();
 }
 
 export function init() {
@@ -242,13 +148,14 @@ export function init() {
       showError("check-error", err);
     }
   });
+  camera = scanner($("scan-video"), { onCodes, onError: (err) => showError("scan-error", err) });
   const dialog = $("scan-dialog");
   $("check-camera").addEventListener("click", startScan);
   $("scan-close").addEventListener("click", () => dialog.close());
   $("scan-restart").addEventListener("click", startScan);
   // Closed by Stop, Escape, or a finished scan: the camera goes off at once.
   dialog.addEventListener("close", stopScan);
-  if (navigator.mediaDevices) navigator.mediaDevices.addEventListener("devicechange", offerCamera);
+  onDeviceChange(offerCamera);
 }
 
 /** Shows the Check screen (bare while it is reached from the entry screens). */

@@ -1,7 +1,7 @@
 // The wallet's cards: one page of at most PAGE_SIZE (the total from the shell), searched,
 // filtered (the filters' choices with their counts) and sorted; a skill chosen on the Skills
 // screen filters them too. This screen owns the query.
-import { t } from "../i18n.js";
+import { lang, t } from "../i18n.js";
 import { forgetImages, imageBox, unobserveAll } from "../lib/badges.js";
 import { $, el, hideError, showError } from "../lib/dom.js";
 import { creditsText, formatDate, formatName, shortId } from "../lib/format.js";
@@ -122,6 +122,7 @@ export function init() {
   bind("sort", "sort");
   $("page-prev").addEventListener("click", () => { query.offset = Math.max(0, query.offset - PAGE_SIZE); loadList().then(() => $("wallet-heading").scrollIntoView()); });
   $("page-next").addEventListener("click", () => { query.offset += PAGE_SIZE; loadList().then(() => $("wallet-heading").scrollIntoView()); });
+  $("pending-poll").addEventListener("click", pollPending);
   $("skill-filter-clear").addEventListener("click", () => {
     query.skill = "";
     query.tag = "";
@@ -131,11 +132,76 @@ export function init() {
   });
 }
 
-/** Shows the cards first, the filters' counts after: the learner sees the list as soon as it exists. */
+/** A moment as the learner reads it (date and time). */
+function whenText(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return new Intl.DateTimeFormat(lang(), { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+// Claims an issuer deferred: where they wait, asked for again on the learner's word (never
+// sooner than the issuer allows), or cancelled.
+function renderPending(pending) {
+  const list = $("pending-list");
+  list.replaceChildren();
+  pending.forEach((p, i) => {
+    const cancel = el("button", { type: "button", class: "secondary small", id: `pending-cancel-${i}`, text: t("pending.cancel") });
+    cancel.setAttribute("aria-describedby", `pending-text-${i}`);
+    cancel.addEventListener("click", () => cancelPending(p.id));
+    const text = el("span", { id: `pending-text-${i}`, text: t("pending.item", { configuration: p.configuration, issuer: p.issuer }) });
+    const when = el("span", { class: "muted small", text: ` ${t("pending.next", { date: whenText(p.next_poll) })}` });
+    const item = el("li", { class: "chipline" }, text, when, cancel);
+    if (p.last_error) item.append(el("span", { class: "error small", text: p.last_error }));
+    list.append(item);
+  });
+  $("pending").hidden = pending.length === 0;
+}
+
+async function loadPending() {
+  hideError("pending-error");
+  try {
+    renderPending(await invoke("pending_claims"));
+  } catch (err) {
+    showError("pending-error", err);
+  }
+}
+
+async function pollPending() {
+  hideError("pending-error");
+  $("pending-status").textContent = t("pending.asking");
+  $("pending-poll").disabled = true;
+  try {
+    const out = await invoke("poll_pending_claims", { lang: lang() });
+    $("pending-status").textContent = t("pending.asked", { kept: out.kept.length, pending: out.pending.length, refused: out.refused.length });
+    renderPending(out.pending);
+    if (out.kept.length) await loadList();
+    if (out.refused.length) showError("pending-error", { code: "issuer_refused", message: out.refused.map((r) => `${r.configuration}: ${r.reason}`).join("; ") });
+  } catch (err) {
+    $("pending-status").textContent = "";
+    showError("pending-error", err);
+  } finally {
+    $("pending-poll").disabled = false;
+  }
+}
+
+async function cancelPending(id) {
+  hideError("pending-error");
+  try {
+    const gone = await invoke("cancel_pending_claim", { id });
+    $("pending-status").textContent = t("pending.cancelled", { configuration: gone.configuration, issuer: gone.issuer });
+    await loadPending();
+    $("pending-poll").focus();
+  } catch (err) {
+    showError("pending-error", err);
+  }
+}
+
+/** Shows the cards first, the filters' counts and the pending claims after: the learner sees the list as soon as it exists. */
 export async function show() {
   showView("wallet");
   await loadList();
   await loadFacets();
+  await loadPending();
 }
 
 /** Goes to the cards with `skill` (of the group `kind`) as the only filter. */
@@ -151,4 +217,7 @@ export function filterBySkill(kind, skill) {
 /** The wallet locked: its badge images go (the query stays, as the learner left it). */
 export function reset() {
   forgetImages();
+  $("pending-list").replaceChildren();
+  $("pending").hidden = true;
+  $("pending-status").textContent = "";
 }

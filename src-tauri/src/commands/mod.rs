@@ -3,6 +3,7 @@
 //! HTTP client, none of which may run on the async runtime) and returns the core's answer or
 //! a `{ code, message }` error. One module per screen.
 
+pub mod claim;
 pub mod credentials;
 pub mod import;
 pub mod progress;
