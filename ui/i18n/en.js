@@ -409,7 +409,7 @@ export default
   "pathway.once_hint": "A transcript and the courses in it are the same study: either the transcript's total counts or its courses do, whichever fills more.",
   "pathway.part_of_counted": "part of {container}, which is counted",
   "pathway.parts_counted": "not counted because what it contains counts: {parts}",
-  "nav.claim": "Claim from issuer",
+  "nav.claim": "Claim",
   "claim.title": "Claim from your issuer",
   "claim.intro": "Your school or issuer gives you a link or a QR code to claim your credential with. Stapel shows who offers what before anything is claimed.",
   "claim.link": "The offer link",

@@ -409,7 +409,7 @@ export default
   "pathway.once_hint": "Een cijferlijst en de vakken erin zijn dezelfde studie: óf het totaal van de cijferlijst telt, óf de vakken tellen, wat het meest oplevert.",
   "pathway.part_of_counted": "onderdeel van {container}, dat al meetelt",
   "pathway.parts_counted": "telt niet mee omdat wat erin zit meetelt: {parts}",
-  "nav.claim": "Ophalen bij uitgever",
+  "nav.claim": "Ophalen",
   "claim.title": "Ophalen bij je uitgever",
   "claim.intro": "Je school of uitgever geeft je een link of QR-code om je credential mee op te halen. Stapel laat zien wie wat aanbiedt voordat er iets wordt opgehaald.",
   "claim.link": "De link van het aanbod",

@@ -391,6 +391,7 @@ async fn the_page_works_by_keyboard_alone_and_reflows_in_a_window_half_as_wide()
         "nav-share",
         "nav-check",
         "nav-import",
+        "nav-claim",
         "nav-settings",
         "lock",
         "search",
