@@ -251,8 +251,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export { id, original, output } => export(&g, &id, original, &output),
         Command::Remove { id } => {
             let mut wallet = open(&g)?;
-            let removed = wallet.remove(&id)?;
-            println!("removed {} {}", short(&removed.id), removed.title);
+            let fetcher = fetcher()?;
+            let removed =
+                stapel_core::wallet::claim::remove_credential(&mut wallet, &id, fetcher.as_ref(), chrono::Utc::now())?;
+            println!("removed {} {}", short(&removed.summary.id), removed.summary.title);
+            if removed.issuer_told {
+                println!("told its issuer it was removed (credential_deleted)");
+            }
+            if let Some(notice) = &removed.notice {
+                eprintln!("{notice}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { output, backup_passphrase_file } => backup(&g, &output, backup_passphrase_file.as_deref()),

@@ -64,5 +64,14 @@ pub async fn original_text(held: State<'_, Shared>, id: String, n: usize) -> Res
 /// Removes the credential with those nested in it; returns what was removed.
 #[tauri::command]
 pub async fn remove_credential(held: State<'_, Shared>, id: String) -> Result<Summary, CommandError> {
-    blocking(&held, move |h| h.with(|w| Ok(w.remove(&id)?))).await
+    // A claimed credential's issuer is told (credential_deleted) while the claim's token is
+    // good; the removal stands whatever it answers.
+    blocking(&held, move |h| {
+        h.with(|w| {
+            let fetcher = crate::importing::http_fetcher()?;
+            let removed = stapel_core::wallet::claim::remove_credential(w, &id, fetcher.as_ref(), chrono::Utc::now())?;
+            Ok(removed.summary)
+        })
+    })
+    .await
 }

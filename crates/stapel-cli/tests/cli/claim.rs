@@ -151,6 +151,22 @@ fn a_deferred_claim_is_listed_polled_and_cancelled() {
 }
 
 #[test]
+fn removing_a_claimed_credential_tells_its_issuer() {
+    let issuer = Issuer::start(Options::new(issue));
+    let w = TestWallet::new();
+    let v = json_out(&w.run(&["claim", &issuer.offer_uri(), "--json"]));
+    let id = v["claimed"][0]["id"].as_str().unwrap().to_string();
+    let out = w.run(&["remove", &id[..12]]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("told its issuer it was removed (credential_deleted)"), "{}", text(&out.stdout));
+    assert_eq!(
+        issuer.seen().notifications.last(),
+        Some(&json!({"notification_id": "n-1", "event": "credential_deleted"}))
+    );
+    assert!(w.ids().is_empty());
+}
+
+#[test]
 fn an_offer_that_asks_to_sign_in_opens_the_browser_and_waits_for_it() {
     let issuer =
         Issuer::start(Options { grant: issuer::Grant::AuthorizationCode { par: true }, ..Options::new(issue) });

@@ -26,6 +26,8 @@ pub struct Token {
     pub(super) c_nonce: Option<String>,
     /// From `authorization_details`: credential identifiers per configuration.
     pub(super) credential_identifiers: Vec<(String, Vec<String>)>,
+    /// `expires_in`: how many seconds the token is good for, where the server said.
+    pub(super) expires_in: Option<u64>,
 }
 
 impl std::fmt::Debug for Token {
@@ -159,6 +161,7 @@ pub(super) fn read_token(json: &Value, issuer: &str, step: &'static str) -> Resu
         token_type,
         c_nonce: json.get("c_nonce").and_then(Value::as_str).map(str::to_string),
         credential_identifiers,
+        expires_in: json.get("expires_in").and_then(Value::as_u64),
     })
 }
 
@@ -416,8 +419,21 @@ pub fn notify(
     description: Option<&str>,
     fetcher: &dyn Fetcher,
 ) -> Result<(), ClaimError> {
-    let step = "telling the issuer";
     let Some(endpoint) = &metadata.notification_endpoint else { return Ok(()) };
+    notify_at(endpoint, &metadata.credential_issuer, access_token, notification_id, event, description, fetcher)
+}
+
+/// [`notify`] at a notification endpoint kept from an earlier claim (`credential_deleted`).
+pub fn notify_at(
+    endpoint: &str,
+    issuer: &str,
+    access_token: &str,
+    notification_id: &str,
+    event: Event,
+    description: Option<&str>,
+    fetcher: &dyn Fetcher,
+) -> Result<(), ClaimError> {
+    let step = "telling the issuer";
     let mut body = json!({"notification_id": notification_id, "event": event.name()});
     if let Some(d) = description {
         body["event_description"] =
@@ -429,9 +445,9 @@ pub fn notify(
         Ok(())
     } else {
         Err(match error_answer(&response) {
-            Some(answer) => ClaimError::Refused { issuer: metadata.credential_issuer.clone(), step, answer },
+            Some(answer) => ClaimError::Refused { issuer: issuer.to_string(), step, answer },
             None => ClaimError::Protocol {
-                issuer: metadata.credential_issuer.clone(),
+                issuer: issuer.to_string(),
                 step,
                 reason: format!("the server answered {}", response.status),
             },

@@ -260,6 +260,11 @@ impl Claimed {
         &self.token.access_token
     }
 
+    /// How many seconds the access token is good for, where the server said (`expires_in`).
+    pub fn access_token_expires_in(&self) -> Option<u64> {
+        self.token.expires_in
+    }
+
     /// Tells the issuer what became of an issued credential; a failure is returned for the
     /// caller to report, and never undoes anything.
     pub fn notify(

@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     (5, "holder", include_str!("../../migrations/0005_holder.sql")),
     (6, "pending_claims", include_str!("../../migrations/0006_pending_claims.sql")),
     (7, "listed", include_str!("../../migrations/0007_listed.sql")),
+    (8, "claim_notices", include_str!("../../migrations/0008_claim_notices.sql")),
 ];
 
 /// The schema version this build writes.

@@ -17,7 +17,7 @@ use crate::claim::{ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata,
 use crate::formats::{self, FormatError};
 use crate::net::Fetcher;
 use crate::present::HolderKey;
-use crate::store::{NewOriginal, NewPending, PendingClaim, StoreError, Wallet};
+use crate::store::{ClaimNotice, NewOriginal, NewPending, PendingClaim, StoreError, Summary, Wallet};
 use crate::verify::{Outcome, Report, Verdict};
 
 use super::check::{self, CheckError, Run};
@@ -145,7 +145,8 @@ pub fn keep_claimed(
     let logo = issuer_logo(metadata, language, run.fetcher);
     let total = claimed.issued.len();
     for (i, issued) in claimed.issued.iter().enumerate() {
-        keep_and_tell(wallet, metadata, issued, holder, run, logo.as_ref(), claimed.access_token(), &mut out);
+        let token = Token { value: claimed.access_token(), expires_at: expiry(claimed.access_token_expires_in(), run) };
+        keep_and_tell(wallet, metadata, issued, holder, run, logo.as_ref(), &token, &mut out);
         progress(i + 1, total, &issued.configuration_id);
     }
     for deferred in &claimed.deferred {
@@ -177,7 +178,24 @@ fn pending_by_id(wallet: &Wallet, id: &str) -> Result<Pending, StoreError> {
         .ok_or_else(|| StoreError::UnknownPendingClaim(id.to_string()))
 }
 
-/// Keeps one issued credential (or refuses it) and tells the issuer which.
+/// The access token a claim was made with, and until when it is good.
+struct Token<'a> {
+    value: &'a str,
+    expires_at: DateTime<Utc>,
+}
+
+/// How long a token is taken to be good when the server did not say (`expires_in` is only
+/// recommended, RFC 6749 §5.1): an hour, after which its notice is forgotten.
+const TOKEN_LIFETIME_UNSAID: u64 = 3600;
+
+fn expiry(expires_in: Option<u64>, run: &Run<'_>) -> DateTime<Utc> {
+    let seconds = expires_in.unwrap_or(TOKEN_LIFETIME_UNSAID).min(30 * 24 * 3600);
+    run.fetched_at + chrono::Duration::seconds(seconds as i64)
+}
+
+/// Keeps one issued credential (or refuses it) and tells the issuer which. A kept credential
+/// whose issuer takes notifications keeps a notice, so removing it later tells the issuer
+/// (`credential_deleted`) while the token is good.
 #[allow(clippy::too_many_arguments)]
 fn keep_and_tell(
     wallet: &mut Wallet,
@@ -186,11 +204,26 @@ fn keep_and_tell(
     holder: &dyn ProofSigner,
     run: &Run<'_>,
     logo: Option<&Logo>,
-    access_token: &str,
+    token: &Token<'_>,
     out: &mut KeptClaim,
 ) {
+    let access_token = token.value;
     let (event, description) = match keep_one(wallet, metadata, issued, holder, run, logo) {
         Ok(kept) => {
+            if let (Some(endpoint), Some(notification_id)) = (&metadata.notification_endpoint, &issued.notification_id)
+            {
+                let notice = ClaimNotice {
+                    credential_id: kept.id.clone(),
+                    issuer: metadata.credential_issuer.clone(),
+                    endpoint: endpoint.clone(),
+                    notification_id: notification_id.clone(),
+                    access_token: zeroize::Zeroizing::new(access_token.to_string()),
+                    expires_at: token.expires_at,
+                };
+                if let Err(e) = wallet.add_claim_notice(&notice) {
+                    out.notices.push(format!("the issuer will not be told if you remove {}: {e}", kept.title));
+                }
+            }
             out.kept.push(kept);
             (Event::Accepted, None)
         }
@@ -205,6 +238,50 @@ fn keep_and_tell(
     {
         out.notices.push(format!("the issuer could not be told ({}): {e}", event.name()));
     }
+}
+
+/// What removing a credential did.
+#[derive(Debug)]
+pub struct Removed {
+    pub summary: Summary,
+    /// The issuer was told (`credential_deleted`): the credential was claimed, its issuer takes
+    /// notifications, and the claim's access token was still good.
+    pub issuer_told: bool,
+    /// Telling the issuer failed: said, never a reason to keep the credential.
+    pub notice: Option<String>,
+}
+
+/// Removes a credential from the wallet (as [`Wallet::remove`]) and, when it came by a claim
+/// whose issuer takes notifications, tells the issuer (`credential_deleted`, §11.1) while the
+/// claim's access token is good. The removal comes first and stands whatever the issuer
+/// answers. A part taken off the list while a CLR still carries it is not deleted, so the
+/// issuer is not told.
+pub fn remove_credential(
+    wallet: &mut Wallet,
+    id_or_prefix: &str,
+    fetcher: &dyn Fetcher,
+    now: DateTime<Utc>,
+) -> Result<Removed, StoreError> {
+    let id = wallet.resolve(id_or_prefix)?;
+    let notice = wallet.claim_notice(&id, now)?;
+    let summary = wallet.remove(&id)?;
+    let still_held = wallet.resolve(&id).is_ok();
+    let mut removed = Removed { summary, issuer_told: false, notice: None };
+    if let Some(n) = notice.filter(|_| !still_held) {
+        match flow::notify_at(
+            &n.endpoint,
+            &n.issuer,
+            &n.access_token,
+            &n.notification_id,
+            Event::Deleted,
+            None,
+            fetcher,
+        ) {
+            Ok(()) => removed.issuer_told = true,
+            Err(e) => removed.notice = Some(format!("the issuer could not be told (credential_deleted): {e}")),
+        }
+    }
+    Ok(removed)
 }
 
 /// The wallet's pending claims.
@@ -264,7 +341,8 @@ pub fn poll_pending(
                         bytes,
                         notification_id: notification_id.clone(),
                     };
-                    keep_and_tell(wallet, &metadata, &issued, holder, run, logo.as_ref(), &p.access_token, &mut out);
+                    let token = Token { value: &p.access_token, expires_at: expiry(None, run) };
+                    keep_and_tell(wallet, &metadata, &issued, holder, run, logo.as_ref(), &token, &mut out);
                 }
                 wallet.remove_pending(&p.id)?;
             }

@@ -567,6 +567,55 @@ fn a_notification_that_fails_loses_nothing() {
 }
 
 #[test]
+fn removing_a_claimed_credential_tells_the_issuer_while_the_claim_s_token_is_good() {
+    use stapel_core::wallet::claim::remove_credential;
+    let issuer = Issuer::start(Options::new(issue_jwt));
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let id = kept.kept[0].id.clone();
+    // The token was good for 300 s from the claim: a minute later the issuer is told.
+    let removed =
+        remove_credential(&mut learner.wallet, &id[..10], &loopback(), now() + chrono::Duration::seconds(60)).unwrap();
+    assert!(removed.issuer_told && removed.notice.is_none(), "{removed:?}");
+    assert_eq!(removed.summary.id, id);
+    assert_eq!(count(&learner.wallet), 0);
+    let seen = issuer.seen();
+    assert_eq!(seen.notifications.last(), Some(&json!({"notification_id": "n-1", "event": "credential_deleted"})));
+    let told = seen.requests.iter().rfind(|r| r.route() == "/notification").unwrap();
+    assert_eq!(told.header("authorization"), Some(format!("Bearer {}", issuer::ACCESS_TOKEN).as_str()));
+
+    // After the token expired nothing can be told: nothing is sent, the removal stands.
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let before = issuer.seen().notifications.len();
+    let late = now() + chrono::Duration::seconds(301);
+    let removed = remove_credential(&mut learner.wallet, &kept.kept[0].id, &loopback(), late).unwrap();
+    assert!(!removed.issuer_told && removed.notice.is_none());
+    assert_eq!(issuer.seen().notifications.len(), before);
+    assert_eq!(count(&learner.wallet), 0);
+
+    // An issuer that fails to take it: said, and the credential is removed all the same.
+    let failing = Issuer::start(Options { faults: vec![Fault::NotificationFails], ..Options::new(issue_jwt) });
+    let kept = claim_into(&mut learner, &failing.offer_uri(), None).unwrap();
+    let removed = remove_credential(&mut learner.wallet, &kept.kept[0].id, &loopback(), now()).unwrap();
+    assert!(!removed.issuer_told);
+    assert!(removed.notice.as_deref().unwrap_or_default().contains("credential_deleted"), "{removed:?}");
+    assert_eq!(count(&learner.wallet), 0);
+
+    // An imported credential has no issuer to tell.
+    let file = learner._dir.path().join("badge.jwt");
+    std::fs::write(&file, signed_jwt(&badge(None))).unwrap();
+    let inserted = stapel_core::wallet::import::import_one(
+        &mut learner.wallet,
+        &stapel_core::wallet::import::Input::File(file),
+        &Offline,
+        now(),
+    )
+    .unwrap();
+    let removed = remove_credential(&mut learner.wallet, &inserted.id, &loopback(), now()).unwrap();
+    assert!(!removed.issuer_told && removed.notice.is_none());
+}
+
+#[test]
 fn a_deferred_credential_comes_with_its_transaction_and_arrives_when_polled() {
     let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
     let learner = new_learner();

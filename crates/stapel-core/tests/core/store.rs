@@ -956,6 +956,7 @@ fn the_backup_file_follows_its_documented_layout() {
     assert_eq!(
         names,
         [
+            "claim_notices",
             "credentials",
             "fetched_documents",
             "holder",
