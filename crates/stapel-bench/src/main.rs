@@ -22,6 +22,7 @@
 
 // A benchmark, not the product: a panic here is a failed run, with its line.
 #![allow(clippy::unwrap_used)]
+mod claim;
 mod generate;
 mod present;
 mod stacking;
@@ -40,6 +41,7 @@ fn main() {
             store::run(n);
         }
         "verify" => verify::run(),
+        "claim" => claim::run(),
         "stacking" => {
             let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
@@ -62,7 +64,9 @@ fn main() {
             }
         }
         other => {
-            eprintln!("stapel-bench: unknown benchmark {other:?} (known: store, verify, stacking, present, wallet)");
+            eprintln!(
+                "stapel-bench: unknown benchmark {other:?} (known: store, verify, stacking, present, claim, wallet)"
+            );
             std::process::exit(2);
         }
     }
