@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "badge_image",
     "credential_detail",
     "verify_credential",
+    "verify_all",
     "export_original",
     "original_text",
     "remove_credential",

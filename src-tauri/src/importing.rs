@@ -109,6 +109,49 @@ pub fn reverify(wallet: &mut Wallet, id: &str, offline: bool) -> Result<Report, 
     Ok(verify_stored(wallet, id, &run)?)
 }
 
+/// Sent to the page before each credential "Check all again" verifies, and once at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// How "Check all again" went: how many came out verified, unverifiable or invalid, and how
+/// many could not be checked at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckSummary {
+    pub verified: usize,
+    pub unverifiable: usize,
+    pub invalid: usize,
+    pub failed: usize,
+}
+
+/// Verifies every credential in the wallet again (its CLRs' parts too), online under the net
+/// policy, recording each report: "Check all again".
+pub fn verify_all(
+    wallet: &mut Wallet,
+    fetcher: &dyn Fetcher,
+    progress: &mut dyn FnMut(CheckProgress),
+) -> Result<CheckSummary, CommandError> {
+    let query = stapel_core::store::ListQuery { include_children: true, ..Default::default() };
+    let ids: Vec<String> = wallet.list(&query)?.into_iter().map(|s| s.id).collect();
+    let now = Utc::now();
+    let run = Run { now, fetched_at: now, fetcher, offline: false };
+    let results = stapel_core::wallet::check::verify_each(wallet, &ids, &run, &mut |done, total, _| {
+        progress(CheckProgress { done, total })
+    });
+    let mut summary = CheckSummary::default();
+    for (_, result) in results {
+        match result.map(|r| r.result) {
+            Ok(stapel_core::verify::Verdict::Verified) => summary.verified += 1,
+            Ok(stapel_core::verify::Verdict::Unverifiable) => summary.unverifiable += 1,
+            Ok(stapel_core::verify::Verdict::Invalid) => summary.invalid += 1,
+            Err(_) => summary.failed += 1,
+        }
+    }
+    Ok(summary)
+}
+
 /// Writes the `n`th original, byte for byte, to `path`.
 pub fn export_original(wallet: &Wallet, id: &str, n: usize, path: &Path) -> Result<(), CommandError> {
     let original = wallet.original(id, n)?;

@@ -122,6 +122,7 @@ fn main() {
             commands::credentials::badge_image,
             commands::credentials::credential_detail,
             commands::credentials::verify_credential,
+            commands::credentials::verify_all,
             commands::credentials::export_original,
             commands::credentials::original_text,
             commands::credentials::remove_credential,

@@ -709,3 +709,23 @@ fn every_colour_pair_the_page_uses_meets_wcag_aa_contrast_in_the_light_and_the_d
         }
     }
 }
+
+#[test]
+fn check_all_again_verifies_every_credential_anew_with_progress_and_counts_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = filled(&dir);
+    let before: Vec<String> =
+        held.with(|w| Ok(w.verifications()?.into_values().map(|v| v.checked_at).collect::<Vec<_>>())).unwrap();
+    assert!(!before.is_empty(), "verified as they landed");
+    let mut seen = Vec::new();
+    let summary = held.with(|w| importing::verify_all(w, &Offline, &mut |p| seen.push(p))).unwrap();
+    let total = held
+        .with(|w| Ok(w.list(&stapel_core::store::ListQuery { include_children: true, ..Default::default() })?.len()))
+        .unwrap();
+    assert_eq!(summary.verified + summary.unverifiable + summary.invalid + summary.failed, total);
+    assert_eq!(seen.len(), total + 1, "before each, and once at the end");
+    assert_eq!(seen.last(), Some(&importing::CheckProgress { done: total, total }));
+    // Every credential has a report again, none is left unchecked.
+    let recorded = held.with(|w| Ok(w.verifications()?.len())).unwrap();
+    assert_eq!(recorded, total);
+}

@@ -5,7 +5,7 @@ import { lang, t } from "../i18n.js";
 import { forgetImages, imageBox, unobserveAll } from "../lib/badges.js";
 import { $, el, hideError, showError } from "../lib/dom.js";
 import { creditsText, formatDate, formatName, shortId } from "../lib/format.js";
-import { invoke } from "../lib/ipc.js";
+import { channel, invoke } from "../lib/ipc.js";
 import { go, show as showView } from "../lib/router.js";
 import { chipNode } from "../lib/report.js";
 import * as detail from "./detail.js";
@@ -123,6 +123,7 @@ export function init() {
   $("page-prev").addEventListener("click", () => { query.offset = Math.max(0, query.offset - PAGE_SIZE); loadList().then(() => $("wallet-heading").scrollIntoView()); });
   $("page-next").addEventListener("click", () => { query.offset += PAGE_SIZE; loadList().then(() => $("wallet-heading").scrollIntoView()); });
   $("pending-poll").addEventListener("click", pollPending);
+  $("check-all").addEventListener("click", checkAll);
   $("skill-filter-clear").addEventListener("click", () => {
     query.skill = "";
     query.tag = "";
@@ -130,6 +131,34 @@ export function init() {
     loadList();
     $("search").focus();
   });
+}
+
+/** "Check all again": every credential verified anew, with progress, then the cards redrawn. */
+async function checkAll() {
+  const button = $("check-all");
+  const bar = $("check-all-progress");
+  hideError("check-all-error");
+  button.disabled = true;
+  bar.value = 0;
+  bar.max = 1;
+  bar.hidden = false;
+  const progress = channel();
+  progress.onmessage = (p) => {
+    bar.max = Math.max(1, p.total);
+    bar.value = p.done;
+    $("check-all-status").textContent = t("list.check_all_progress", { done: p.done, total: p.total });
+  };
+  try {
+    const s = await invoke("verify_all", { onProgress: progress });
+    const total = s.verified + s.unverifiable + s.invalid + s.failed;
+    $("check-all-status").textContent = t("list.check_all_done", { total, verified: s.verified, unverifiable: s.unverifiable, invalid: s.invalid });
+    await loadList();
+  } catch (err) {
+    showError("check-all-error", err);
+  } finally {
+    button.disabled = false;
+    bar.hidden = true;
+  }
 }
 
 /** A moment as the learner reads it (date and time). */

@@ -49,6 +49,24 @@ pub async fn verify_credential(held: State<'_, Shared>, id: String, offline: boo
     blocking(&held, move |h| h.with(|w| importing::reverify(w, &id, offline))).await
 }
 
+/// Verifies every credential again ("Check all again"), sending `{ done, total }` before each.
+#[tauri::command]
+pub async fn verify_all(
+    held: State<'_, Shared>,
+    on_progress: tauri::ipc::Channel<importing::CheckProgress>,
+) -> Result<importing::CheckSummary, CommandError> {
+    blocking(&held, move |h| {
+        let fetcher = importing::http_fetcher()?;
+        h.with(|w| {
+            importing::verify_all(w, fetcher.as_ref(), &mut |p| {
+                // A page that went away cannot take progress; the checks go on regardless.
+                let _ = on_progress.send(p);
+            })
+        })
+    })
+    .await
+}
+
 /// Writes original `n` (1-based) of the credential to `path`, byte for byte.
 #[tauri::command]
 pub async fn export_original(held: State<'_, Shared>, id: String, n: usize, path: PathBuf) -> Result<(), CommandError> {
