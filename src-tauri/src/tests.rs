@@ -363,7 +363,11 @@ fn the_original_is_exported_byte_for_byte_shown_as_json_and_a_removed_credential
     let held = filled(&dir);
     let file = format!("{}/{}", vector(EDU), "mbob_eo_eov_regular_full.json");
     let bytes = std::fs::read(&file).unwrap();
-    let id = held.with(|w| Ok(importing::import(w, &[file.clone()], &Offline, &mut |_| {}))).unwrap().ids.remove(0);
+    let id = held
+        .with(|w| Ok(importing::import(w, std::slice::from_ref(&file), &Offline, &mut |_| {})))
+        .unwrap()
+        .ids
+        .remove(0);
     let out = dir.path().join("exported.json");
     held.with(|w| importing::export_original(w, &id, 1, &out)).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), bytes);
