@@ -7,13 +7,12 @@
 //! to read the holder key and to keep what arrived, never while the issuer or the learner's
 //! sign-in is waited for. The transaction code is a secret: never logged, never in an error.
 
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use stapel_core::claim::{self, Browser, ClaimError, Prepared, TxCode};
 use stapel_core::net::Fetcher;
 use stapel_core::store::Secret;
-use stapel_core::wallet::claim::{self as keep, KeptClaim, MAX_LOGO_BYTES, Pending};
+use stapel_core::wallet::claim::{self as keep, KeptClaim, Pending};
 
 use crate::error::CommandError;
 use crate::wallet::Held;
@@ -130,37 +129,12 @@ pub fn prepare(held: &Held, text: &str, lang: &str, fetcher: &dyn Fetcher) -> Re
     Ok(OfferView { offer: number, ..view })
 }
 
-/// The issuer's logo from its display metadata, fetched under the net policy, as a `data:`
-/// URL of an image no larger than the core keeps; nothing when it cannot be had.
+/// The issuer's logo as the core keeps it (`wallet::claim::issuer_logo`), as a `data:` URL, and
+/// its alternative text; nothing when it cannot be had.
 fn logo(prepared: &Prepared, lang: &str, fetcher: &dyn Fetcher) -> (Option<String>, Option<String>) {
     let Some(display) = claim::display_for(&prepared.metadata.display, lang) else { return (None, None) };
-    let alt = display.logo_alt_text.clone();
-    let Some(url) = display.logo_uri.as_deref() else { return (None, alt) };
-    let Ok(fetched) = fetcher.fetch(url) else { return (None, alt) };
-    if fetched.body.is_empty() || fetched.body.len() > MAX_LOGO_BYTES {
-        return (None, alt);
-    }
-    let media_type = image_type(&fetched.body);
-    let Some(media_type) = media_type else { return (None, alt) };
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&fetched.body);
-    (Some(format!("data:{media_type};base64,{encoded}")), alt)
-}
-
-/// The kind of picture, from its first bytes (never from what the server claims).
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
-        (head.trim_start().starts_with("<svg") || (head.contains("<?xml") && head.contains("<svg")))
-            .then_some("image/svg+xml")
-    }
+    let logo = keep::issuer_logo(&prepared.metadata, lang, fetcher).map(|l| l.data_url());
+    (logo, display.logo_alt_text.clone())
 }
 
 /// The transaction code as typed, checked against what the issuer asked for before anything
@@ -205,16 +179,6 @@ pub struct SignIn<'a> {
     pub browser: &'a dyn Browser,
     pub client_id: String,
     pub wait: std::time::Duration,
-}
-
-/// The client id Stapel names itself by: `STAPEL_OAUTH_CLIENT_ID` for an authorization server
-/// that registered Stapel under another one (as the CLI).
-pub fn client_id() -> String {
-    std::env::var("STAPEL_OAUTH_CLIENT_ID")
-        .ok()
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| claim::DEFAULT_CLIENT_ID.to_string())
 }
 
 /// Claims the offer numbered `number`: with the transaction code, or by signing in; then keeps

@@ -54,16 +54,6 @@ impl claim::Browser for AnnouncingBrowser {
     }
 }
 
-/// The client id Stapel names itself by: `STAPEL_OAUTH_CLIENT_ID` for an authorization server
-/// that registered Stapel under another one.
-fn client_id() -> String {
-    std::env::var("STAPEL_OAUTH_CLIENT_ID")
-        .ok()
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| claim::DEFAULT_CLIENT_ID.to_string())
-}
-
 pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
     if let Some(id) = &args.cancel {
         let mut wallet = open(g)?;
@@ -99,7 +89,7 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
             let claimed = claim::claim_authorization_code(
                 &prepared,
                 &AnnouncingBrowser,
-                &client_id(),
+                &claim::client_id_from_environment(),
                 wait,
                 &key,
                 fetcher.as_ref(),

@@ -39,8 +39,11 @@ pub async fn claim_offer(
 ) -> Result<KeptClaim, CommandError> {
     blocking(&held, move |h| {
         let fetcher = importing::http_fetcher()?;
-        let sign_in =
-            SignIn { browser: &SystemBrowser, client_id: claiming::client_id(), wait: claiming::SIGN_IN_WAIT };
+        let sign_in = SignIn {
+            browser: &SystemBrowser,
+            client_id: stapel_core::claim::client_id_from_environment(),
+            wait: claiming::SIGN_IN_WAIT,
+        };
         // A page that went away cannot take progress; the claim goes on regardless.
         let progress = |p: ClaimProgress| {
             let _ = on_progress.send(p);

@@ -27,6 +27,16 @@ use crate::net::{Fetcher, Request};
 /// wallets (a public client, RFC 6749 §2.1). `STAPEL_OAUTH_CLIENT_ID` overrides it in the fronts.
 pub const DEFAULT_CLIENT_ID: &str = "stapel-wallet";
 
+/// The client id both fronts name Stapel by: `STAPEL_OAUTH_CLIENT_ID` when set and not blank
+/// (for a server that registered Stapel under another id), else [`DEFAULT_CLIENT_ID`].
+pub fn client_id_from_environment() -> String {
+    std::env::var("STAPEL_OAUTH_CLIENT_ID")
+        .ok()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string())
+}
+
 /// The longest request line read from the browser on the loopback redirect.
 const MAX_REQUEST_LINE: usize = 16 * 1024;
 

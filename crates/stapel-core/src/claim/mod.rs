@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-pub use authorize::{Browser, DEFAULT_CLIENT_ID, SystemBrowser};
+pub use authorize::{Browser, DEFAULT_CLIENT_ID, SystemBrowser, client_id_from_environment};
 pub use flow::{ErrorAnswer, Event, KeyNaming};
 pub use metadata::{AuthServerMetadata, Configuration, Display, IssuerMetadata, display_for};
 pub use offer::{AuthorizationCode, Offer, PreAuthorized, TxCode, read_offer};
@@ -301,9 +301,7 @@ pub fn claim_pre_authorized(
         // An offer without tx_code gets none, even if one was typed (§6.1: invalid_request).
         (None, _) => None,
     };
-    if let Some(reason) = &prepared.metadata.requires_encryption {
-        return Err(ClaimError::Unsupported { issuer, reason: reason.clone() });
-    }
+    refuse_encrypted_responses(prepared)?;
     let token = flow::token_pre_authorized(&issuer, &prepared.server, &grant.code, tx_code, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
@@ -321,19 +319,24 @@ pub fn claim_authorization_code(
     fetcher: &dyn Fetcher,
     now: DateTime<Utc>,
 ) -> Result<Claimed, ClaimError> {
-    if let Some(reason) = &prepared.metadata.requires_encryption {
-        return Err(ClaimError::Unsupported {
-            issuer: prepared.metadata.credential_issuer.clone(),
-            reason: reason.clone(),
-        });
-    }
+    refuse_encrypted_responses(prepared)?;
     let token = authorize::authorize(prepared, browser, client_id, wait, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
 }
 
-/// Whether the offer is claimed by signing in (it has no pre-authorized code).
+/// An issuer that requires encrypted responses is refused before any code is spent.
+fn refuse_encrypted_responses(prepared: &Prepared) -> Result<(), ClaimError> {
+    match &prepared.metadata.requires_encryption {
+        Some(reason) => {
+            Err(ClaimError::Unsupported { issuer: prepared.metadata.credential_issuer.clone(), reason: reason.clone() })
+        }
+        None => Ok(()),
+    }
+}
+
 impl Prepared {
+    /// Whether the offer is claimed by signing in (it has no pre-authorized code).
     pub fn needs_sign_in(&self) -> bool {
         self.offer.pre_authorized.is_none()
     }

@@ -308,11 +308,7 @@ fn not_checked(outcome: Outcome, message: String) -> Report {
 /// copy shown is the holder's, so a difference from the issuer's fails: a verifier must never
 /// see "verified" above content the issuer does not host.
 fn presented_as_hosted(report: Report) -> Report {
-    let differs = |c: &Check| {
-        c.id == CheckId::Hosted
-            && c.outcome == Outcome::Passed
-            && c.message.starts_with(crate::verify::ob2::HOSTED_DIFFERS)
-    };
+    let differs = crate::verify::ob2::judged_by_hosted_copy;
     if !report.checks.iter().any(differs) {
         return report;
     }

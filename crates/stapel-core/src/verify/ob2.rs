@@ -81,9 +81,14 @@ fn fetch(url: &str, ctx: &VerifyContext<'_>) -> Result<Value, (bool, String)> {
     }
 }
 
-/// How the hosted check begins when the issuer's copy differs from the learner's (the wallet
-/// keeps that copy as a further original when it reads this).
-pub const HOSTED_DIFFERS: &str = "the issuer's copy of the badge";
+/// How the hosted check begins when the issuer's copy differs from the learner's.
+const HOSTED_DIFFERS: &str = "the issuer's copy of the badge";
+
+/// Whether a check is the hosted check of a badge judged by its issuer's copy because that
+/// differs from the one checked (the wallet keeps that copy; a presentation fails on it).
+pub fn judged_by_hosted_copy(check: &Check) -> bool {
+    check.id == CheckId::Hosted && check.outcome == Outcome::Passed && check.message.starts_with(HOSTED_DIFFERS)
+}
 
 /// The top-level members in which two copies of an assertion differ, in name order.
 fn differences(mine: &Value, theirs: &Value) -> Vec<String> {

@@ -340,9 +340,7 @@ fn keep_hosted_copy(
     fetched: &[crate::net::FetchedDocument],
     run: &Run<'_>,
 ) -> Result<(), StoreError> {
-    let judged_by_copy = report
-        .check(CheckId::Hosted)
-        .is_some_and(|c| c.outcome == verify::Outcome::Passed && c.message.starts_with(verify::ob2::HOSTED_DIFFERS));
+    let judged_by_copy = report.checks.iter().any(verify::ob2::judged_by_hosted_copy);
     let Some(url) = url.filter(|_| judged_by_copy) else { return Ok(()) };
     if let Some(doc) = fetched.iter().find(|d| d.url == url) {
         let original = NewOriginal {

@@ -423,7 +423,7 @@ fn keep_one(
     if let Some(logo) = logo {
         new.originals.push(NewOriginal {
             role: "issuer-logo".into(),
-            media_type: logo.media_type.clone(),
+            media_type: logo.media_type.to_string(),
             source: logo.url.clone(),
             bytes: logo.bytes.clone(),
         });
@@ -451,24 +451,49 @@ fn failures(report: &Report) -> String {
 }
 
 /// An issuer's logo, kept as data.
-struct Logo {
-    url: String,
-    media_type: String,
-    bytes: Vec<u8>,
+#[derive(Debug, Clone)]
+pub struct Logo {
+    pub url: String,
+    /// From the picture's first bytes, never from what the server claims.
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
-/// The issuer's logo from its display metadata, fetched once under the net policy and kept
-/// as data: an image no larger than [`MAX_LOGO_BYTES`]. Nothing when there is none, or it
-/// cannot be had (the claim does not depend on a picture).
-fn issuer_logo(metadata: &IssuerMetadata, language: &str, fetcher: &dyn Fetcher) -> Option<Logo> {
+impl Logo {
+    /// The logo as a `data:` URL, for a page to show without fetching anything.
+    pub fn data_url(&self) -> String {
+        format!("data:{};base64,{}", self.media_type, base64::engine::general_purpose::STANDARD.encode(&self.bytes))
+    }
+}
+
+/// The issuer's logo from its display metadata in `language`, fetched once under the net policy
+/// and kept as data: a PNG, JPEG, GIF, WebP or SVG picture (by its first bytes) no larger than
+/// [`MAX_LOGO_BYTES`]. Nothing when there is none, or it cannot be had (the claim does not
+/// depend on a picture). The Claim screen shows the same logo before anything is claimed.
+pub fn issuer_logo(metadata: &IssuerMetadata, language: &str, fetcher: &dyn Fetcher) -> Option<Logo> {
     let url = crate::claim::display_for(&metadata.display, language)?.logo_uri.clone()?;
     let fetched = fetcher.fetch(&url).ok()?;
-    let declared = fetched.content_type.filter(|t| t.starts_with("image/"));
-    let sniffed = sniff_media_type(&fetched.body).filter(|t| t.starts_with("image/")).map(str::to_string);
     if fetched.body.len() > MAX_LOGO_BYTES {
         return None;
     }
-    Some(Logo { url, media_type: sniffed.or(declared)?, bytes: fetched.body })
+    Some(Logo { url, media_type: picture_type(&fetched.body)?, bytes: fetched.body })
+}
+
+/// The kind of picture, from its first bytes.
+fn picture_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+        (head.trim_start().starts_with("<svg") || (head.contains("<?xml") && head.contains("<svg")))
+            .then_some("image/svg+xml")
+    }
 }
 
 /// The run for a claim: verify now, keep what is fetched with the same time.
