@@ -27,11 +27,13 @@ pub const PREFIX: &str = "SVP1";
 /// version 27 code at level M (1,800 alphanumeric characters), which phone cameras still read
 /// from a screen.
 pub const MAX_PART_BYTES: usize = 1200;
-/// The largest code a presentation is put in whole: version 32 at level M (145 modules). Every
-/// single Open Badges 3.0 badge measured fits (versions 20 to 32, docs/qr.md); anything larger
-/// is split into parts of about version 27, which a phone reads from a screen more surely than
-/// one version 39 or 40 code.
-pub const MAX_SINGLE_VERSION: i16 = 32;
+/// The largest code a presentation is put in whole: version 33 at level M (149 modules). Every
+/// single Open Badges 3.0 badge measured fits (versions 20 to 32, docs/qr.md), with one version
+/// to spare: the largest, a badge with a signed endorsement inside, sits at the top of version 32
+/// and its random parts (the holder's key, the proof, the presentation's id) deflate a few bytes
+/// larger one time in thirty. Anything larger is split into parts of about version 27, which a
+/// phone reads from a screen more surely than one version 39 or 40 code.
+pub const MAX_SINGLE_VERSION: i16 = 33;
 /// At most this many parts.
 pub const MAX_PARTS: usize = 99;
 /// A decompressed presentation larger than this is refused (a compression bomb).
