@@ -5,7 +5,12 @@
 // @openid4vc/oauth2); this file only routes HTTP to it, keeps the one-time state (codes,
 // nonces) and writes the Open Badges credential it hands out. See README.md.
 //
-//   node server.mjs [--port N] [--tx-code CODE] [--key FILE] [--vcdm 2.0|1.1]
+//   node server.mjs [--port N] [--tx-code CODE] [--key FILE] [--vcdm 2.0|1.1] [--dpop]
+//
+// --dpop: the authorization server offers DPoP (RFC 9449) with ES256 and requires it: the token
+// request must carry a DPoP proof with this server's nonce (a proof without it is answered
+// `use_dpop_nonce`), the token is bound to the proof's key, and the credential endpoint takes
+// only that DPoP token with a proof by the same key. The proofs are checked by the library.
 //
 // Prints one line on stdout when ready, the credential offer URI, then serves until killed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -33,6 +38,7 @@ const { values: opts } = parseArgs({
     'tx-code': { type: 'string', default: process.env.TX_CODE },
     key: { type: 'string', default: process.env.ISSUER_KEY_FILE },
     vcdm: { type: 'string', default: process.env.VCDM ?? '2.0' },
+    dpop: { type: 'boolean', default: false },
   },
 })
 if (!['2.0', '1.1'].includes(opts.vcdm)) throw new Error('--vcdm is 2.0 or 1.1')
@@ -69,6 +75,7 @@ const rs = new Oauth2ResourceServer({ callbacks })
 // --- one-time state
 const codes = new Map() // pre-authorized_code -> expiry (ms); deleted when redeemed
 const nonces = new Map() // c_nonce -> expiry (ms); deleted when used
+const dpopNonce = randomUUID() // the nonce DPoP proofs at the token endpoint must carry (--dpop)
 const sweep = (map) => {
   const now = Date.now()
   for (const [k, exp] of map) if (exp < now) map.delete(k)
@@ -124,6 +131,7 @@ const authorizationServerMetadata = as.createAuthorizationServerMetadata({
   jwks_uri: `${base}/jwks.json`,
   grant_types_supported: [preAuthorizedCodeGrantIdentifier],
   'pre-authorized_grant_anonymous_access_supported': true,
+  ...(opts.dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
 })
 const credentialIssuerMetadata = vci.createCredentialIssuerMetadata({
   credential_issuer: base,
@@ -222,6 +230,10 @@ async function route(req, res) {
     if (parsed.grant.grantType !== preAuthorizedCodeGrantIdentifier) {
       throw new Oauth2ServerErrorResponseError({ error: Oauth2ErrorCodes.UnsupportedGrantType })
     }
+    // The library checks the proof but leaves server nonces to its user (RFC 9449 §8).
+    if (opts.dpop && parsed.dpop && decodeJwt({ jwt: parsed.dpop.jwt }).payload.nonce !== dpopNonce) {
+      return send(res, 400, { error: Oauth2ErrorCodes.UseDpopNonce, error_description: 'use the DPoP-Nonce' }, { 'DPoP-Nonce': dpopNonce })
+    }
     sweep(codes)
     const code = parsed.grant.preAuthorizedCode
     const expiresAt = codes.get(code)
@@ -234,7 +246,7 @@ async function route(req, res) {
       expectedPreAuthorizedCode: expiresAt ? code : `unknown:${randomUUID()}`,
       preAuthorizedCodeExpiresAt: expiresAt ? new Date(expiresAt) : undefined,
       expectedTxCode: opts['tx-code'],
-      dpop: parsed.dpop ? { ...parsed.dpop, required: false } : undefined,
+      dpop: opts.dpop ? { ...parsed.dpop, required: true, allowedSigningAlgs: ['ES256'] } : parsed.dpop ? { ...parsed.dpop, required: false } : undefined,
     })
     codes.delete(code)
     const tokenResponse = await as.createAccessTokenResponse({
@@ -261,7 +273,9 @@ async function route(req, res) {
       authorizationServers: [authorizationServerMetadata],
       resourceServer: base,
       request: libRequest(req, url.href),
-      allowedAuthenticationSchemes: [SupportedAuthenticationScheme.Bearer, SupportedAuthenticationScheme.DPoP],
+      allowedAuthenticationSchemes: opts.dpop
+        ? [SupportedAuthenticationScheme.DPoP]
+        : [SupportedAuthenticationScheme.Bearer, SupportedAuthenticationScheme.DPoP],
     })
     let body
     try {
@@ -312,6 +326,6 @@ async function route(req, res) {
   send(res, 404, { error: 'not_found', error_description: `${at} is not served here` })
 }
 
-log(`credential issuer ${base}, issuer ${issuerDid}, OpenID4VCI 1.0, VCDM ${opts.vcdm}${opts['tx-code'] ? ', tx_code required' : ''}`)
+log(`credential issuer ${base}, issuer ${issuerDid}, OpenID4VCI 1.0, VCDM ${opts.vcdm}${opts['tx-code'] ? ', tx_code required' : ''}${opts.dpop ? ', DPoP required' : ''}`)
 process.stdout.write(`${await newOffer()}\n`)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)))

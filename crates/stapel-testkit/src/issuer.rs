@@ -60,6 +60,14 @@ pub enum Fault {
     AccessDenied,
     /// The sign-in page never sends the learner back (an abandoned sign-in).
     NeverSignsIn,
+    /// With DPoP: the token endpoint wants a nonce of its own in the proof, and says so
+    /// (`use_dpop_nonce`, RFC 9449 §8) to a proof without it.
+    DpopNonceAtToken,
+    /// With DPoP: the credential endpoint wants a nonce of its own in the proof, and says so
+    /// (401 with `use_dpop_nonce`, RFC 9449 §9).
+    DpopNonceAtCredential,
+    /// With DPoP: the token endpoint gives a DPoP token to a request without a DPoP proof.
+    DpopTokenWithoutProof,
 }
 
 /// How the offer lets the wallet in.
@@ -102,6 +110,11 @@ pub struct Options {
     pub proof_algorithms: Vec<String>,
     /// Binding methods (`cryptographic_binding_methods_supported`).
     pub binding_methods: Vec<String>,
+    /// DPoP algorithms the authorization server offers (`dpop_signing_alg_values_supported`);
+    /// when any are, it requires a DPoP proof at the token endpoint and binds its tokens to
+    /// the proof's key, and the credential, deferred and notification endpoints take only
+    /// those tokens with a proof by the same key (RFC 9449).
+    pub dpop_algorithms: Vec<String>,
     /// Makes the credential for an order: a JSON string (a JWT) or a JSON object.
     pub make: Box<Maker>,
 }
@@ -118,6 +131,7 @@ impl Options {
             configurations: vec![("OpenBadge_JWT".into(), "jwt_vc_json".into())],
             proof_algorithms: vec!["EdDSA".into(), "ES256".into()],
             binding_methods: vec!["did:key".into(), "did:jwk".into()],
+            dpop_algorithms: vec![],
             make: Box::new(make),
         }
     }
@@ -141,6 +155,8 @@ struct State {
     /// The authorization request's fields (from the query or the pushed request).
     authorization: Option<Vec<(String, String)>>,
     pushed: Option<Vec<(String, String)>>,
+    /// The public key (JWK) the access token is bound to, with DPoP.
+    dpop_key: Option<Value>,
     seen: Seen,
 }
 
@@ -167,6 +183,7 @@ impl Issuer {
             deferred_polls: 0,
             authorization: None,
             pushed: None,
+            dpop_key: None,
             seen: Seen::default(),
         }));
         let base = Arc::new(Mutex::new(String::new()));
@@ -294,10 +311,21 @@ fn route(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply
                 m["require_pushed_authorization_requests"] = json!(true);
             }
         }
+        if !options.dpop_algorithms.is_empty() && !has(Fault::DpopTokenWithoutProof) {
+            m["dpop_signing_alg_values_supported"] = json!(options.dpop_algorithms);
+        }
         return answer(200, m);
     }
+    let htu = format!("{base}{route}");
     match (request.method.as_str(), route.as_str()) {
-        ("POST", "/token") => token(options, s, request),
+        ("POST", "/token") => match token_dpop(options, request, &htu) {
+            Ok(key) => {
+                let reply = token(options, s, request);
+                s.dpop_key = key.or(s.dpop_key.take());
+                reply
+            }
+            Err(reply) => reply,
+        },
         ("POST", "/par") => {
             s.pushed = Some(request.form());
             answer(201, json!({"request_uri": "urn:ietf:params:oauth:request_uri:stapel-1", "expires_in": 60}))
@@ -307,11 +335,18 @@ fn route(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply
             let nonce = fresh_nonce(s);
             answer(200, json!({"c_nonce": nonce}))
         }
-        ("POST", "/credential") => credential(options, s, id, request),
-        ("POST", "/deferred") => deferred(options, s, request),
+        ("POST", "/credential") if has(Fault::RedirectLoop) => Reply::Redirect("/credential".into()),
+        ("POST", "/credential") => match authorized(options, s, request, &htu) {
+            Ok(()) => credential(options, s, id, request),
+            Err(reply) => reply,
+        },
+        ("POST", "/deferred") => match authorized(options, s, request, &htu) {
+            Ok(()) => deferred(options, s, request),
+            Err(reply) => reply,
+        },
         ("POST", "/notification") => {
-            if !authorized(request) {
-                return oauth_error(401, "invalid_token", "no access token");
+            if let Err(reply) = authorized(options, s, request, &htu) {
+                return reply;
             }
             if has(Fault::NotificationFails) {
                 return Reply::Body(500, "text/plain", b"down".to_vec());
@@ -383,7 +418,7 @@ fn token(options: &Options, s: &mut State, request: &Request) -> Reply {
         return Reply::Hang;
     }
     if request.field("grant_type").as_deref() == Some("authorization_code") {
-        return token_for_code(s, request);
+        return token_for_code(options, s, request);
     }
     if request.field("grant_type").as_deref() != Some(PRE_AUTHORIZED_GRANT) {
         return oauth_error(400, "unsupported_grant_type", "only the pre-authorized code");
@@ -399,7 +434,7 @@ fn token(options: &Options, s: &mut State, request: &Request) -> Reply {
         (Some(want), Some(got)) if *want != got => return oauth_error(400, "invalid_grant", "wrong transaction code"),
         _ => {}
     }
-    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 300});
+    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": token_type(options), "expires_in": 300});
     if options.dialect == Dialect::Draft13 {
         body["c_nonce"] = json!(fresh_nonce(s));
         body["c_nonce_expires_in"] = json!(300);
@@ -455,7 +490,7 @@ fn authorize(options: &Options, s: &mut State, id: &str, request: &Request) -> R
 
 /// The token request of the authorization code flow: the code, the same redirect, and the
 /// PKCE verifier whose SHA-256 is the challenge sent at sign-in.
-fn token_for_code(s: &mut State, request: &Request) -> Reply {
+fn token_for_code(options: &Options, s: &mut State, request: &Request) -> Reply {
     let Some(asked) = s.authorization.clone() else {
         return oauth_error(400, "invalid_grant", "no sign-in happened");
     };
@@ -470,7 +505,7 @@ fn token_for_code(s: &mut State, request: &Request) -> Reply {
     if Some(challenge.as_str()) != field(&asked, "code_challenge") {
         return oauth_error(400, "invalid_grant", "PKCE verification failed");
     }
-    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 300});
+    let mut body = json!({"access_token": ACCESS_TOKEN, "token_type": token_type(options), "expires_in": 300});
     if let Some(details) = field(&asked, "authorization_details").and_then(|d| serde_json::from_str::<Value>(d).ok()) {
         let granted: Vec<Value> = details
             .as_array()
@@ -484,23 +519,165 @@ fn token_for_code(s: &mut State, request: &Request) -> Reply {
     answer(200, body)
 }
 
-fn authorized(request: &Request) -> bool {
-    request.header("authorization") == Some(&format!("Bearer {ACCESS_TOKEN}"))
+fn token_type(options: &Options) -> &'static str {
+    if options.dpop_algorithms.is_empty() { "Bearer" } else { "DPoP" }
+}
+
+const AS_DPOP_NONCE: &str = "as-nonce-1";
+const RS_DPOP_NONCE: &str = "rs-nonce-1";
+
+/// An error that asks for the request again with a DPoP nonce (RFC 9449 §8, §9).
+fn use_dpop_nonce(status: u16, nonce: &str) -> Reply {
+    let mut headers = vec![("DPoP-Nonce".into(), nonce.to_string()), ("Cache-Control".into(), "no-store".into())];
+    if status == 401 {
+        headers.push((
+            "WWW-Authenticate".into(),
+            "DPoP error=\"use_dpop_nonce\", error_description=\"a nonce is required\"".into(),
+        ));
+    }
+    let body = json!({"error": "use_dpop_nonce", "error_description": "the DPoP proof needs the server's nonce"});
+    Reply::Headers(status, "application/json", headers, body.to_string().into_bytes())
+}
+
+/// The token endpoint's DPoP check: with DPoP offered, a valid proof for this request (and
+/// its nonce where the server wants one); returns the key the token is to be bound to.
+fn token_dpop(options: &Options, request: &Request, htu: &str) -> Result<Option<Value>, Reply> {
+    if options.dpop_algorithms.is_empty() || options.faults.contains(&Fault::DpopTokenWithoutProof) {
+        return Ok(None);
+    }
+    let Some(proof) = request.header("dpop") else {
+        return Err(oauth_error(400, "invalid_dpop_proof", "a DPoP proof is required"));
+    };
+    let nonce = options.faults.contains(&Fault::DpopNonceAtToken).then_some(AS_DPOP_NONCE);
+    match check_dpop(options, proof, "POST", htu, None, nonce) {
+        Ok(key) => Ok(Some(key)),
+        Err(DpopFault::Nonce) => Err(use_dpop_nonce(400, AS_DPOP_NONCE)),
+        Err(DpopFault::Invalid(why)) => Err(oauth_error(400, "invalid_dpop_proof", &why)),
+    }
+}
+
+/// The resource endpoints' check of the access token: `Bearer`, or with DPoP `DPoP` and a
+/// proof by the key the token is bound to, for this request and this token.
+fn authorized(options: &Options, s: &State, request: &Request, htu: &str) -> Result<(), Reply> {
+    let unauthorized = |scheme: &str, error: &str| {
+        Reply::Headers(
+            401,
+            "application/json",
+            vec![("WWW-Authenticate".into(), format!("{scheme} error=\"{error}\""))],
+            json!({"error": error}).to_string().into_bytes(),
+        )
+    };
+    let Some(bound) = &s.dpop_key else {
+        return if request.header("authorization") == Some(&format!("Bearer {ACCESS_TOKEN}")) {
+            Ok(())
+        } else {
+            Err(unauthorized("Bearer", "invalid_token"))
+        };
+    };
+    if request.header("authorization") != Some(&format!("DPoP {ACCESS_TOKEN}")) {
+        return Err(unauthorized("DPoP", "invalid_token"));
+    }
+    let Some(proof) = request.header("dpop") else { return Err(unauthorized("DPoP", "invalid_dpop_proof")) };
+    let nonce = options.faults.contains(&Fault::DpopNonceAtCredential).then_some(RS_DPOP_NONCE);
+    match check_dpop(options, proof, &request.method, htu, Some(ACCESS_TOKEN), nonce) {
+        Ok(key) if key == *bound => Ok(()),
+        Ok(_) => Err(unauthorized("DPoP", "invalid_dpop_proof")),
+        Err(DpopFault::Nonce) => Err(use_dpop_nonce(401, RS_DPOP_NONCE)),
+        Err(DpopFault::Invalid(_)) => Err(unauthorized("DPoP", "invalid_dpop_proof")),
+    }
+}
+
+enum DpopFault {
+    Nonce,
+    Invalid(String),
+}
+
+/// Checks a DPoP proof as RFC 9449 §4.3 asks: `typ`, an offered `alg`, a public `jwk` whose
+/// signature verifies, `htm`, `htu`, `iat`, `jti`, `ath` for a token, the nonce if one is
+/// wanted. Returns the proof's key.
+fn check_dpop(
+    options: &Options,
+    proof: &str,
+    method: &str,
+    htu: &str,
+    token: Option<&str>,
+    nonce: Option<&str>,
+) -> Result<Value, DpopFault> {
+    let invalid = |why: &str| DpopFault::Invalid(why.to_string());
+    let header = decode_part(proof, 0).map_err(|e| invalid(&e))?;
+    let claims = decode_part(proof, 1).map_err(|e| invalid(&e))?;
+    if header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
+        return Err(invalid("typ is not dpop+jwt"));
+    }
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    if !options.dpop_algorithms.iter().any(|a| a == alg) {
+        return Err(invalid("an algorithm not offered"));
+    }
+    let jwk = header.get("jwk").cloned().ok_or_else(|| invalid("no jwk"))?;
+    if jwk.get("d").is_some() {
+        return Err(invalid("a private key in the header"));
+    }
+    let (input, signature) = proof.rsplit_once('.').ok_or_else(|| invalid("not a JWT"))?;
+    let signature =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature).map_err(|_| invalid("bad signature"))?;
+    verify_with_jwk(alg, &jwk, input.as_bytes(), &signature).map_err(|e| invalid(&e))?;
+    if claims.get("htm").and_then(Value::as_str) != Some(method) {
+        return Err(invalid("htm is not the request's method"));
+    }
+    if claims.get("htu").and_then(Value::as_str) != Some(htu) {
+        return Err(invalid(&format!("htu is not {htu}")));
+    }
+    if claims.get("iat").and_then(Value::as_i64).is_none() || claims.get("jti").and_then(Value::as_str).is_none() {
+        return Err(invalid("no iat or jti"));
+    }
+    if let Some(token) = token {
+        use sha2::Digest as _;
+        let ath = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()));
+        if claims.get("ath").and_then(Value::as_str) != Some(ath.as_str()) {
+            return Err(invalid("ath is not the token's hash"));
+        }
+    }
+    if let Some(want) = nonce
+        && claims.get("nonce").and_then(Value::as_str) != Some(want)
+    {
+        return Err(DpopFault::Nonce);
+    }
+    Ok(jwk)
+}
+
+/// Verifies a JWS signature with a public JWK: Ed25519 (`EdDSA`) or P-256 (`ES256`).
+fn verify_with_jwk(alg: &str, jwk: &Value, input: &[u8], signature: &[u8]) -> Result<(), String> {
+    let b64 = |name: &str| {
+        jwk.get(name)
+            .and_then(Value::as_str)
+            .and_then(|v| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v).ok())
+            .ok_or(format!("the jwk has no {name}"))
+    };
+    match alg {
+        "EdDSA" | "Ed25519" => {
+            let key = key_of_jwk(jwk)?;
+            let signature = ed25519_dalek::Signature::from_slice(signature).map_err(|_| "not an Ed25519 signature")?;
+            key.verify_strict(input, &signature).map_err(|_| "the signature does not verify".to_string())
+        }
+        "ES256" => {
+            use p256::ecdsa::signature::Verifier as _;
+            if jwk.get("kty").and_then(Value::as_str) != Some("EC")
+                || jwk.get("crv").and_then(Value::as_str) != Some("P-256")
+            {
+                return Err("not a P-256 JWK".into());
+            }
+            let (x, y) = (b64("x")?, b64("y")?);
+            let point = p256::EncodedPoint::from_affine_coordinates(x.as_slice().into(), y.as_slice().into(), false);
+            let key = p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| "not a P-256 point")?;
+            let signature = p256::ecdsa::Signature::from_slice(signature).map_err(|_| "not an ES256 signature")?;
+            key.verify(input, &signature).map_err(|_| "the signature does not verify".to_string())
+        }
+        other => Err(format!("{other} is not checked here")),
+    }
 }
 
 fn credential(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply {
     let has = |f: Fault| options.faults.contains(&f);
-    if has(Fault::RedirectLoop) {
-        return Reply::Redirect("/credential".into());
-    }
-    if !authorized(request) {
-        return Reply::Headers(
-            401,
-            "application/json",
-            vec![("WWW-Authenticate".into(), "Bearer error=\"invalid_token\"".into())],
-            b"{\"error\":\"invalid_token\"}".to_vec(),
-        );
-    }
     let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
         return oauth_error(400, "invalid_credential_request", "not JSON");
     };
@@ -578,9 +755,6 @@ fn nonce_or_proof_error(options: &Options, s: &mut State, error: &str, why: &str
 }
 
 fn deferred(options: &Options, s: &mut State, request: &Request) -> Reply {
-    if !authorized(request) {
-        return oauth_error(401, "invalid_token", "no access token");
-    }
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     if body.get("transaction_id").and_then(Value::as_str) != Some("tx-1") {
         return oauth_error(400, "invalid_transaction_id", "unknown transaction");

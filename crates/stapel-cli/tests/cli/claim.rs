@@ -251,7 +251,8 @@ fn start_node_issuer(extra: &[&str]) -> NodeIssuer {
 
 #[test]
 fn a_claim_from_oid4vc_ts_lands_verified() {
-    for extra in [&[][..], &["--vcdm", "1.1"][..]] {
+    // `--dpop`: the library requires DPoP with ES256 and a server nonce, and checks the proofs.
+    for extra in [&[][..], &["--vcdm", "1.1"][..], &["--dpop"][..]] {
         let node = start_node_issuer(extra);
         let w = TestWallet::new();
         let out = w.run(&["claim", &node.offer, "--json"]);

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::dpop::Dpop;
 use super::flow::{self, Token};
 use super::{ClaimError, Prepared};
 use crate::net::{Fetcher, Request};
@@ -153,6 +154,7 @@ pub fn authorize(
     browser: &dyn Browser,
     client_id: &str,
     wait: Duration,
+    dpop: Option<Dpop>,
     fetcher: &dyn Fetcher,
 ) -> Result<Token, ClaimError> {
     let issuer = prepared.metadata.credential_issuer.clone();
@@ -183,9 +185,7 @@ pub fn authorize(
         Some(par) => {
             let step = "sending the sign-in request (PAR)";
             let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let response = fetcher
-                .exchange(&Request::post_form(par, &borrowed))
-                .map_err(|source| ClaimError::Network { step, source })?;
+            let response = flow::send_with(fetcher, &Request::post_form(par, &borrowed), dpop.as_ref(), None, step)?;
             let json = flow::json_answer(&response, &issuer, step)?;
             let request_uri = json.get("request_uri").and_then(Value::as_str).ok_or_else(|| ClaimError::Protocol {
                 issuer: issuer.clone(),
@@ -212,20 +212,19 @@ pub fn authorize(
     let code = receive_code(&listener, &state, &server.issuer, wait, &issuer)?;
     drop(listener);
     let step = "getting an access token";
-    let response = fetcher
-        .exchange(&Request::post_form(
-            &server.token_endpoint,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect_uri.as_str()),
-                ("code_verifier", verifier.as_str()),
-                ("client_id", client_id),
-            ],
-        ))
-        .map_err(|source| ClaimError::Network { step, source })?;
+    let request = Request::post_form(
+        &server.token_endpoint,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+            ("client_id", client_id),
+        ],
+    );
+    let response = flow::send_with(fetcher, &request, dpop.as_ref(), None, step)?;
     let json = flow::json_answer(&response, &issuer, step)?;
-    flow::read_token(&json, &issuer, step)
+    flow::read_token(&json, &issuer, step, dpop)
 }
 
 /// Waits for the browser to come back to the loopback redirect with the code. Requests for

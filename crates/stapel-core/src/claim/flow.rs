@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::dpop::{Algorithm, Dpop, DpopKey};
 use super::metadata::{AuthServerMetadata, Configuration, IssuerMetadata};
 use super::{ClaimError, Dialect, ProofSigner};
 use crate::net::{Fetcher, Request, Response};
@@ -16,12 +17,46 @@ use crate::net::{Fetcher, Request, Response};
 /// net policy caps every body as well).
 pub const MAX_CREDENTIALS_PER_RESPONSE: usize = 16;
 
-/// An access token and what came with it. The token is a secret: Debug leaves it out, and its
-/// memory is wiped when dropped.
+/// An access token, and the DPoP key it is bound to when the server gave a DPoP token. The
+/// token is a secret: Debug leaves it out, and its memory is wiped when dropped.
+#[derive(Clone)]
+pub struct Access {
+    token: Zeroizing<String>,
+    dpop: Option<Dpop>,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access").field("dpop", &self.dpop).finish_non_exhaustive()
+    }
+}
+
+impl Access {
+    /// An access token kept by the wallet, with the DPoP key kept beside it, if any; its DPoP
+    /// proofs are dated from `now` on.
+    pub fn restore(token: &str, dpop_key: Option<&str>, now: DateTime<Utc>) -> Result<Access, String> {
+        let dpop = dpop_key.map(DpopKey::from_stored).transpose()?.map(|key| Dpop::new(key, now));
+        Ok(Access { token: Zeroizing::new(token.to_string()), dpop })
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The DPoP key to keep with the token, when the token is bound to one.
+    pub fn stored_dpop_key(&self) -> Option<Zeroizing<String>> {
+        self.dpop.as_ref().map(|d| d.key().to_stored())
+    }
+
+    /// Whether the token is bound to a DPoP key.
+    pub fn is_dpop(&self) -> bool {
+        self.dpop.is_some()
+    }
+}
+
+/// An access token and what came with it.
 pub struct Token {
-    pub(super) access_token: Zeroizing<String>,
-    /// `Bearer` (or `DPoP`, which Stapel does not send yet).
-    pub(super) token_type: String,
+    pub(super) access: Access,
     /// Draft 13: the nonce for the first proof.
     pub(super) c_nonce: Option<String>,
     /// From `authorization_details`: credential identifiers per configuration.
@@ -32,19 +67,23 @@ pub struct Token {
 
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Token").field("token_type", &self.token_type).finish_non_exhaustive()
+        f.debug_struct("Token").field("access", &self.access).finish_non_exhaustive()
     }
 }
 
 impl Token {
-    fn authorization(&self) -> String {
-        format!("Bearer {}", self.access_token.as_str())
-    }
-
     /// The identifiers the token response gave for a configuration, if any.
     fn identifiers_for(&self, configuration_id: &str) -> Option<&[String]> {
         self.credential_identifiers.iter().find(|(c, _)| c == configuration_id).map(|(_, ids)| ids.as_slice())
     }
+}
+
+/// A compact JWS (RFC 7515 §7.1) of a JSON header and claims, signed by `sign`.
+pub fn compact_jws(header: &Value, claims: &Value, sign: &dyn Fn(&[u8]) -> Vec<u8>) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let signing_input = format!("{}.{}", b64.encode(header.to_string()), b64.encode(claims.to_string()));
+    let signature = sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64.encode(signature))
 }
 
 /// An OAuth error answer (RFC 6749 §5.2; OpenID4VCI §6.3, §8.3.1.2).
@@ -99,6 +138,60 @@ fn send(fetcher: &dyn Fetcher, request: &Request, step: &'static str) -> Result<
     fetcher.exchange(request).map_err(|source| ClaimError::Network { step, source })
 }
 
+/// Sends a request with a DPoP proof when there is a DPoP key, and the access token when
+/// there is one (`DPoP` or `Bearer`, RFC 9449 §7.1, RFC 6750 §2.1). A server that answers
+/// that the proof needs its nonce is asked once more with it (RFC 9449 §8, §9).
+pub(super) fn send_with(
+    fetcher: &dyn Fetcher,
+    request: &Request,
+    dpop: Option<&Dpop>,
+    access_token: Option<&str>,
+    step: &'static str,
+) -> Result<Response, ClaimError> {
+    let once = || {
+        let mut r = request.clone();
+        match (dpop, access_token) {
+            (Some(d), token) => {
+                if let Some(t) = token {
+                    r = r.with_header("Authorization", &format!("DPoP {t}"));
+                }
+                let proof = d.proof(r.method, &r.url, token).map_err(ClaimError::Offer)?;
+                r = r.with_header("DPoP", &proof);
+            }
+            (None, Some(t)) => r = r.with_header("Authorization", &format!("Bearer {t}")),
+            (None, None) => {}
+        }
+        send(fetcher, &r, step)
+    };
+    let response = once()?;
+    match dpop {
+        Some(d) if d.take_nonce(&response) => {
+            let again = once()?;
+            d.take_nonce(&again);
+            Ok(again)
+        }
+        _ => Ok(response),
+    }
+}
+
+/// Sends a request that carries the access token.
+fn send_authorized(
+    fetcher: &dyn Fetcher,
+    request: &Request,
+    access: &Access,
+    step: &'static str,
+) -> Result<Response, ClaimError> {
+    send_with(fetcher, request, access.dpop.as_ref(), Some(&access.token), step)
+}
+
+/// The DPoP key for a claim: made fresh when the authorization server offers DPoP in an
+/// algorithm Stapel signs with, else none (the tokens are then Bearer tokens).
+pub fn dpop_for(server: &AuthServerMetadata, now: DateTime<Utc>) -> Result<Option<Dpop>, ClaimError> {
+    let Some(algorithm) = Algorithm::choose(&server.dpop_algorithms) else { return Ok(None) };
+    let key = DpopKey::generate(algorithm).map_err(ClaimError::Offer)?;
+    Ok(Some(Dpop::new(key, now)))
+}
+
 /// The token request of the pre-authorized code flow (§6.1): the code, and the transaction
 /// code whenever the offer had a `tx_code` object.
 pub fn token_pre_authorized(
@@ -106,6 +199,7 @@ pub fn token_pre_authorized(
     server: &AuthServerMetadata,
     code: &str,
     tx_code: Option<&str>,
+    dpop: Option<Dpop>,
     fetcher: &dyn Fetcher,
 ) -> Result<Token, ClaimError> {
     let step = "getting an access token";
@@ -113,7 +207,8 @@ pub fn token_pre_authorized(
     if let Some(tx) = tx_code {
         fields.push(("tx_code", tx));
     }
-    let response = send(fetcher, &Request::post_form(&server.token_endpoint, &fields), step)?;
+    let request = Request::post_form(&server.token_endpoint, &fields);
+    let response = send_with(fetcher, &request, dpop.as_ref(), None, step)?;
     if !response.is_success()
         && let Some(answer) = error_answer(&response)
         && answer.error == "invalid_grant"
@@ -122,10 +217,18 @@ pub fn token_pre_authorized(
         return Err(ClaimError::WrongTxCode { issuer: issuer.to_string(), answer });
     }
     let json = json_answer(&response, issuer, step)?;
-    read_token(&json, issuer, step)
+    read_token(&json, issuer, step, dpop)
 }
 
-pub(super) fn read_token(json: &Value, issuer: &str, step: &'static str) -> Result<Token, ClaimError> {
+/// Reads a token response. A `DPoP` token is bound to the key its request was proven with; a
+/// server that gives a `Bearer` token to a request with a DPoP proof does not bind it (RFC 9449
+/// §5), and the key is dropped.
+pub(super) fn read_token(
+    json: &Value,
+    issuer: &str,
+    step: &'static str,
+    dpop: Option<Dpop>,
+) -> Result<Token, ClaimError> {
     let access_token = json.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
         ClaimError::Protocol {
             issuer: issuer.to_string(),
@@ -133,13 +236,27 @@ pub(super) fn read_token(json: &Value, issuer: &str, step: &'static str) -> Resu
             reason: "the token response has no access_token".into(),
         }
     })?;
-    let token_type = json.get("token_type").and_then(Value::as_str).unwrap_or("Bearer").to_string();
-    if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(ClaimError::Unsupported {
-            issuer: issuer.to_string(),
-            reason: format!("the server gives {token_type} access tokens, and Stapel sends Bearer tokens only"),
-        });
-    }
+    let token_type = json.get("token_type").and_then(Value::as_str).unwrap_or("Bearer");
+    let dpop = match (token_type.to_ascii_lowercase().as_str(), dpop) {
+        ("bearer", _) => None,
+        ("dpop", Some(d)) => Some(d),
+        ("dpop", None) => {
+            return Err(ClaimError::Protocol {
+                issuer: issuer.to_string(),
+                step,
+                reason: "it gave a DPoP access token to a request without a DPoP proof (RFC 9449 §5)".into(),
+            });
+        }
+        (other, _) => {
+            return Err(ClaimError::Unsupported {
+                issuer: issuer.to_string(),
+                reason: format!(
+                    "the server gives {} access tokens, and Stapel sends Bearer and DPoP tokens only",
+                    shorten(other, 40)
+                ),
+            });
+        }
+    };
     let mut credential_identifiers = Vec::new();
     for detail in json.get("authorization_details").and_then(Value::as_array).into_iter().flatten() {
         if detail.get("type").and_then(Value::as_str) != Some("openid_credential") {
@@ -157,8 +274,7 @@ pub(super) fn read_token(json: &Value, issuer: &str, step: &'static str) -> Resu
         }
     }
     Ok(Token {
-        access_token: Zeroizing::new(access_token.to_string()),
-        token_type,
+        access: Access { token: Zeroizing::new(access_token.to_string()), dpop },
         c_nonce: json.get("c_nonce").and_then(Value::as_str).map(str::to_string),
         credential_identifiers,
         expires_in: json.get("expires_in").and_then(Value::as_u64),
@@ -235,10 +351,7 @@ pub fn proof_jwt(
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
     }
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let signing_input = format!("{}.{}", b64.encode(header.to_string()), b64.encode(claims.to_string()));
-    let signature = signer.sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", b64.encode(signature))
+    compact_jws(&header, &claims, &|m| signer.sign(m))
 }
 
 /// What the credential endpoint gave for one request.
@@ -283,9 +396,8 @@ pub fn credential_request(
             Dialect::Draft13 => body.insert("proof".into(), json!({"proof_type": "jwt", "jwt": jwt})),
         };
     }
-    let request = Request::post_json(&metadata.credential_endpoint, &Value::Object(body))
-        .with_header("Authorization", &token.authorization());
-    let response = send(fetcher, &request, step).map_err(ClaimErrorOrNonce::Error)?;
+    let request = Request::post_json(&metadata.credential_endpoint, &Value::Object(body));
+    let response = send_authorized(fetcher, &request, &token.access, step).map_err(ClaimErrorOrNonce::Error)?;
     let issuer = &metadata.credential_issuer;
     if !response.is_success()
         && let Some(answer) = error_answer(&response)
@@ -363,7 +475,7 @@ fn read_credential_answer(
 /// The deferred credential request (§9): the transaction id, with the same access token.
 pub fn deferred_request(
     metadata: &IssuerMetadata,
-    access_token: &str,
+    access: &Access,
     transaction_id: &str,
     fetcher: &dyn Fetcher,
 ) -> Result<CredentialAnswer, ClaimError> {
@@ -374,9 +486,8 @@ pub fn deferred_request(
         step,
         reason: "the issuer deferred the credential but has no deferred_credential_endpoint".into(),
     })?;
-    let request = Request::post_json(endpoint, &json!({"transaction_id": transaction_id}))
-        .with_header("Authorization", &format!("Bearer {access_token}"));
-    let response = send(fetcher, &request, step)?;
+    let request = Request::post_json(endpoint, &json!({"transaction_id": transaction_id}));
+    let response = send_authorized(fetcher, &request, access, step)?;
     if !response.is_success()
         && let Some(answer) = error_answer(&response)
         && answer.error == "issuance_pending"
@@ -413,21 +524,21 @@ impl Event {
 /// Tells the issuer what became of a credential (§11). Its failure is reported, never fatal.
 pub fn notify(
     metadata: &IssuerMetadata,
-    access_token: &str,
+    access: &Access,
     notification_id: &str,
     event: Event,
     description: Option<&str>,
     fetcher: &dyn Fetcher,
 ) -> Result<(), ClaimError> {
     let Some(endpoint) = &metadata.notification_endpoint else { return Ok(()) };
-    notify_at(endpoint, &metadata.credential_issuer, access_token, notification_id, event, description, fetcher)
+    notify_at(endpoint, &metadata.credential_issuer, access, notification_id, event, description, fetcher)
 }
 
 /// [`notify`] at a notification endpoint kept from an earlier claim (`credential_deleted`).
 pub fn notify_at(
     endpoint: &str,
     issuer: &str,
-    access_token: &str,
+    access: &Access,
     notification_id: &str,
     event: Event,
     description: Option<&str>,
@@ -439,8 +550,8 @@ pub fn notify_at(
         body["event_description"] =
             json!(shorten(d, 200).replace(|c: char| !c.is_ascii() || c == '"' || c == '\\', " "));
     }
-    let request = Request::post_json(endpoint, &body).with_header("Authorization", &format!("Bearer {access_token}"));
-    let response = send(fetcher, &request, step)?;
+    let request = Request::post_json(endpoint, &body);
+    let response = send_authorized(fetcher, &request, access, step)?;
     if response.is_success() {
         Ok(())
     } else {

@@ -12,16 +12,16 @@
 //! Written over `reqwest`, `serde_json` and the wallet's own Ed25519 key: decision 0090.
 
 pub mod authorize;
+pub mod dpop;
 pub mod flow;
 pub mod metadata;
 pub mod offer;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use zeroize::Zeroizing;
 
 pub use authorize::{Browser, DEFAULT_CLIENT_ID, SystemBrowser, client_id_from_environment};
-pub use flow::{ErrorAnswer, Event, KeyNaming};
+pub use flow::{Access, ErrorAnswer, Event, KeyNaming};
 pub use metadata::{AuthServerMetadata, Configuration, Display, IssuerMetadata, display_for};
 pub use offer::{AuthorizationCode, Offer, PreAuthorized, TxCode, read_offer};
 
@@ -230,8 +230,8 @@ pub struct DeferredClaim {
     pub transaction_id: String,
     /// Seconds to wait before asking again.
     pub interval: u64,
-    /// The access token the deferred request needs; a secret.
-    pub access_token: Zeroizing<String>,
+    /// The access token the deferred request needs (and its DPoP key); a secret.
+    pub access: Access,
 }
 
 impl std::fmt::Debug for DeferredClaim {
@@ -256,8 +256,8 @@ pub struct Claimed {
 
 impl Claimed {
     /// The access token the claim was made with (for notifications).
-    pub fn access_token(&self) -> &str {
-        &self.token.access_token
+    pub fn access(&self) -> &Access {
+        &self.token.access
     }
 
     /// How many seconds the access token is good for, where the server said (`expires_in`).
@@ -275,7 +275,7 @@ impl Claimed {
         description: Option<&str>,
         fetcher: &dyn Fetcher,
     ) -> Result<(), ClaimError> {
-        flow::notify(&prepared.metadata, &self.token.access_token, notification_id, event, description, fetcher)
+        flow::notify(&prepared.metadata, &self.token.access, notification_id, event, description, fetcher)
     }
 }
 
@@ -302,7 +302,8 @@ pub fn claim_pre_authorized(
         (None, _) => None,
     };
     refuse_encrypted_responses(prepared)?;
-    let token = flow::token_pre_authorized(&issuer, &prepared.server, &grant.code, tx_code, fetcher)?;
+    let dpop = flow::dpop_for(&prepared.server, now)?;
+    let token = flow::token_pre_authorized(&issuer, &prepared.server, &grant.code, tx_code, dpop, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
 }
@@ -320,8 +321,12 @@ pub fn claim_authorization_code(
     now: DateTime<Utc>,
 ) -> Result<Claimed, ClaimError> {
     refuse_encrypted_responses(prepared)?;
-    let token = authorize::authorize(prepared, browser, client_id, wait, fetcher)?;
+    let started = std::time::Instant::now();
+    let dpop = flow::dpop_for(&prepared.server, now)?;
+    let token = authorize::authorize(prepared, browser, client_id, wait, dpop, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
+    // The key proofs are dated when they are made, after the sign-in took its time.
+    let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
 }
 
@@ -420,7 +425,7 @@ fn claim_with_token(
                 configuration_id: configuration.id.clone(),
                 transaction_id,
                 interval,
-                access_token: token.access_token.clone(),
+                access: token.access.clone(),
             }),
             Some(Err(e)) => {
                 failed.push((configuration.id.clone(), e.to_string()));

@@ -1,5 +1,5 @@
-//! Claim notices (migration 0008): what the issuer of a claimed credential is told when the
-//! learner removes it. The store keeps what it is given; the access token is a secret, read
+//! Claim notices (migrations 0008, 0009): what the issuer of a claimed credential is told when the
+//! learner removes it. The store keeps what it is given; the access token (and its DPoP key) is a secret, read
 //! back only as [`Zeroizing`] and left out of `Debug`, and a notice whose token has expired is
 //! forgotten rather than kept.
 
@@ -16,6 +16,8 @@ pub struct ClaimNotice {
     pub endpoint: String,
     pub notification_id: String,
     pub access_token: Zeroizing<String>,
+    /// The DPoP key the token is bound to, if any.
+    pub dpop_key: Option<Zeroizing<String>>,
     /// When the token stops being good.
     pub expires_at: DateTime<Utc>,
 }
@@ -36,15 +38,16 @@ impl Wallet {
     pub fn add_claim_notice(&mut self, n: &ClaimNotice) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "INSERT OR REPLACE INTO claim_notices (credential_id, issuer, endpoint, notification_id, access_token, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO claim_notices (credential_id, issuer, endpoint, notification_id, access_token, expires_at, dpop_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     n.credential_id,
                     n.issuer,
                     n.endpoint,
                     n.notification_id,
                     n.access_token.as_str(),
-                    timestamp(n.expires_at)
+                    timestamp(n.expires_at),
+                    n.dpop_key.as_ref().map(|k| k.as_str())
                 ],
             )
             .db("keeping a claim notice")?;
@@ -60,7 +63,7 @@ impl Wallet {
         let row = self
             .conn()
             .query_row(
-                "SELECT credential_id, issuer, endpoint, notification_id, access_token, expires_at
+                "SELECT credential_id, issuer, endpoint, notification_id, access_token, expires_at, dpop_key
                  FROM claim_notices WHERE credential_id = ?1",
                 [credential_id],
                 |r| {
@@ -71,17 +74,18 @@ impl Wallet {
                         r.get::<_, String>(3)?,
                         Zeroizing::new(r.get::<_, String>(4)?),
                         r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?.map(Zeroizing::new),
                     ))
                 },
             )
             .optional()
             .db("reading a claim notice")?;
-        let Some((credential_id, issuer, endpoint, notification_id, access_token, expires_at)) = row else {
+        let Some((credential_id, issuer, endpoint, notification_id, access_token, expires_at, dpop_key)) = row else {
             return Ok(None);
         };
         let expires_at = DateTime::parse_from_rfc3339(&expires_at)
             .map_err(|e| StoreError::Corrupt(format!("a claim notice's expiry {expires_at:?}: {e}")))?
             .with_timezone(&Utc);
-        Ok(Some(ClaimNotice { credential_id, issuer, endpoint, notification_id, access_token, expires_at }))
+        Ok(Some(ClaimNotice { credential_id, issuer, endpoint, notification_id, access_token, dpop_key, expires_at }))
     }
 }

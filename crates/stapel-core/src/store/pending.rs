@@ -1,6 +1,6 @@
-//! Pending claims (migration 0006): credentials an issuer deferred, kept with what polling for
+//! Pending claims (migrations 0006, 0009): credentials an issuer deferred, kept with what polling for
 //! them needs. The store keeps them as it is given them: the issuer's metadata as JSON, the
-//! transaction id, and the access token, which is a secret: it is read back only as
+//! transaction id, and the access token with its DPoP key, which are secrets: it is read back only as
 //! [`Zeroizing`], and a [`PendingClaim`]'s `Debug` leaves it out.
 
 use chrono::{DateTime, Utc};
@@ -15,6 +15,8 @@ pub struct NewPending {
     pub configuration_id: String,
     pub transaction_id: String,
     pub access_token: Zeroizing<String>,
+    /// The DPoP key the token is bound to, as the claim module writes it (migration 0009).
+    pub dpop_key: Option<Zeroizing<String>>,
     pub interval_seconds: u64,
     /// The issuer's metadata JSON as served.
     pub metadata_json: String,
@@ -29,6 +31,7 @@ pub struct PendingClaim {
     pub configuration_id: String,
     pub transaction_id: String,
     pub access_token: Zeroizing<String>,
+    pub dpop_key: Option<Zeroizing<String>>,
     pub interval_seconds: u64,
     /// When to ask again, RFC 3339.
     pub next_poll: String,
@@ -60,8 +63,8 @@ impl Wallet {
         self.conn()
             .execute(
                 "INSERT INTO pending_claims (id, issuer, configuration_id, transaction_id, access_token,
-                   interval_seconds, next_poll, metadata_json, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                   interval_seconds, next_poll, metadata_json, created_at, dpop_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     p.issuer,
@@ -71,7 +74,8 @@ impl Wallet {
                     interval as i64,
                     timestamp(next),
                     p.metadata_json,
-                    timestamp(now)
+                    timestamp(now),
+                    p.dpop_key.as_ref().map(|k| k.as_str())
                 ],
             )
             .db("keeping a pending claim")?;
@@ -84,7 +88,7 @@ impl Wallet {
             .conn()
             .prepare(
                 "SELECT id, issuer, configuration_id, transaction_id, access_token, interval_seconds, next_poll,
-                   metadata_json, created_at, last_error FROM pending_claims ORDER BY created_at, id",
+                   metadata_json, created_at, last_error, dpop_key FROM pending_claims ORDER BY created_at, id",
             )
             .db("reading the pending claims")?;
         let rows = stmt
@@ -95,6 +99,7 @@ impl Wallet {
                     configuration_id: r.get(2)?,
                     transaction_id: r.get(3)?,
                     access_token: Zeroizing::new(r.get(4)?),
+                    dpop_key: r.get::<_, Option<String>>(10)?.map(Zeroizing::new),
                     interval_seconds: r.get::<_, i64>(5)?.max(1) as u64,
                     next_poll: r.get(6)?,
                     metadata_json: r.get(7)?,

@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     (6, "pending_claims", include_str!("../../migrations/0006_pending_claims.sql")),
     (7, "listed", include_str!("../../migrations/0007_listed.sql")),
     (8, "claim_notices", include_str!("../../migrations/0008_claim_notices.sql")),
+    (9, "dpop_keys", include_str!("../../migrations/0009_dpop_keys.sql")),
 ];
 
 /// The schema version this build writes.

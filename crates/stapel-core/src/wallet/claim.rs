@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::claim::flow::{self, CredentialAnswer};
-use crate::claim::{ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata, Prepared, ProofSigner};
+use crate::claim::{Access, ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata, Prepared, ProofSigner};
 use crate::formats::{self, FormatError};
 use crate::net::Fetcher;
 use crate::present::HolderKey;
@@ -145,7 +145,7 @@ pub fn keep_claimed(
     let logo = issuer_logo(metadata, language, run.fetcher);
     let total = claimed.issued.len();
     for (i, issued) in claimed.issued.iter().enumerate() {
-        let token = Token { value: claimed.access_token(), expires_at: expiry(claimed.access_token_expires_in(), run) };
+        let token = Token { access: claimed.access(), expires_at: expiry(claimed.access_token_expires_in(), run) };
         keep_and_tell(wallet, metadata, issued, holder, run, logo.as_ref(), &token, &mut out);
         progress(i + 1, total, &issued.configuration_id);
     }
@@ -154,7 +154,8 @@ pub fn keep_claimed(
             issuer: metadata.credential_issuer.clone(),
             configuration_id: deferred.configuration_id.clone(),
             transaction_id: deferred.transaction_id.clone(),
-            access_token: deferred.access_token.clone(),
+            access_token: zeroize::Zeroizing::new(deferred.access.token().to_string()),
+            dpop_key: deferred.access.stored_dpop_key(),
             interval_seconds: deferred.interval,
             metadata_json: metadata.raw.to_string(),
         };
@@ -180,7 +181,7 @@ fn pending_by_id(wallet: &Wallet, id: &str) -> Result<Pending, StoreError> {
 
 /// The access token a claim was made with, and until when it is good.
 struct Token<'a> {
-    value: &'a str,
+    access: &'a Access,
     expires_at: DateTime<Utc>,
 }
 
@@ -207,7 +208,7 @@ fn keep_and_tell(
     token: &Token<'_>,
     out: &mut KeptClaim,
 ) {
-    let access_token = token.value;
+    let access = token.access;
     let (event, description) = match keep_one(wallet, metadata, issued, holder, run, logo) {
         Ok(kept) => {
             if let (Some(endpoint), Some(notification_id)) = (&metadata.notification_endpoint, &issued.notification_id)
@@ -217,7 +218,8 @@ fn keep_and_tell(
                     issuer: metadata.credential_issuer.clone(),
                     endpoint: endpoint.clone(),
                     notification_id: notification_id.clone(),
-                    access_token: zeroize::Zeroizing::new(access_token.to_string()),
+                    access_token: zeroize::Zeroizing::new(access.token().to_string()),
+                    dpop_key: access.stored_dpop_key(),
                     expires_at: token.expires_at,
                 };
                 if let Err(e) = wallet.add_claim_notice(&notice) {
@@ -234,7 +236,7 @@ fn keep_and_tell(
         }
     };
     if let Some(id) = &issued.notification_id
-        && let Err(e) = flow::notify(metadata, access_token, id, event, description.as_deref(), run.fetcher)
+        && let Err(e) = flow::notify(metadata, access, id, event, description.as_deref(), run.fetcher)
     {
         out.notices.push(format!("the issuer could not be told ({}): {e}", event.name()));
     }
@@ -268,15 +270,12 @@ pub fn remove_credential(
     let still_held = wallet.resolve(&id).is_ok();
     let mut removed = Removed { summary, issuer_told: false, notice: None };
     if let Some(n) = notice.filter(|_| !still_held) {
-        match flow::notify_at(
-            &n.endpoint,
-            &n.issuer,
-            &n.access_token,
-            &n.notification_id,
-            Event::Deleted,
-            None,
-            fetcher,
-        ) {
+        let told = Access::restore(&n.access_token, n.dpop_key.as_deref().map(String::as_str), now)
+            .map_err(|reason| ClaimError::Protocol { issuer: n.issuer.clone(), step: "telling the issuer", reason })
+            .and_then(|access| {
+                flow::notify_at(&n.endpoint, &n.issuer, &access, &n.notification_id, Event::Deleted, None, fetcher)
+            });
+        match told {
             Ok(()) => removed.issuer_told = true,
             Err(e) => removed.notice = Some(format!("the issuer could not be told (credential_deleted): {e}")),
         }
@@ -328,7 +327,15 @@ pub fn poll_pending(
                 continue;
             }
         };
-        match flow::deferred_request(&metadata, &p.access_token, &p.transaction_id, run.fetcher) {
+        let access = match Access::restore(&p.access_token, p.dpop_key.as_deref().map(String::as_str), run.fetched_at) {
+            Ok(a) => a,
+            Err(reason) => {
+                wallet.remove_pending(&p.id)?;
+                out.refused.push(Refused { configuration: p.configuration_id.clone(), reason });
+                continue;
+            }
+        };
+        match flow::deferred_request(&metadata, &access, &p.transaction_id, run.fetcher) {
             Ok(CredentialAnswer::Issued { credentials, notification_id, .. }) => {
                 let logo = issuer_logo(&metadata, language, run.fetcher);
                 for bytes in credentials {
@@ -341,7 +348,7 @@ pub fn poll_pending(
                         bytes,
                         notification_id: notification_id.clone(),
                     };
-                    let token = Token { value: &p.access_token, expires_at: expiry(None, run) };
+                    let token = Token { access: &access, expires_at: expiry(None, run) };
                     keep_and_tell(wallet, &metadata, &issued, holder, run, logo.as_ref(), &token, &mut out);
                 }
                 wallet.remove_pending(&p.id)?;

@@ -628,16 +628,16 @@ fn a_deferred_credential_comes_with_its_transaction_and_arrives_when_polled() {
     let pending = &claimed.deferred[0];
     assert_eq!((pending.transaction_id.as_str(), pending.interval), ("tx-1", 1));
     assert!(!format!("{pending:?}").contains(issuer::ACCESS_TOKEN), "the token stays out of Debug");
-    let first = claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-1", &fetcher).unwrap();
+    let first = claim::flow::deferred_request(&prepared.metadata, &pending.access, "tx-1", &fetcher).unwrap();
     assert!(matches!(first, claim::flow::CredentialAnswer::Deferred { .. }), "issuance_pending is still pending");
-    match claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-1", &fetcher).unwrap() {
+    match claim::flow::deferred_request(&prepared.metadata, &pending.access, "tx-1", &fetcher).unwrap() {
         claim::flow::CredentialAnswer::Issued { credentials, notification_id, .. } => {
             assert_eq!(credentials.len(), 1);
             assert_eq!(notification_id.as_deref(), Some("n-2"));
         }
         other => panic!("{other:?}"),
     }
-    let err = claim::flow::deferred_request(&prepared.metadata, &pending.access_token, "tx-2", &fetcher).unwrap_err();
+    let err = claim::flow::deferred_request(&prepared.metadata, &pending.access, "tx-2", &fetcher).unwrap_err();
     assert!(err.to_string().contains("no longer knows this deferred claim"), "{err}");
 }
 
@@ -929,4 +929,165 @@ fn the_loopback_redirect_ignores_other_paths_and_takes_only_its_own_answer() {
     assert_eq!(shown[2].0, 404);
     assert_eq!(shown[3].0, 200);
     assert!(shown[3].1.contains("Stapel has your sign-in"));
+}
+
+// ---- DPoP (RFC 9449) ----
+
+fn with_dpop(algorithms: &[&str], faults: Vec<Fault>) -> Options {
+    Options { dpop_algorithms: algorithms.iter().map(|a| a.to_string()).collect(), faults, ..Options::new(issue_jwt) }
+}
+
+/// The header and claims of a DPoP proof a request carried.
+fn dpop_of(request: &stapel_testkit::Request) -> (Value, Value) {
+    let proof = request.header("dpop").unwrap_or_else(|| panic!("{} carried no DPoP proof", request.route()));
+    let part = |n: usize| -> Value {
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(proof.split('.').nth(n).unwrap()).unwrap(),
+        )
+        .unwrap()
+    };
+    (part(0), part(1))
+}
+
+#[test]
+fn with_dpop_every_request_proves_the_key_the_token_is_bound_to_and_nonces_are_taken_when_asked() {
+    for (offered, alg, kty) in [(&["ES256"][..], "ES256", "EC"), (&["RS256", "EdDSA", "ES256"][..], "EdDSA", "OKP")] {
+        let issuer = Issuer::start(with_dpop(offered, vec![Fault::DpopNonceAtToken, Fault::DpopNonceAtCredential]));
+        let mut learner = new_learner();
+        let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+        assert!(kept.refused.is_empty() && kept.notices.is_empty(), "{kept:?}");
+        assert_eq!(kept.kept[0].result, Verdict::Verified);
+        // Each server asked once for its nonce, and was asked again with it.
+        assert_eq!(
+            issuer.routes(),
+            vec![
+                "GET /.well-known/openid-credential-issuer",
+                "GET /.well-known/oauth-authorization-server",
+                "POST /token",
+                "POST /token",
+                "POST /nonce",
+                "POST /credential",
+                "POST /credential",
+                "GET /logo.png",
+                "POST /notification"
+            ]
+        );
+        let seen = issuer.seen();
+        let with = |route: &str| seen.requests.iter().filter(|r| r.route() == route).collect::<Vec<_>>();
+        let (tokens, credentials) = (with("/token"), with("/credential"));
+        let (header, first) = dpop_of(tokens[0]);
+        assert_eq!((header["typ"].as_str(), header["alg"].as_str()), (Some("dpop+jwt"), Some(alg)));
+        assert_eq!(header["jwk"]["kty"], kty);
+        assert!(header["jwk"].get("d").is_none(), "no private part in the header");
+        assert_eq!(
+            (first["htm"].as_str(), first["htu"].as_str()),
+            (Some("POST"), Some(issuer.server.url("/token").as_str()))
+        );
+        assert!(first.get("nonce").is_none() && first.get("ath").is_none());
+        assert_eq!(dpop_of(tokens[1]).1["nonce"], "as-nonce-1");
+        assert_ne!(first["jti"], dpop_of(tokens[1]).1["jti"], "a fresh jti per proof");
+        // The resource requests: the DPoP scheme, the same key, the token's hash, the
+        // resource server's own nonce once it asked.
+        let ath = b64(&<sha2::Sha256 as sha2::Digest>::digest(issuer::ACCESS_TOKEN.as_bytes()));
+        for request in credentials.iter().chain(with("/notification").iter()) {
+            assert_eq!(request.header("authorization"), Some(format!("DPoP {}", issuer::ACCESS_TOKEN).as_str()));
+            let (h, c) = dpop_of(request);
+            assert_eq!(h["jwk"], header["jwk"]);
+            assert_eq!(c["ath"].as_str(), Some(ath.as_str()));
+        }
+        // One origin serves both here, so the first credential request tries the nonce it has.
+        assert_eq!(dpop_of(credentials[0]).1["nonce"], "as-nonce-1");
+        assert_eq!(dpop_of(credentials[1]).1["nonce"], "rs-nonce-1");
+        // The DPoP key is not the holder key that proves the credential's binding.
+        let holder = learner.wallet.holder_key().unwrap();
+        assert_ne!(header["jwk"], ProofSigner::public_jwk(&holder));
+        assert_eq!(seen.notifications, vec![json!({"notification_id": "n-1", "event": "credential_accepted"})]);
+    }
+}
+
+#[test]
+fn a_dpop_bound_token_kept_for_later_comes_back_with_its_key_after_a_restart() {
+    // Deferred: the pending claim keeps the key with the token, encrypted, and polls with it.
+    let issuer = Issuer::start(with_dpop(&["EdDSA"], vec![Fault::Deferred, Fault::DpopNonceAtCredential]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let fetcher = loopback();
+    {
+        let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
+        let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+        let key = wallet.holder_key().unwrap();
+        let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
+        assert!(claimed.deferred[0].access.is_dpop());
+        assert!(!format!("{:?}", claimed.deferred[0]).contains("\"d\""), "the key stays out of Debug");
+        let kept = keep_claimed(
+            &mut wallet,
+            &prepared,
+            &claimed,
+            &key,
+            &run_for_claim(&fetcher, now()),
+            "en",
+            &mut |_, _, _| {},
+        );
+        assert_eq!(kept.pending.len(), 1);
+    }
+    let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
+    let key = wallet.holder_key().unwrap();
+    let at = |secs: i64| stapel_core::wallet::check::Run {
+        now: now() + chrono::Duration::seconds(secs),
+        fetched_at: now() + chrono::Duration::seconds(secs),
+        fetcher: &fetcher,
+        offline: false,
+    };
+    for secs in [2, 5] {
+        stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(secs), "en", &mut |_, _, _| {}).unwrap();
+    }
+    assert_eq!(count(&wallet), 1, "{:?}", issuer.routes());
+    let seen = issuer.seen();
+    let token_key = dpop_of(seen.requests.iter().find(|r| r.route() == "/token").unwrap()).0["jwk"].clone();
+    let polls: Vec<_> = seen.requests.iter().filter(|r| r.route() == "/deferred").collect();
+    assert!(polls.len() >= 2);
+    for poll in &polls {
+        assert_eq!(dpop_of(poll).0["jwk"], token_key, "the kept key, not a new one");
+    }
+
+    // A notice kept for removal: the issuer takes credential_deleted only with the same key.
+    use stapel_core::wallet::claim::remove_credential;
+    let issuer = Issuer::start(with_dpop(&["ES256"], vec![]));
+    let mut learner = new_learner();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let removed = remove_credential(&mut learner.wallet, &kept.kept[0].id, &loopback(), now()).unwrap();
+    assert!(removed.issuer_told, "{removed:?}");
+    assert_eq!(
+        issuer.seen().notifications.last(),
+        Some(&json!({"notification_id": "n-1", "event": "credential_deleted"}))
+    );
+}
+
+#[test]
+fn a_dpop_token_given_without_a_proof_is_refused_plainly_and_keeps_nothing() {
+    let (issuer, err) = failing(with_dpop(&["ES256"], vec![Fault::DpopTokenWithoutProof]));
+    assert_eq!(err.code(), "issuer_protocol");
+    assert!(err.to_string().contains("gave a DPoP access token to a request without a DPoP proof"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /credential".to_string()));
+    // An authorization server that offers DPoP only in algorithms Stapel does not sign with
+    // gets Bearer requests, and its refusal is its own words.
+    let issuer = Issuer::start(with_dpop(&["RS256"], vec![]));
+    let mut learner = new_learner();
+    let err = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap_err();
+    assert!(err.to_string().contains("a DPoP proof is required"), "{err}");
+    assert!(issuer.seen().requests.iter().all(|r| r.header("dpop").is_none()));
+    assert_eq!(count(&learner.wallet), 0);
+}
+
+#[test]
+fn signing_in_with_dpop_proves_the_key_at_the_pushed_request_and_the_token() {
+    let issuer = Issuer::start(Options { dpop_algorithms: vec!["ES256".into()], ..signing_in(true, vec![]) });
+    let mut learner = new_learner();
+    let browser = TestBrowser::default();
+    let kept = sign_in_and_claim(&mut learner, &issuer, &browser, Duration::from_secs(10)).unwrap();
+    assert_eq!(kept.kept.len(), 1, "{kept:?}");
+    let seen = issuer.seen();
+    let key_at = |route: &str| dpop_of(seen.requests.iter().find(|r| r.route() == route).unwrap()).0["jwk"].clone();
+    assert_eq!(key_at("/par"), key_at("/token"));
+    assert_eq!(key_at("/credential"), key_at("/token"));
 }
