@@ -209,7 +209,7 @@ pub fn claim(
         },
         None => None,
     };
-    let key = match held.with(|w| Ok(w.holder_key()?)) {
+    let key = match held.with(|w| Ok(w.claim_keys()?)) {
         Ok(key) => key,
         Err(e) => return give_back(prepared, e),
     };
@@ -249,7 +249,7 @@ pub fn pending(held: &Held) -> Result<Vec<Pending>, CommandError> {
 pub fn poll(held: &Held, lang: &str, fetcher: &dyn Fetcher, now: DateTime<Utc>) -> Result<KeptClaim, CommandError> {
     let lang = language(lang);
     held.with(|w| {
-        let key = w.holder_key()?;
+        let key = w.claim_keys()?;
         let run = keep::run_for_claim(fetcher, now);
         Ok(keep::poll_pending(w, &key, &run, lang, &mut |_, _, _| {})?)
     })

@@ -6,6 +6,10 @@
 // nonces) and writes the Open Badges credential it hands out. See README.md.
 //
 //   node server.mjs [--port N] [--tx-code CODE] [--key FILE] [--vcdm 2.0|1.1] [--dpop]
+//                   [--proof-algs ALG,…] [--binding METHOD,…]
+//
+// --proof-algs: the key proof algorithms the configuration takes (default EdDSA,ES256);
+// --binding: its cryptographic binding methods (default did:key,jwk).
 //
 // --dpop: the authorization server offers DPoP (RFC 9449) with ES256 and requires it: the token
 // request must carry a DPoP proof with this server's nonce (a proof without it is answered
@@ -39,6 +43,8 @@ const { values: opts } = parseArgs({
     key: { type: 'string', default: process.env.ISSUER_KEY_FILE },
     vcdm: { type: 'string', default: process.env.VCDM ?? '2.0' },
     dpop: { type: 'boolean', default: false },
+    'proof-algs': { type: 'string', default: 'EdDSA,ES256' },
+    binding: { type: 'string', default: 'did:key,jwk' },
   },
 })
 if (!['2.0', '1.1'].includes(opts.vcdm)) throw new Error('--vcdm is 2.0 or 1.1')
@@ -142,9 +148,9 @@ const credentialIssuerMetadata = vci.createCredentialIssuerMetadata({
     [CONFIGURATION_ID]: {
       format: 'jwt_vc_json',
       scope: 'OpenBadgeCredential',
-      cryptographic_binding_methods_supported: ['did:key', 'jwk'],
+      cryptographic_binding_methods_supported: opts.binding.split(','),
       credential_signing_alg_values_supported: ['EdDSA'],
-      proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA', 'ES256'] } },
+      proof_types_supported: { jwt: { proof_signing_alg_values_supported: opts['proof-algs'].split(',') } },
       credential_definition: { type: ['VerifiableCredential', 'OpenBadgeCredential'] },
       credential_metadata: { display: [{ name: 'Loopback Test Badge', locale: 'en' }] },
     },

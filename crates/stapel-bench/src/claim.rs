@@ -110,7 +110,7 @@ pub fn run() {
         KdfParams::default(),
     )
     .expect("a wallet");
-    let key = wallet.holder_key().expect("the holder key");
+    let key = wallet.claim_keys().expect("the holder keys");
 
     let mut ours: Vec<[Duration; 8]> = Vec::new();
     let mut theirs: Vec<[Duration; 8]> = Vec::new();

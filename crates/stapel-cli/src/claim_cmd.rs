@@ -83,7 +83,7 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
             }
             None => None,
         };
-        let key = wallet.holder_key().map_err(|e| ClaimError::Offer(format!("the wallet's holder key: {e}")))?;
+        let key = wallet.claim_keys().map_err(|e| ClaimError::Offer(format!("the wallet's holder keys: {e}")))?;
         if prepared.needs_sign_in() {
             let wait = std::time::Duration::from_secs(args.sign_in_timeout);
             let claimed = claim::claim_authorization_code(
@@ -119,7 +119,7 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
             bail!(e);
         }
     };
-    let key = wallet.holder_key()?;
+    let key = wallet.claim_keys()?;
     let bar = progress_bar(claimed.issued.len());
     let run = keep::run_for_claim(fetcher.as_ref(), now());
     let kept = keep::keep_claimed(&mut wallet, &prepared, &claimed, &key, &run, "en", &mut |done, _, name| {
@@ -197,7 +197,7 @@ fn poll(g: &Global) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let fetcher = fetcher()?;
-    let key = wallet.holder_key()?;
+    let key = wallet.claim_keys()?;
     let run = keep::run_for_claim(fetcher.as_ref(), now());
     let total = wallet.pending_claims()?.len();
     let bar = progress_bar(total);

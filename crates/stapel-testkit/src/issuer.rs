@@ -1,7 +1,8 @@
 //! A loopback OpenID4VCI issuer for the wallet's tests: it serves 1.0 final or draft 13, the
 //! pre-authorized code grant (with or without a transaction code), nonces, deferred issuance
 //! and notifications, and misbehaves on request ([`Fault`]). It checks the wallet's key proofs
-//! as an issuer must (typ, audience, nonce, an Ed25519 signature by the key in `kid`/`jwk`),
+//! as an issuer must (typ, audience, nonce, an offered algorithm, an Ed25519 or P-256 signature
+//! by the key in `kid`/`jwk`), and DPoP proofs where it offers DPoP,
 //! and records every request, so a test can assert what the wallet sent.
 //!
 //! The credential itself is made by the test (`Options::make`), which signs it with the
@@ -711,7 +712,7 @@ fn credential(options: &Options, s: &mut State, id: &str, request: &Request) -> 
     let Some(jwt) = jwt else {
         return oauth_error(400, "invalid_proof", "no jwt proof");
     };
-    let holder = match check_proof(jwt, id, &s.nonces) {
+    let holder = match check_proof(jwt, id, &s.nonces, &options.proof_algorithms) {
         Ok(holder) => holder,
         Err(why) => return nonce_or_proof_error(options, s, "invalid_proof", &why),
     };
@@ -780,11 +781,20 @@ fn decode_part(jwt: &str, n: usize) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|_| "not JSON".to_string())
 }
 
-/// Checks a key proof as an issuer does (OpenID4VCI 1.0 Appendix F.4) and returns the holder
-/// DID from its `kid`.
-fn check_proof(jwt: &str, audience: &str, nonces: &HashSet<String>) -> Result<Option<String>, String> {
+/// Checks a key proof as an issuer does (OpenID4VCI 1.0 Appendix F.4: an offered `alg`, an
+/// Ed25519 or P-256 signature by the key in `kid` or `jwk`) and returns the holder DID from
+/// its `kid`.
+fn check_proof(
+    jwt: &str,
+    audience: &str,
+    nonces: &HashSet<String>,
+    algorithms: &[String],
+) -> Result<Option<String>, String> {
     let header = decode_part(jwt, 0)?;
     let claims = decode_part(jwt, 1)?;
+    if !header.get("alg").and_then(Value::as_str).is_some_and(|a| algorithms.iter().any(|x| x == a)) {
+        return Err("the proof's alg is not one this issuer takes".into());
+    }
     if header.get("typ").and_then(Value::as_str) != Some("openid4vci-proof+jwt") {
         return Err("typ is not openid4vci-proof+jwt".into());
     }
@@ -800,33 +810,44 @@ fn check_proof(jwt: &str, audience: &str, nonces: &HashSet<String>) -> Result<Op
     if !nonces.is_empty() && !claims.get("nonce").and_then(Value::as_str).is_some_and(|n| nonces.contains(n)) {
         return Err("the nonce is not one this issuer gave".into());
     }
-    let (key, holder) = match (header.get("kid").and_then(Value::as_str), header.get("jwk")) {
+    let (jwk, holder) = match (header.get("kid").and_then(Value::as_str), header.get("jwk")) {
         (Some(kid), None) => {
             let did = kid.split('#').next().unwrap_or(kid).to_string();
-            (key_of_did(&did)?, Some(did))
+            (jwk_of_did(&did)?, Some(did))
         }
-        (None, Some(jwk)) => (key_of_jwk(jwk)?, None),
+        (None, Some(jwk)) => (jwk.clone(), None),
         _ => return Err("exactly one of kid and jwk".into()),
     };
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
     let (input, signature) = jwt.rsplit_once('.').ok_or("not a JWT")?;
-    let signature = b64.decode(signature).map_err(|_| "signature not base64url")?;
-    let signature = ed25519_dalek::Signature::from_slice(&signature).map_err(|_| "not an Ed25519 signature")?;
-    key.verify_strict(input.as_bytes(), &signature).map_err(|_| "the proof's signature does not verify".to_string())?;
+    let signature =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature).map_err(|_| "signature not base64url")?;
+    verify_with_jwk(alg, &jwk, input.as_bytes(), &signature).map_err(|e| format!("the proof: {e}"))?;
     Ok(holder)
 }
 
-fn key_of_did(did: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+/// The public key of a did:key (Ed25519 or P-256) or did:jwk, as a JWK.
+fn jwk_of_did(did: &str) -> Result<Value, String> {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     if let Some(mb) = did.strip_prefix("did:key:") {
         let (_, bytes) = multibase::decode(mb).map_err(|_| "bad did:key")?;
-        let raw: [u8; 32] =
-            bytes.strip_prefix(&[0xed, 0x01][..]).ok_or("not Ed25519")?.try_into().map_err(|_| "bad length")?;
-        return ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| "bad key".into());
+        return match bytes.as_slice() {
+            [0xed, 0x01, key @ ..] if key.len() == 32 => {
+                Ok(json!({"kty": "OKP", "crv": "Ed25519", "x": b64.encode(key)}))
+            }
+            [0x80, 0x24, point @ ..] => {
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| "bad P-256 key")?;
+                let point = key.to_encoded_point(false);
+                Ok(
+                    json!({"kty": "EC", "crv": "P-256", "x": b64.encode(point.x().unwrap()), "y": b64.encode(point.y().unwrap())}),
+                )
+            }
+            _ => Err("a did:key of a kind not checked here".into()),
+        };
     }
     if let Some(encoded) = did.strip_prefix("did:jwk:") {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| "bad did:jwk")?;
-        let jwk: Value = serde_json::from_slice(&bytes).map_err(|_| "bad did:jwk")?;
-        return key_of_jwk(&jwk);
+        let bytes = b64.decode(encoded).map_err(|_| "bad did:jwk")?;
+        return serde_json::from_slice(&bytes).map_err(|_| "bad did:jwk".into());
     }
     Err(format!("cannot resolve {did}"))
 }

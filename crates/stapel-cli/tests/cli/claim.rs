@@ -252,7 +252,10 @@ fn start_node_issuer(extra: &[&str]) -> NodeIssuer {
 #[test]
 fn a_claim_from_oid4vc_ts_lands_verified() {
     // `--dpop`: the library requires DPoP with ES256 and a server nonce, and checks the proofs.
-    for extra in [&[][..], &["--vcdm", "1.1"][..], &["--dpop"][..]] {
+    // ES256 only: the proof is made with the wallet's P-256 key, named by `jwk`; the library
+    // checks it, and binds the credential to that key's did:jwk (its members in its own order).
+    for extra in [&[][..], &["--vcdm", "1.1"][..], &["--dpop"][..], &["--proof-algs", "ES256", "--binding", "jwk"][..]]
+    {
         let node = start_node_issuer(extra);
         let w = TestWallet::new();
         let out = w.run(&["claim", &node.offer, "--json"]);

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use super::dpop::{Algorithm, Dpop, DpopKey};
 use super::metadata::{AuthServerMetadata, Configuration, IssuerMetadata};
-use super::{ClaimError, Dialect, ProofSigner};
+use super::{ClaimError, Dialect, ProofKey};
 use crate::net::{Fetcher, Request, Response};
 
 /// The largest credential response read: a credential is at most a few hundred kilobytes (the
@@ -334,7 +334,7 @@ pub fn key_naming(configuration: &Configuration) -> Result<KeyNaming, String> {
 /// The JWT key proof (Appendix F.1): `typ` `openid4vci-proof+jwt`, the issuer as `aud`, `iat`,
 /// the nonce when there is one, and no `iss` (the wallet makes anonymous requests).
 pub fn proof_jwt(
-    signer: &dyn ProofSigner,
+    signer: &dyn ProofKey,
     naming: KeyNaming,
     algorithm: &str,
     audience: &str,

@@ -132,20 +132,33 @@ fn dialect(metadata: &IssuerMetadata, token_nonce: bool) -> Dialect {
     }
 }
 
-/// A key the wallet signs key proofs with.
-pub trait ProofSigner {
+/// One key the wallet proves possession of in key proofs.
+pub trait ProofKey {
+    /// Its JOSE algorithm: `EdDSA` or `ES256`.
+    fn algorithm(&self) -> &'static str;
     /// The verification method in `kid` (`did:key:z…#z…`).
     fn did_key_method(&self) -> String;
-    /// The holder DID as a did:key.
+    /// The key as a did:key.
     fn did_key(&self) -> String;
-    /// The same key as a did:jwk.
-    fn did_jwk(&self) -> String;
     /// The public key as a JWK.
     fn public_jwk(&self) -> Value;
+    /// A JWS signature of the key's algorithm over `message`.
     fn sign(&self, message: &[u8]) -> Vec<u8>;
-    /// The DIDs a credential bound to this key may name as its subject.
+    /// The same key as a did:jwk: the JWK's members in RFC 7638 order, which is JCS order.
+    fn did_jwk(&self) -> String {
+        use base64::Engine as _;
+        let text = serde_jcs::to_string(&self.public_jwk()).unwrap_or_default();
+        format!("did:jwk:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
+    }
+}
+
+/// The holder's keys for key proofs, the preferred first: the pure `claim` module knows them
+/// only by this trait, so it needs no key store.
+pub trait ProofSigner {
+    fn keys(&self) -> Vec<&dyn ProofKey>;
+    /// The DIDs a credential bound to one of these keys may name as its subject.
     fn identities(&self) -> Vec<String> {
-        vec![self.did_key(), self.did_jwk()]
+        self.keys().iter().flat_map(|k| [k.did_key(), k.did_jwk()]).collect()
     }
 }
 
@@ -368,7 +381,7 @@ fn claim_with_token(
             failed.push((configuration.id.clone(), reason.clone()));
             continue;
         }
-        let proof_spec = match proof_spec(configuration) {
+        let proof_spec = match proof_spec(configuration, signer) {
             Ok(spec) => spec,
             Err(reason) => {
                 failed.push((configuration.id.clone(), reason.clone()));
@@ -381,8 +394,9 @@ fn claim_with_token(
         }
         let mut answer = None;
         for attempt in 0..2 {
-            let proof =
-                proof_spec.map(|(naming, alg)| flow::proof_jwt(signer, naming, alg, issuer, nonce.as_deref(), now));
+            let proof = proof_spec
+                .as_ref()
+                .map(|(naming, key, alg)| flow::proof_jwt(*key, *naming, alg, issuer, nonce.as_deref(), now));
             match flow::credential_request(metadata, configuration, &token, dialect, proof.as_deref(), fetcher) {
                 Ok(a) => {
                     answer = Some(Ok(a));
@@ -443,23 +457,39 @@ fn claim_with_token(
     Ok(Claimed { issued, deferred, failed, dialect, token })
 }
 
-/// How to prove the key for a configuration, or `None` when it wants no proof.
-fn proof_spec(configuration: &Configuration) -> Result<Option<(KeyNaming, &'static str)>, String> {
+/// How to prove the key for a configuration (how the key is named, which of the holder's keys,
+/// the algorithm as the issuer spells it), or `None` when it wants no proof. The issuer's
+/// `proof_signing_alg_values_supported` decides; without it, the holder's first key.
+fn proof_spec<'k>(
+    configuration: &Configuration,
+    signer: &'k dyn ProofSigner,
+) -> Result<Option<(KeyNaming, &'k dyn ProofKey, String)>, String> {
     if !configuration.needs_proof() {
         return Ok(None);
     }
     let naming = flow::key_naming(configuration)?;
-    let alg = match configuration.jwt_proof_algorithms()? {
-        None => "EdDSA",
-        Some(algs) if algs.iter().any(|a| a == "EdDSA") => "EdDSA",
-        Some(algs) if algs.iter().any(|a| a == "Ed25519") => "Ed25519",
-        Some(algs) => {
-            return Err(format!(
-                "{} accepts key proofs signed with {} only, and Stapel's holder key is Ed25519 (EdDSA)",
-                configuration.id,
-                algs.join(", ")
-            ));
+    let keys = signer.keys();
+    let names = |key: &dyn ProofKey| -> &'static [&'static str] {
+        match key.algorithm() {
+            // RFC 9864's fully specified name for EdDSA with Ed25519.
+            "EdDSA" => &["EdDSA", "Ed25519"],
+            "ES256" => &["ES256"],
+            _ => &[],
         }
     };
-    Ok(Some((naming, alg)))
+    let offered = configuration.jwt_proof_algorithms()?;
+    let chosen = match &offered {
+        None => keys.first().map(|k| (*k, k.algorithm().to_string())),
+        Some(algs) => keys
+            .iter()
+            .find_map(|k| names(*k).iter().find(|n| algs.iter().any(|a| a == *n)).map(|n| (*k, n.to_string()))),
+    };
+    match chosen {
+        Some((key, alg)) => Ok(Some((naming, key, alg))),
+        None => Err(format!(
+            "{} accepts key proofs signed with {} only, and Stapel's holder keys are Ed25519 (EdDSA) and P-256 (ES256)",
+            configuration.id,
+            offered.unwrap_or_default().join(", ")
+        )),
+    }
 }

@@ -20,7 +20,7 @@ mod verify;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-pub use holder::{HolderKey, did_key};
+pub use holder::{HolderKey, P256HolderKey, did_key};
 pub use inputs::read_inputs;
 pub use sign::{Cryptosuite, sign_data_integrity};
 pub use verify::{

@@ -595,11 +595,20 @@ impl Wallet {
     /// For diagnostics and tests; it holds the credentials in clear, so never log or save it.
     pub fn dump(&self) -> Result<String, StoreError> {
         let mut content = dump_tables(&self.conn, &mut |_, _| {})?;
-        // The holder's secret key is never written out in clear, not even here.
-        for t in content.tables.iter_mut().filter(|t| t.name == "holder") {
+        // Secrets are never written out in clear, not even here: the holder's keys, and the
+        // access tokens (with their DPoP keys) that pending claims and removal notices keep.
+        const SECRETS: [(&str, &str); 6] = [
+            ("holder", "secret_key"),
+            ("holder_keys", "secret_key"),
+            ("pending_claims", "access_token"),
+            ("pending_claims", "dpop_key"),
+            ("claim_notices", "access_token"),
+            ("claim_notices", "dpop_key"),
+        ];
+        for t in &mut content.tables {
             for row in &mut t.rows {
                 for (col, cell) in t.columns.iter().zip(row.iter_mut()) {
-                    if col == "secret_key" {
+                    if SECRETS.contains(&(t.name.as_str(), col.as_str())) && !matches!(cell, Cell::Null) {
                         *cell = Cell::Text("(secret)".into());
                     }
                 }

@@ -1,6 +1,8 @@
 //! The holder key's storage: the learner's own Ed25519 secret key, kept in the `holder` table
-//! of the encrypted wallet (migration 0005). The key as a key (signing, its `did:key`) is
-//! `present::HolderKey`; the wallet layer makes one from these bytes.
+//! of the encrypted wallet (migration 0005), and a P-256 one for issuers that take only ES256
+//! key proofs, in `holder_keys` (migration 0010). The keys as keys (signing, their `did:key`)
+//! are `present::HolderKey` and `present::P256HolderKey`; the wallet layer makes them from
+//! these bytes.
 //!
 //! The secret key never leaves the core in clear: the bytes go out of this module only as
 //! [`Zeroizing`] (wiped when dropped), to the wallet layer. A new wallet gets its key when it is
@@ -14,38 +16,67 @@ use zeroize::Zeroizing;
 
 use super::{DbContext, StoreError, Wallet, key};
 
-/// True when the schema has the holder table (version 5 and later).
-fn has_table(conn: &Connection) -> Result<bool, StoreError> {
+/// True when the schema has the table (`holder` from version 5, `holder_keys` from 10).
+fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
     let n: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'holder'", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get(0))
         .db("looking for the holder key")?;
     Ok(n > 0)
 }
 
-/// Makes the holder key if the wallet has the table but no key yet (a new wallet, or the first
-/// open after migration 0005). Does nothing otherwise.
+/// Makes the holder keys the wallet has tables for but no key yet (a new wallet, or the first
+/// open after migration 0005 or 0010). Does nothing otherwise.
 pub(crate) fn ensure(conn: &Connection) -> Result<(), StoreError> {
-    if !has_table(conn)? {
-        return Ok(());
+    if has_table(conn, "holder")? {
+        let there: Option<i64> = conn
+            .query_row("SELECT 1 FROM holder WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .db("reading the holder key")?;
+        if there.is_none() {
+            let mut secret = Zeroizing::new([0u8; 32]);
+            key::fill_random(&mut secret[..])?;
+            conn.execute(
+                "INSERT OR IGNORE INTO holder (id, algorithm, secret_key) VALUES (1, 'Ed25519', ?1)",
+                [&secret[..]],
+            )
+            .db("storing the new holder key")?;
+        }
     }
-    let there: Option<i64> = conn
-        .query_row("SELECT 1 FROM holder WHERE id = 1", [], |r| r.get(0))
-        .optional()
-        .db("reading the holder key")?;
-    if there.is_some() {
-        return Ok(());
+    if has_table(conn, "holder_keys")? {
+        let there: Option<i64> = conn
+            .query_row("SELECT 1 FROM holder_keys WHERE algorithm = 'P-256'", [], |r| r.get(0))
+            .optional()
+            .db("reading the holder's P-256 key")?;
+        if there.is_none() {
+            let secret = random_p256_scalar()?;
+            conn.execute(
+                "INSERT OR IGNORE INTO holder_keys (algorithm, secret_key) VALUES ('P-256', ?1)",
+                [&secret[..]],
+            )
+            .db("storing the new P-256 holder key")?;
+        }
     }
-    let mut secret = Zeroizing::new([0u8; 32]);
-    key::fill_random(&mut secret[..])?;
-    conn.execute("INSERT OR IGNORE INTO holder (id, algorithm, secret_key) VALUES (1, 'Ed25519', ?1)", [&secret[..]])
-        .db("storing the new holder key")?;
     Ok(())
 }
 
-/// Removes the holder key (a restore into a new wallet, before the backup's key comes in).
+/// 32 random bytes that are a P-256 secret scalar (non-zero and below the group order; a
+/// random 32 bytes is one but for about one time in four billion).
+fn random_p256_scalar() -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    loop {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        key::fill_random(&mut secret[..])?;
+        if p256::SecretKey::from_slice(&secret[..]).is_ok() {
+            return Ok(secret);
+        }
+    }
+}
+
+/// Removes the holder keys (a restore into a new wallet, before the backup's keys come in).
 pub(crate) fn forget(conn: &Connection) -> Result<(), StoreError> {
-    if has_table(conn)? {
-        conn.execute("DELETE FROM holder", []).db("replacing the holder key")?;
+    for table in ["holder", "holder_keys"] {
+        if has_table(conn, table)? {
+            conn.execute(&format!("DELETE FROM {table}"), []).db("replacing the holder key")?;
+        }
     }
     Ok(())
 }
@@ -73,5 +104,30 @@ impl Wallet {
                 .map_err(|_| StoreError::Corrupt("the holder key does not have 32 bytes".into()))?,
         );
         Ok(secret)
+    }
+
+    /// The holder's P-256 secret scalar, wiped when dropped; made first if the wallet has
+    /// none yet (a backup from before migration 0010 merged into it). Never handed out of the
+    /// core.
+    pub(crate) fn holder_p256_secret(&self) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+        let read = |conn: &Connection| -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+            Ok(conn
+                .query_row("SELECT secret_key FROM holder_keys WHERE algorithm = 'P-256'", [], |r| r.get(0))
+                .optional()
+                .db("reading the holder's P-256 key")?
+                .map(Zeroizing::new))
+        };
+        let bytes = match read(self.conn())? {
+            Some(b) => b,
+            None => {
+                ensure(self.conn())?;
+                read(self.conn())?.ok_or_else(|| StoreError::Corrupt("the wallet has no P-256 holder key".into()))?
+            }
+        };
+        let secret: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("the P-256 holder key does not have 32 bytes".into()))?;
+        Ok(Zeroizing::new(secret))
     }
 }

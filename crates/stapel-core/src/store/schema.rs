@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     (7, "listed", include_str!("../../migrations/0007_listed.sql")),
     (8, "claim_notices", include_str!("../../migrations/0008_claim_notices.sql")),
     (9, "dpop_keys", include_str!("../../migrations/0009_dpop_keys.sql")),
+    (10, "holder_p256", include_str!("../../migrations/0010_holder_p256.sql")),
 ];
 
 /// The schema version this build writes.

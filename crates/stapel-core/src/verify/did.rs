@@ -126,6 +126,22 @@ pub fn resolve(method: &str, fetcher: &dyn Fetcher) -> Result<ResolvedMethod, Ve
     Err(VerifyError::BadKey { id: method.to_string(), reason: "it is neither a DID nor a web address".into() })
 }
 
+/// Whether two DIDs that are keys (did:key, did:jwk) name the same key: the same DID written
+/// differently (a did:jwk's members in another order, or with `use` or `kid` beside them), or
+/// one key written as a did:key and as a did:jwk. Equal texts always do; other DIDs only then.
+pub fn same_key(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let key_of = |did: &str| {
+        let did = did.split('#').next().unwrap_or(did);
+        (did.starts_with("did:key:") || did.starts_with("did:jwk:"))
+            .then(|| resolve(did, &crate::net::Offline).ok().map(|m| m.key))
+            .flatten()
+    };
+    matches!((key_of(a), key_of(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// A key written as a multibase multikey in the method's URL fragment (`...#z6Mk...`).
 fn key_in_fragment(method: &str) -> Option<PublicKey> {
     let (_, fragment) = method.split_once('#')?;
@@ -412,5 +428,27 @@ mod tests {
     fn a_did_key_that_is_not_a_key_is_a_bad_key_not_a_crash() {
         assert!(matches!(resolve("did:key:z6Mk", &crate::net::Offline), Err(VerifyError::BadKey { .. })));
         assert!(matches!(resolve("did:key:zzzz%%", &crate::net::Offline), Err(VerifyError::BadKey { .. })));
+    }
+
+    #[test]
+    fn one_key_written_as_different_dids_is_the_same_key_and_other_keys_are_not() {
+        use base64::Engine as _;
+        let b64 = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
+        let did_key = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
+        let Ok(ResolvedMethod { key: PublicKey::Ed25519(key), .. }) = resolve(did_key, &crate::net::Offline) else {
+            panic!("an Ed25519 did:key")
+        };
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.as_bytes());
+        let jcs = format!("did:jwk:{}", b64(&format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#)));
+        let other_order =
+            format!("did:jwk:{}", b64(&format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","use":"sig"}}"#)));
+        assert!(same_key(&jcs, &other_order), "members in another order, with use");
+        assert!(same_key(did_key, &jcs), "a did:key and a did:jwk of one key");
+        assert!(same_key(&format!("{did_key}#z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"), did_key));
+        let another = "did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG";
+        assert!(!same_key(another, &jcs));
+        assert!(!same_key("did:web:example.org", "did:web:example.org:x"));
+        assert!(same_key("did:web:example.org", "did:web:example.org"), "equal texts");
+        assert!(!same_key("did:jwk:not-base64!", &jcs));
     }
 }

@@ -100,6 +100,9 @@ fn same_identity(mine: &str, theirs: &str) -> bool {
     let (a, b) = (email(mine), email(theirs));
     if a.contains('@') && b.contains('@') && !a.starts_with("did:") {
         a.eq_ignore_ascii_case(&b)
+    } else if mine.starts_with("did:") && theirs.starts_with("did:") {
+        // A key DID written another way (a did:jwk's members in another order) is the same key.
+        super::did::same_key(mine, theirs)
     } else {
         mine == theirs
     }

@@ -13,10 +13,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::claim::flow::{self, CredentialAnswer};
-use crate::claim::{Access, ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata, Prepared, ProofSigner};
+use crate::claim::{
+    Access, ClaimError, Claimed, Event, IssuedCredential, IssuerMetadata, Prepared, ProofKey, ProofSigner,
+};
 use crate::formats::{self, FormatError};
 use crate::net::Fetcher;
-use crate::present::HolderKey;
+use crate::present::{HolderKey, P256HolderKey};
 use crate::store::{ClaimNotice, NewOriginal, NewPending, PendingClaim, StoreError, Summary, Wallet};
 use crate::verify::{Outcome, Report, Verdict};
 
@@ -26,22 +28,18 @@ use super::import::{sniff_media_type, to_new_credential};
 /// The largest issuer logo kept, in bytes.
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 
-/// The wallet's holder key proves itself to issuers (the pure `claim` module knows only the
-/// trait, so it needs no key store).
-impl ProofSigner for HolderKey {
+/// The holder's Ed25519 key proves itself to issuers in EdDSA.
+impl ProofKey for HolderKey {
+    fn algorithm(&self) -> &'static str {
+        "EdDSA"
+    }
+
     fn did_key_method(&self) -> String {
         self.verification_method()
     }
 
     fn did_key(&self) -> String {
         self.did()
-    }
-
-    fn did_jwk(&self) -> String {
-        // RFC 7638 member order, which is also JCS order: crv, kty, x.
-        let jwk = self.public_jwk();
-        let text = serde_jcs::to_string(&jwk).unwrap_or_default();
-        format!("did:jwk:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
     }
 
     fn public_jwk(&self) -> Value {
@@ -51,6 +49,54 @@ impl ProofSigner for HolderKey {
 
     fn sign(&self, message: &[u8]) -> Vec<u8> {
         HolderKey::sign(self, message).to_vec()
+    }
+}
+
+/// The holder's P-256 key proves itself in ES256, where an issuer takes nothing else.
+impl ProofKey for P256HolderKey {
+    fn algorithm(&self) -> &'static str {
+        "ES256"
+    }
+
+    fn did_key_method(&self) -> String {
+        self.verification_method()
+    }
+
+    fn did_key(&self) -> String {
+        self.did()
+    }
+
+    fn public_jwk(&self) -> Value {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (x, y) = self.coordinates();
+        json!({"kty": "EC", "crv": "P-256", "x": b64.encode(x), "y": b64.encode(y)})
+    }
+
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        P256HolderKey::sign(self, message).to_vec()
+    }
+}
+
+/// The keys a claim proves possession with: the holder's Ed25519 key, preferred, and its
+/// P-256 key for issuers that take only ES256.
+#[derive(Debug)]
+pub struct ClaimKeys {
+    pub ed25519: HolderKey,
+    pub p256: P256HolderKey,
+}
+
+impl ProofSigner for ClaimKeys {
+    fn keys(&self) -> Vec<&dyn ProofKey> {
+        vec![&self.ed25519, &self.p256]
+    }
+}
+
+impl Wallet {
+    /// The holder's keys for claiming, unlocked. Their secrets never leave the core in clear.
+    pub fn claim_keys(&self) -> Result<ClaimKeys, StoreError> {
+        let p256 = P256HolderKey::from_secret_bytes(&*self.holder_p256_secret()?)
+            .ok_or_else(|| StoreError::Corrupt("the wallet's P-256 holder key is not a P-256 key".into()))?;
+        Ok(ClaimKeys { ed25519: self.holder_key()?, p256 })
     }
 }
 
@@ -390,9 +436,12 @@ fn keep_one(
     let parsed = formats::read(&issued.bytes, run.fetcher)?;
     let holder_ids = holder.identities();
     if let Some(subject) = parsed.credential.recipient.as_ref().and_then(|r| r.subject_id.as_deref())
-        && !holder_ids.iter().any(|id| id == subject || subject.split('#').next() == Some(id.as_str()))
+        && !holder_ids.iter().any(|id| crate::verify::did::same_key(id, subject))
     {
-        return Err(Refusal::OtherHolder { subject: subject.to_string(), holder: holder.did_key() });
+        return Err(Refusal::OtherHolder {
+            subject: subject.to_string(),
+            holder: holder_ids.first().cloned().unwrap_or_default(),
+        });
     }
     let mut identities = check::identities(wallet)?;
     identities.extend(holder_ids);

@@ -10,12 +10,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use stapel_core::claim::{self, ClaimError, Dialect, ProofSigner, read_offer};
+use stapel_core::claim::{self, ClaimError, Dialect, ProofKey, read_offer};
 use stapel_core::net::{FetchError, HttpFetcher, HttpPolicy, MapFetcher, Offline};
 use stapel_core::present::HolderKey;
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
 use stapel_core::verify::Verdict;
-use stapel_core::wallet::claim::{KeptClaim, keep_claimed, run_for_claim};
+use stapel_core::wallet::claim::{ClaimKeys, KeptClaim, keep_claimed, run_for_claim};
 use stapel_testkit::issuer::{self, Fault, Issuer, Options, Order};
 
 const CHEAP: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
@@ -204,7 +204,10 @@ fn eudi_s_offers_resolve_against_their_metadata_as_eudi_expects() {
     assert!(prepared.offered[1].refused.as_ref().unwrap().contains("ISO mdoc"));
     assert_eq!(prepared.tx_code().unwrap().input_mode, "numeric");
     // This issuer requires encrypted responses: the claim stops before the code is spent.
-    let key = HolderKey::from_secret_bytes(&[1; 32]);
+    let key = ClaimKeys {
+        ed25519: HolderKey::from_secret_bytes(&[1; 32]),
+        p256: stapel_core::present::P256HolderKey::from_secret_bytes(&[1; 32]).unwrap(),
+    };
     let err = claim::claim_pre_authorized(&prepared, Some("1234"), &key, &docs, now()).unwrap_err();
     assert!(matches!(&err, ClaimError::Unsupported { reason, .. } if reason.contains("encrypted")), "{err}");
 
@@ -301,7 +304,7 @@ fn claim_into(learner: &mut Learner, offer: &str, tx_code: Option<&str>) -> Resu
     let fetcher = loopback();
     let offer = read_offer(offer, &fetcher)?;
     let prepared = claim::prepare(offer, &fetcher)?;
-    let key = learner.wallet.holder_key().unwrap();
+    let key = learner.wallet.claim_keys().unwrap();
     let claimed = claim::claim_pre_authorized(&prepared, tx_code, &key, &fetcher, now())?;
     Ok(keep_claimed(
         &mut learner.wallet,
@@ -402,8 +405,8 @@ fn the_key_proof_is_what_an_issuer_checks() {
         )
         .unwrap()
     };
-    let key = learner.wallet.holder_key().unwrap();
-    assert_eq!(part(0), json!({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": key.did_key_method()}));
+    let key = learner.wallet.claim_keys().unwrap();
+    assert_eq!(part(0), json!({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": key.ed25519.did_key_method()}));
     assert_eq!(part(1), json!({"aud": issuer.id, "iat": now().timestamp(), "nonce": "nonce-1"}));
     // A binding to did:jwk only names the key as the did:jwk the verifier resolves.
     let jwk = HolderKey::from_secret_bytes(&[3; 32]);
@@ -421,7 +424,7 @@ fn the_transaction_code_is_asked_for_and_a_wrong_one_can_be_typed_again() {
     let tx = prepared.tx_code().unwrap();
     assert_eq!((tx.input_mode.as_str(), tx.length), ("numeric", Some(6)));
     assert_eq!(tx.description.as_deref(), Some("Typ de code uit de e-mail van de hogeschool"));
-    let key = learner.wallet.holder_key().unwrap();
+    let key = learner.wallet.claim_keys().unwrap();
     // None given: nothing is sent.
     let before = issuer.routes().len();
     let err = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap_err();
@@ -503,8 +506,9 @@ fn each_issuer_fault_is_one_plain_sentence_and_the_wallet_is_unchanged() {
     let (_, err) = failing(Options { faults: vec![Fault::UnknownConfiguration], ..Options::new(issue_jwt) });
     assert!(err.to_string().contains("\"NoSuchCredential\""), "{err}");
 
-    let (_, err) = failing(Options { proof_algorithms: vec!["ES256".into()], ..Options::new(issue_jwt) });
-    assert!(err.to_string().contains("ES256 only"), "{err}");
+    let (_, err) =
+        failing(Options { proof_algorithms: vec!["RS256".into(), "ES384".into()], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("RS256, ES384 only"), "{err}");
 
     let (_, err) = failing(Options { binding_methods: vec!["did:web".into()], ..Options::new(issue_jwt) });
     assert!(err.to_string().contains("did:web"), "{err}");
@@ -621,7 +625,7 @@ fn a_deferred_credential_comes_with_its_transaction_and_arrives_when_polled() {
     let learner = new_learner();
     let fetcher = loopback();
     let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
-    let key = learner.wallet.holder_key().unwrap();
+    let key = learner.wallet.claim_keys().unwrap();
     let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
     assert!(claimed.issued.is_empty());
     assert_eq!(claimed.dialect, Dialect::Final);
@@ -650,7 +654,7 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
     {
         let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
         let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
-        let key = wallet.holder_key().unwrap();
+        let key = wallet.claim_keys().unwrap();
         let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
         let kept = keep_claimed(
             &mut wallet,
@@ -676,7 +680,7 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
             .windows(issuer::ACCESS_TOKEN.len())
             .any(|w| w == issuer::ACCESS_TOKEN.as_bytes())
     );
-    let key = wallet.holder_key().unwrap();
+    let key = wallet.claim_keys().unwrap();
     let at = |secs: i64| stapel_core::wallet::check::Run {
         now: now() + chrono::Duration::seconds(secs),
         fetched_at: now() + chrono::Duration::seconds(secs),
@@ -770,7 +774,7 @@ fn sign_in_and_claim(
     let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher)?, &fetcher)?;
     assert!(prepared.needs_sign_in());
     assert!(prepared.tx_code().is_none());
-    let key = learner.wallet.holder_key().unwrap();
+    let key = learner.wallet.claim_keys().unwrap();
     let claimed =
         claim::claim_authorization_code(&prepared, browser, claim::DEFAULT_CLIENT_ID, wait, &key, &fetcher, now())?;
     Ok(keep_claimed(
@@ -889,7 +893,7 @@ fn a_sign_in_that_is_refused_forged_abandoned_or_cannot_start_is_said_plainly_an
     let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
     let strict = HttpFetcher::new(HttpPolicy::default()).unwrap();
     let browser = TestBrowser::default();
-    let key = learner.wallet.holder_key().unwrap();
+    let key = learner.wallet.claim_keys().unwrap();
     let err =
         claim::claim_authorization_code(&prepared, &browser, "stapel-wallet", wait, &key, &strict, now()).unwrap_err();
     assert!(matches!(err, ClaimError::Network { source: FetchError::NotHttps { .. }, .. }), "{err}");
@@ -999,8 +1003,9 @@ fn with_dpop_every_request_proves_the_key_the_token_is_bound_to_and_nonces_are_t
         assert_eq!(dpop_of(credentials[0]).1["nonce"], "as-nonce-1");
         assert_eq!(dpop_of(credentials[1]).1["nonce"], "rs-nonce-1");
         // The DPoP key is not the holder key that proves the credential's binding.
-        let holder = learner.wallet.holder_key().unwrap();
-        assert_ne!(header["jwk"], ProofSigner::public_jwk(&holder));
+        let holder = learner.wallet.claim_keys().unwrap();
+        assert_ne!(header["jwk"], holder.ed25519.public_jwk());
+        assert_ne!(header["jwk"], holder.p256.public_jwk());
         assert_eq!(seen.notifications, vec![json!({"notification_id": "n-1", "event": "credential_accepted"})]);
     }
 }
@@ -1015,7 +1020,7 @@ fn a_dpop_bound_token_kept_for_later_comes_back_with_its_key_after_a_restart() {
     {
         let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
         let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
-        let key = wallet.holder_key().unwrap();
+        let key = wallet.claim_keys().unwrap();
         let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
         assert!(claimed.deferred[0].access.is_dpop());
         assert!(!format!("{:?}", claimed.deferred[0]).contains("\"d\""), "the key stays out of Debug");
@@ -1031,7 +1036,7 @@ fn a_dpop_bound_token_kept_for_later_comes_back_with_its_key_after_a_restart() {
         assert_eq!(kept.pending.len(), 1);
     }
     let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
-    let key = wallet.holder_key().unwrap();
+    let key = wallet.claim_keys().unwrap();
     let at = |secs: i64| stapel_core::wallet::check::Run {
         now: now() + chrono::Duration::seconds(secs),
         fetched_at: now() + chrono::Duration::seconds(secs),
@@ -1090,4 +1095,43 @@ fn signing_in_with_dpop_proves_the_key_at_the_pushed_request_and_the_token() {
     let key_at = |route: &str| dpop_of(seen.requests.iter().find(|r| r.route() == route).unwrap()).0["jwk"].clone();
     assert_eq!(key_at("/par"), key_at("/token"));
     assert_eq!(key_at("/credential"), key_at("/token"));
+}
+
+#[test]
+fn an_issuer_that_takes_only_es256_gets_a_proof_by_the_p256_key_and_the_credential_bound_to_it_lands() {
+    for (binding, kid_prefix) in [("did:key", "did:key:zDn"), ("did:jwk", "did:jwk:")] {
+        let issuer = Issuer::start(Options {
+            proof_algorithms: vec!["ES256".into()],
+            binding_methods: vec![binding.into()],
+            ..Options::new(issue_jwt)
+        });
+        let mut learner = new_learner();
+        let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+        assert!(kept.refused.is_empty(), "{binding}: {:?}", kept.refused);
+        assert_eq!(kept.kept[0].result, Verdict::Verified);
+        let keys = learner.wallet.claim_keys().unwrap();
+        let request = issuer.seen().requests.into_iter().find(|r| r.route() == "/credential").unwrap();
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let jwt = body["proofs"]["jwt"][0].as_str().unwrap().to_string();
+        let header: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["alg"], "ES256");
+        let kid = header["kid"].as_str().unwrap();
+        assert!(kid.starts_with(kid_prefix), "{kid}");
+        let p256_did = if binding == "did:key" { keys.p256.did_key() } else { keys.p256.did_jwk() };
+        assert_eq!(kid.split('#').next(), Some(p256_did.as_str()));
+        // The credential names the P-256 key's DID, one of this wallet's: its subject check passed.
+        let stored = learner.wallet.get(&kept.kept[0].id).unwrap();
+        assert_eq!(stored.credential.recipient.as_ref().and_then(|r| r.subject_id.as_deref()), Some(p256_did.as_str()));
+    }
+    // The P-256 key is the wallet's for good: the same after reopening, and a new wallet has its own.
+    let learner = new_learner();
+    let did = learner.wallet.claim_keys().unwrap().p256.did_key();
+    let path = learner._dir.path().join("w.db");
+    drop(learner.wallet);
+    let wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
+    assert_eq!(wallet.claim_keys().unwrap().p256.did_key(), did);
+    assert_ne!(new_learner().wallet.claim_keys().unwrap().p256.did_key(), did);
 }

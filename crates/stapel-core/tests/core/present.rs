@@ -115,6 +115,7 @@ fn a_wallet_made_before_the_holder_key_existed_gets_one_on_its_first_open_and_ke
 fn a_restore_into_a_new_wallet_keeps_the_backups_holder_did_and_a_merge_keeps_the_wallets_own() {
     let (t, w) = new_wallet();
     let did = w.holder_did().unwrap();
+    let p256 = w.claim_keys().unwrap().p256.did();
     let out = t.dir.path().join("backup.stapel");
     w.backup(&out, &pass("b"), CHEAP, &mut |_, _| {}).unwrap();
     let backup = Backup::read(&out, &pass("b")).unwrap();
@@ -124,15 +125,19 @@ fn a_restore_into_a_new_wallet_keeps_the_backups_holder_did_and_a_merge_keeps_th
     let (restored, _) =
         Wallet::restore_new(&moved, Protection::Passphrase(pass("n")), CHEAP, &backup, &mut |_, _| {}).unwrap();
     assert_eq!(restored.holder_did().unwrap(), did);
+    assert_eq!(restored.claim_keys().unwrap().p256.did(), p256, "the P-256 key moves too");
     drop(restored);
     let reopened = Wallet::open(&moved, Unlock::Passphrase(pass("n"))).unwrap();
     assert_eq!(reopened.holder_did().unwrap(), did);
+    assert_eq!(reopened.claim_keys().unwrap().p256.did(), p256);
 
     // A merge into another wallet keeps that wallet's own key.
     let (_, mut other) = new_wallet();
     let own = other.holder_did().unwrap();
+    let own_p256 = other.claim_keys().unwrap().p256.did();
     other.restore(&backup, &mut |_, _| {}).unwrap();
     assert_eq!(other.holder_did().unwrap(), own);
+    assert_eq!(other.claim_keys().unwrap().p256.did(), own_p256);
     assert_ne!(own, did);
 }
 
@@ -142,6 +147,9 @@ fn the_holder_secret_never_shows_in_the_wallet_dump_or_debug_output() {
     let dump = w.dump().unwrap();
     assert!(dump.contains("\"holder\""), "the holder table is listed");
     assert!(dump.contains("(secret)"), "its secret is masked");
+    let dumped: Value = serde_json::from_str(&dump).unwrap();
+    let holder_keys = dumped["tables"].as_array().unwrap().iter().find(|t| t["name"] == "holder_keys").unwrap();
+    assert_eq!(holder_keys["rows"][0][1], json!({"text": "(secret)"}), "the P-256 key is masked too: {holder_keys}");
     let key = w.holder_key().unwrap();
     let debug = format!("{key:?}");
     assert!(debug.contains("did:key:") && !debug.contains("signing"), "{debug}");

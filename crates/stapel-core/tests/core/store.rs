@@ -602,8 +602,8 @@ fn a_backup_restores_into_a_new_wallet_with_identical_content() {
     assert_eq!(report.credentials_added, 6);
     assert_eq!(report.credentials_present, 0);
     assert_eq!(report.originals_added, 7);
-    // Six credentials and one other row: the holder key (migration 0005).
-    assert_eq!(progress.last().copied(), Some((7, 7)));
+    // Six credentials and two other rows: the holder keys (migrations 0005 and 0010).
+    assert_eq!(progress.last().copied(), Some((8, 8)));
     assert_eq!(r.dump().expect("dump"), w.dump().expect("dump"));
     assert_eq!(
         titles(&r, ListQuery { search: Some("analyse".into()), ..Default::default() }),
@@ -960,6 +960,7 @@ fn the_backup_file_follows_its_documented_layout() {
             "credentials",
             "fetched_documents",
             "holder",
+            "holder_keys",
             "identities",
             "originals",
             "pathways",
