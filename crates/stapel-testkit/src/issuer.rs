@@ -69,6 +69,13 @@ pub enum Fault {
     DpopNonceAtCredential,
     /// With DPoP: the token endpoint gives a DPoP token to a request without a DPoP proof.
     DpopTokenWithoutProof,
+    /// The token endpoint admits only attested wallets (`attest_jwt_client_auth`).
+    RequiresWalletAttestation,
+    /// The configuration's jwt proofs require a key attestation (`key_attestations_required`).
+    RequiresKeyAttestation,
+    /// The issuer offers batch issuance (`batch_size` 5) and answers one request with three
+    /// credentials, more than the one proof asked for.
+    MoreCredentialsThanProofs,
 }
 
 /// How the offer lets the wallet in.
@@ -312,6 +319,9 @@ fn route(options: &Options, s: &mut State, id: &str, request: &Request) -> Reply
                 m["require_pushed_authorization_requests"] = json!(true);
             }
         }
+        if has(Fault::RequiresWalletAttestation) {
+            m["token_endpoint_auth_methods_supported"] = json!(["attest_jwt_client_auth"]);
+        }
         if !options.dpop_algorithms.is_empty() && !has(Fault::DpopTokenWithoutProof) {
             m["dpop_signing_alg_values_supported"] = json!(options.dpop_algorithms);
         }
@@ -376,6 +386,9 @@ fn metadata(options: &Options, id: &str, base: &str) -> Value {
             "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": options.proof_algorithms}},
             "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]}
         });
+        if options.faults.contains(&Fault::RequiresKeyAttestation) {
+            c["proof_types_supported"]["jwt"]["key_attestations_required"] = json!({"key_storage": ["iso_18045_high"]});
+        }
         match options.dialect {
             Dialect::Final => c["credential_metadata"] = json!({"display": display}),
             Dialect::Draft13 => c["display"] = display,
@@ -403,6 +416,9 @@ fn metadata(options: &Options, id: &str, base: &str) -> Value {
     }
     if options.faults.contains(&Fault::RequiresEncryption) {
         m["credential_response_encryption"] = json!({"alg_values_supported": ["ECDH-ES"], "enc_values_supported": ["A128GCM"], "encryption_required": true});
+    }
+    if options.faults.contains(&Fault::MoreCredentialsThanProofs) {
+        m["batch_credential_issuance"] = json!({"batch_size": 5});
     }
     m
 }
@@ -735,6 +751,10 @@ fn credential(options: &Options, s: &mut State, id: &str, request: &Request) -> 
     }
     let credential = (options.make)(&order);
     s.seen.issued += 1;
+    if has(Fault::MoreCredentialsThanProofs) {
+        let three = vec![json!({"credential": credential}); 3];
+        return answer(200, json!({"credentials": three, "notification_id": "n-1"}));
+    }
     match options.dialect {
         Dialect::Final => answer(200, json!({"credentials": [{"credential": credential}], "notification_id": "n-1"})),
         Dialect::Draft13 => {

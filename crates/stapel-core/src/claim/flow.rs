@@ -13,9 +13,9 @@ use super::metadata::{AuthServerMetadata, Configuration, IssuerMetadata};
 use super::{ClaimError, Dialect, ProofKey};
 use crate::net::{Fetcher, Request, Response};
 
-/// The largest credential response read: a credential is at most a few hundred kilobytes (the
-/// net policy caps every body as well).
-pub const MAX_CREDENTIALS_PER_RESPONSE: usize = 16;
+/// How many credentials one request asks for: one proof, one credential, also where the issuer
+/// offers batch issuance (decision 0090). A response with more is refused, not read.
+pub const CREDENTIALS_PER_REQUEST: usize = 1;
 
 /// An access token, and the DPoP key it is bound to when the server gave a DPoP token. The
 /// token is a secret: Debug leaves it out, and its memory is wiped when dropped.
@@ -450,8 +450,11 @@ fn read_credential_answer(
     if values.is_empty() {
         return Err(protocol("the credential response's list of credentials is empty"));
     }
-    if values.len() > MAX_CREDENTIALS_PER_RESPONSE {
-        return Err(protocol("the credential response holds more credentials than were asked for"));
+    if values.len() > CREDENTIALS_PER_REQUEST {
+        return Err(protocol(&format!(
+            "the credential response holds {} credentials, and one was asked for",
+            values.len()
+        )));
     }
     let mut credentials = Vec::new();
     for raw in values {

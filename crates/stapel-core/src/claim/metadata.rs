@@ -64,6 +64,20 @@ impl Configuration {
         })
     }
 
+    /// Why the configuration's key proofs cannot be made, if it requires a key attestation
+    /// (`key_attestations_required`, §12.2.4, Appendix D): a statement by certified hardware
+    /// about the wallet's key, which a desktop wallet whose keys live in its encrypted file
+    /// cannot honestly give. Its offer can still be read and shown; claiming it is refused.
+    pub fn key_attestation_refusal(&self) -> Option<String> {
+        let jwt = self.proof_types.as_ref()?.get("jwt")?;
+        jwt.get("key_attestations_required").is_some().then(|| {
+            format!(
+                "{} requires a key attestation (a statement by certified hardware about the wallet's key), which Stapel cannot give",
+                self.id
+            )
+        })
+    }
+
     /// Whether the request must carry a key proof: 1.0 requires one when proof types are named;
     /// draft 13 issuers that bind to a key name binding methods.
     pub fn needs_proof(&self) -> bool {
@@ -127,6 +141,22 @@ pub struct AuthServerMetadata {
     pub dpop_algorithms: Vec<String>,
     /// `authorization_details_types_supported` (RFC 9396).
     pub authorization_details_types: Vec<String>,
+    /// `token_endpoint_auth_methods_supported` (RFC 8414 §2).
+    pub token_endpoint_auth_methods: Vec<String>,
+}
+
+impl AuthServerMetadata {
+    /// Why the server cannot be used by Stapel, if every way it lets a client in at the token
+    /// endpoint is a wallet attestation (`attest_jwt_client_auth`): a statement by a wallet
+    /// provider that vouches for the wallet, which an independent wallet does not have.
+    pub fn requires_wallet_attestation(&self) -> Option<String> {
+        let methods = &self.token_endpoint_auth_methods;
+        (!methods.is_empty() && methods.iter().all(|m| m == "attest_jwt_client_auth")).then(|| {
+            "its authorization server admits only wallets that a wallet provider vouches for (a wallet \
+             attestation, attest_jwt_client_auth), and Stapel is a wallet of its own"
+                .to_string()
+        })
+    }
 }
 
 /// The two places a document under `.well-known` may be for an identifier with a path: the
@@ -366,6 +396,7 @@ pub fn auth_server_metadata(
             .unwrap_or(false),
         dpop_algorithms: strings("dpop_signing_alg_values_supported"),
         authorization_details_types: strings("authorization_details_types_supported"),
+        token_endpoint_auth_methods: strings("token_endpoint_auth_methods_supported"),
     })
 }
 

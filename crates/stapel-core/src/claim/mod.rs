@@ -314,7 +314,7 @@ pub fn claim_pre_authorized(
         // An offer without tx_code gets none, even if one was typed (§6.1: invalid_request).
         (None, _) => None,
     };
-    refuse_encrypted_responses(prepared)?;
+    refuse_what_stapel_cannot_do(prepared)?;
     let dpop = flow::dpop_for(&prepared.server, now)?;
     let token = flow::token_pre_authorized(&issuer, &prepared.server, &grant.code, tx_code, dpop, fetcher)?;
     let dialect = dialect(&prepared.metadata, token.c_nonce.is_some());
@@ -333,7 +333,7 @@ pub fn claim_authorization_code(
     fetcher: &dyn Fetcher,
     now: DateTime<Utc>,
 ) -> Result<Claimed, ClaimError> {
-    refuse_encrypted_responses(prepared)?;
+    refuse_what_stapel_cannot_do(prepared)?;
     let started = std::time::Instant::now();
     let dpop = flow::dpop_for(&prepared.server, now)?;
     let token = authorize::authorize(prepared, browser, client_id, wait, dpop, fetcher)?;
@@ -343,12 +343,26 @@ pub fn claim_authorization_code(
     claim_with_token(prepared, token, dialect, signer, fetcher, now)
 }
 
-/// An issuer that requires encrypted responses is refused before any code is spent.
-fn refuse_encrypted_responses(prepared: &Prepared) -> Result<(), ClaimError> {
-    match &prepared.metadata.requires_encryption {
-        Some(reason) => {
-            Err(ClaimError::Unsupported { issuer: prepared.metadata.credential_issuer.clone(), reason: reason.clone() })
-        }
+/// An issuer that requires encrypted responses, a wallet attestation, or key attestations for
+/// every credential offered, is refused before any code is spent.
+fn refuse_what_stapel_cannot_do(prepared: &Prepared) -> Result<(), ClaimError> {
+    let key_attestations = || {
+        let reasons: Vec<String> = prepared
+            .offered
+            .iter()
+            .filter(|o| o.refused.is_none())
+            .map(|o| o.configuration.key_attestation_refusal())
+            .collect::<Option<Vec<_>>>()?;
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    };
+    let reason = prepared
+        .metadata
+        .requires_encryption
+        .clone()
+        .or_else(|| prepared.server.requires_wallet_attestation())
+        .or_else(key_attestations);
+    match reason {
+        Some(reason) => Err(ClaimError::Unsupported { issuer: prepared.metadata.credential_issuer.clone(), reason }),
         None => Ok(()),
     }
 }
@@ -466,6 +480,9 @@ fn proof_spec<'k>(
 ) -> Result<Option<(KeyNaming, &'k dyn ProofKey, String)>, String> {
     if !configuration.needs_proof() {
         return Ok(None);
+    }
+    if let Some(reason) = configuration.key_attestation_refusal() {
+        return Err(reason);
     }
     let naming = flow::key_naming(configuration)?;
     let keys = signer.keys();

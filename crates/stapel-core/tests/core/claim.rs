@@ -503,6 +503,22 @@ fn each_issuer_fault_is_one_plain_sentence_and_the_wallet_is_unchanged() {
     assert!(err.to_string().contains("requires encrypted responses"), "{err}");
     assert!(!issuer.routes().contains(&"POST /token".to_string()));
 
+    let (issuer, err) = failing(Options { faults: vec![Fault::RequiresWalletAttestation], ..Options::new(issue_jwt) });
+    assert_eq!(err.code(), "claim_unsupported");
+    assert!(err.to_string().contains("admits only wallets that a wallet provider vouches for"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()), "refused before the code is spent");
+
+    // Batch issuance offered: still one proof, and a response with more credentials is refused.
+    let (issuer, err) = failing(Options { faults: vec![Fault::MoreCredentialsThanProofs], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("holds 3 credentials, and one was asked for"), "{err}");
+    let request = issuer.seen().requests.into_iter().find(|r| r.route() == "/credential").unwrap();
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["proofs"]["jwt"].as_array().map(Vec::len), Some(1), "one proof: {body}");
+
+    let (issuer, err) = failing(Options { faults: vec![Fault::RequiresKeyAttestation], ..Options::new(issue_jwt) });
+    assert!(err.to_string().contains("OpenBadge_JWT requires a key attestation"), "{err}");
+    assert!(!issuer.routes().contains(&"POST /token".to_string()));
+
     let (_, err) = failing(Options { faults: vec![Fault::UnknownConfiguration], ..Options::new(issue_jwt) });
     assert!(err.to_string().contains("\"NoSuchCredential\""), "{err}");
 
