@@ -256,6 +256,25 @@ fn add_original(tx: &Transaction<'_>, id: &str, o: &NewOriginal, now: &str) -> R
     Ok(true)
 }
 
+/// The skill and tag rows of a credential's view (tags once each).
+fn write_skills_and_tags(tx: &Connection, id: &str, v: &Credential) -> Result<(), StoreError> {
+    for (i, s) in v.skills.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO skills (credential_id, seq, framework, code, url, label) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, i as i64 + 1, s.framework, s.code, s.url, s.label],
+        )
+        .db("storing a credential's skills")?;
+    }
+    let mut seen = HashSet::new();
+    for t in &v.tags {
+        if seen.insert(t.as_str()) {
+            tx.execute("INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)", params![id, t])
+                .db("storing a credential's tags")?;
+        }
+    }
+    Ok(())
+}
+
 fn insert_tree(
     tx: &Transaction<'_>,
     c: &NewCredential,
@@ -313,20 +332,7 @@ fn insert_tree(
                 ],
             )
             .db("storing a credential")?;
-            for (i, s) in v.skills.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO skills (credential_id, seq, framework, code, url, label) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![id, i as i64 + 1, s.framework, s.code, s.url, s.label],
-                )
-                .db("storing a credential")?;
-            }
-            let mut seen = HashSet::new();
-            for t in &v.tags {
-                if seen.insert(t.as_str()) {
-                    tx.execute("INSERT INTO tags (credential_id, tag) VALUES (?1, ?2)", params![id, t])
-                        .db("storing a credential")?;
-                }
-            }
+            write_skills_and_tags(tx, &id, v)?;
         }
     }
     let mut originals_added = 0;
@@ -361,6 +367,41 @@ impl Wallet {
         let out = insert_tree(&tx, c, None, &now, &mut ancestors)?;
         tx.commit().db("committing an insert")?;
         Ok(out)
+    }
+
+    /// Replaces the stored view of a credential (its title, issuer, dates, picture, skills and
+    /// tags, and its search entry) with one read anew from its originals, in one transaction:
+    /// when what could not be had at import (an Open Badges 2.0 badge class whose server did
+    /// not answer) has come since. The originals, the key and where it is listed stay.
+    pub fn replace_view(&mut self, id: &str, v: &Credential) -> Result<(), StoreError> {
+        let view = serde_json::to_string(v)
+            .map_err(|err| StoreError::InvalidCredential(format!("its view cannot be written: {err}")))?;
+        let tx = self.conn.transaction().db("starting to replace a view")?;
+        let n = tx
+            .execute(
+                "UPDATE credentials SET title = ?2, issuer_name = ?3, issuer_id = ?4, issued = ?5, image = ?6,
+                   description = ?7, view_json = ?8 WHERE id = ?1",
+                params![
+                    id,
+                    v.title,
+                    v.issuer.name,
+                    v.issuer.id,
+                    v.issued,
+                    v.image.as_ref().map(|i| i.url.as_str()),
+                    v.description,
+                    view
+                ],
+            )
+            .db("replacing a credential's view")?;
+        if n == 0 {
+            return Err(StoreError::UnknownId(id.to_string()));
+        }
+        tx.execute("DELETE FROM skills WHERE credential_id = ?1", [id]).db("replacing a credential's view")?;
+        tx.execute("DELETE FROM tags WHERE credential_id = ?1", [id]).db("replacing a credential's view")?;
+        write_skills_and_tags(&tx, id, v)?;
+        refresh_fts(&tx, id)?;
+        tx.commit().db("committing a replaced view")?;
+        Ok(())
     }
 
     /// Resolves a full id or a unique prefix of one.

@@ -270,6 +270,14 @@ pub fn nested_credentials(bytes: &[u8]) -> Vec<Nested> {
 pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> Result<Report, CheckError> {
     let id = wallet.resolve(id_or_prefix)?;
     let stored = wallet.get(&id)?;
+    // What the import could not have (an Open Badges 2.0 badge class whose server did not
+    // answer) is asked for again with the verification, through one memory, so it is fetched
+    // once; when it comes, the stored view is read anew from the originals.
+    let memory = CachingFetcher::new(run.fetcher);
+    let run = &Run { fetcher: &memory, ..*run };
+    if !stored.credential.not_retrieved.is_empty() {
+        complete_view(wallet, &stored, run)?;
+    }
     let mut numbers: Vec<usize> = stored.originals.iter().filter(|o| o.role == "credential").map(|o| o.n).collect();
     if numbers.is_empty() {
         numbers.extend(stored.originals.first().map(|o| o.n));
@@ -309,6 +317,34 @@ pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> 
     keep_hosted_copy(wallet, &id, stored.credential.id.as_deref(), &report, &fetched, run)?;
     wallet.record_verification(&id, &report, run.now, run.offline)?;
     Ok(report)
+}
+
+/// Reads a stored credential anew from its first original and replaces its view when the new
+/// reading has more of it (fewer parts not retrieved), keeping what was fetched for it as
+/// further originals. A reading that fails, or has no more, changes nothing.
+fn complete_view(wallet: &mut Wallet, stored: &crate::store::Stored, run: &Run<'_>) -> Result<(), StoreError> {
+    let Some(first) = stored.originals.iter().find(|o| o.role == "credential").or(stored.originals.first()) else {
+        return Ok(());
+    };
+    let original = wallet.original(&stored.summary.id, first.n)?;
+    let Ok(parsed) = formats::read(&original.bytes, run.fetcher) else { return Ok(()) };
+    if parsed.credential.not_retrieved.len() >= stored.credential.not_retrieved.len() {
+        return Ok(());
+    }
+    let renewed = super::import::to_new_credential(
+        parsed,
+        NewOriginal {
+            role: original.info.role.clone(),
+            media_type: original.info.media_type.clone(),
+            source: original.info.source.clone(),
+            bytes: original.bytes.clone(),
+        },
+    );
+    wallet.replace_view(&stored.summary.id, &renewed.credential)?;
+    for o in renewed.originals.iter().skip(1) {
+        wallet.add_original(&stored.summary.id, o, run.fetched_at)?;
+    }
+    Ok(())
 }
 
 /// Verifies each of the wallet's credentials named, recording each report (a restore's added

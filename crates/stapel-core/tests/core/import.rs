@@ -221,3 +221,56 @@ fn a_badge_whose_hosted_copy_grew_is_kept_with_that_copy_and_lands_verified() {
     let count = wallet.get(id).unwrap().originals.iter().filter(|o| o.role == "hosted-assertion").count();
     assert_eq!(count, 1);
 }
+
+#[test]
+fn a_badge_class_that_comes_at_a_later_verification_completes_the_stored_card() {
+    let dir = stapel_testkit::vector("4-ob2/1edtech-openbadges-validator-core/tests/testfiles/test_components");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wallet = new_wallet(&tmp);
+    // At import the badge class's server does not answer: the card shows the badge's address.
+    let offline = Run { now: now(), fetched_at: now(), fetcher: &Offline, offline: true };
+    let outcomes =
+        import::import_all(&mut wallet, &[Input::File(dir.join("2_0_basic_assertion.json"))], &offline, &mut |_| {});
+    let id = outcomes[0].result.as_ref().unwrap().id.clone();
+    let before = wallet.get(&id).unwrap();
+    assert_eq!(before.credential.not_retrieved, ["badge class"]);
+    assert_eq!(before.summary.title, "https://example.org/robotics-badge.json");
+    // A verification while it does not answer either changes nothing.
+    stapel_core::wallet::check::verify_stored(&mut wallet, &id, &offline).unwrap();
+    assert_eq!(wallet.get(&id).unwrap().credential, before.credential);
+
+    // Later it answers: the card is read anew, with the badge's name and its issuer, and what
+    // was fetched is kept with the learner's copy.
+    let docs = MapFetcher::new(
+        HashMap::from([
+            ("https://example.org/beths-robotics-badge.json".to_string(), dir.join("2_0_basic_assertion.json")),
+            ("https://example.org/robotics-badge.json".to_string(), dir.join("2_0_basic_badgeclass.json")),
+            ("https://example.org/organization.json".to_string(), dir.join("2_0_basic_issuer.json")),
+        ]),
+        None,
+    );
+    let later = now() + chrono::Duration::days(2);
+    let online = Run { now: later, fetched_at: later, fetcher: &docs, offline: false };
+    stapel_core::wallet::check::verify_stored(&mut wallet, &id, &online).unwrap();
+    let after = wallet.get(&id).unwrap();
+    let class: Value = serde_json::from_slice(&std::fs::read(dir.join("2_0_basic_badgeclass.json")).unwrap()).unwrap();
+    assert!(after.credential.not_retrieved.is_empty(), "{:?}", after.credential.not_retrieved);
+    assert_eq!(after.summary.title, class["name"].as_str().unwrap());
+    assert_eq!(after.credential.description.as_deref(), class["description"].as_str());
+    assert!(after.credential.issuer.name.is_some(), "{:?}", after.credential.issuer);
+    let roles: Vec<&str> = after.originals.iter().map(|o| o.role.as_str()).collect();
+    assert!(roles.contains(&"badgeclass") && roles.contains(&"issuer"), "{roles:?}");
+    assert_eq!(after.originals[0], before.originals[0], "the learner's copy stays first and unchanged");
+    // Found by its name now.
+    let found = wallet
+        .list(&stapel_core::store::ListQuery {
+            search: Some(class["name"].as_str().unwrap().into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    // Verified again, nothing more is added.
+    let originals = after.originals.len();
+    stapel_core::wallet::check::verify_stored(&mut wallet, &id, &online).unwrap();
+    assert_eq!(wallet.get(&id).unwrap().originals.len(), originals);
+}
