@@ -6,7 +6,13 @@
 // nonces) and writes the Open Badges credential it hands out. See README.md.
 //
 //   node server.mjs [--port N] [--tx-code CODE] [--key FILE] [--vcdm 2.0|1.1] [--dpop]
-//                   [--proof-algs ALG,…] [--binding METHOD,…]
+//                   [--proof-algs ALG,…] [--binding METHOD,…] [--sign-in]
+//
+// --sign-in: the offer's grant is the authorization code with an `issuer_state`; the learner
+// "signs in" at GET /authorize, which consents at once and sends the browser back to the
+// wallet's redirect with a code. Pushed authorization requests are required (PAR, RFC 9126) and
+// parsed and verified by the library; the token request's code and PKCE verifier (S256) are
+// checked by the library's verifyAuthorizationCodeAccessTokenRequest.
 //
 // --proof-algs: the key proof algorithms the configuration takes (default EdDSA,ES256);
 // --binding: its cryptographic binding methods (default did:key,jwk).
@@ -27,8 +33,11 @@ import {
   Oauth2ResourceServer,
   Oauth2ResourceUnauthorizedError,
   Oauth2ServerErrorResponseError,
+  PkceCodeChallengeMethod,
   SupportedAuthenticationScheme,
+  authorizationCodeGrantIdentifier,
   decodeJwt,
+  parsePushedAuthorizationRequestUriReferenceValue,
   preAuthorizedCodeGrantIdentifier,
 } from '@openid4vc/oauth2'
 import { Openid4vciIssuer, Openid4vciVersion, setGlobalConfig } from '@openid4vc/openid4vci'
@@ -45,6 +54,7 @@ const { values: opts } = parseArgs({
     dpop: { type: 'boolean', default: false },
     'proof-algs': { type: 'string', default: 'EdDSA,ES256' },
     binding: { type: 'string', default: 'did:key,jwk' },
+    'sign-in': { type: 'boolean', default: false },
   },
 })
 if (!['2.0', '1.1'].includes(opts.vcdm)) throw new Error('--vcdm is 2.0 or 1.1')
@@ -82,6 +92,9 @@ const rs = new Oauth2ResourceServer({ callbacks })
 const codes = new Map() // pre-authorized_code -> expiry (ms); deleted when redeemed
 const nonces = new Map() // c_nonce -> expiry (ms); deleted when used
 const dpopNonce = randomUUID() // the nonce DPoP proofs at the token endpoint must carry (--dpop)
+const pushed = new Map() // request_uri id -> { request, expiresAt } (--sign-in); deleted when used
+const signIns = new Map() // authorization code -> { request, expiresAt }; deleted when redeemed
+const ISSUER_STATE = randomUUID() // the offer's issuer_state, which the sign-in must bring back
 const sweep = (map) => {
   const now = Date.now()
   for (const [k, exp] of map) if (exp < now) map.delete(k)
@@ -135,9 +148,18 @@ const authorizationServerMetadata = as.createAuthorizationServerMetadata({
   issuer: base,
   token_endpoint: `${base}/token`,
   jwks_uri: `${base}/jwks.json`,
-  grant_types_supported: [preAuthorizedCodeGrantIdentifier],
+  grant_types_supported: [preAuthorizedCodeGrantIdentifier, ...(opts['sign-in'] ? [authorizationCodeGrantIdentifier] : [])],
   'pre-authorized_grant_anonymous_access_supported': true,
   ...(opts.dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
+  ...(opts['sign-in']
+    ? {
+        authorization_endpoint: `${base}/authorize`,
+        pushed_authorization_request_endpoint: `${base}/par`,
+        require_pushed_authorization_requests: true,
+        code_challenge_methods_supported: [PkceCodeChallengeMethod.S256],
+        response_types_supported: ['code'],
+      }
+    : {}),
 })
 const credentialIssuerMetadata = vci.createCredentialIssuerMetadata({
   credential_issuer: base,
@@ -171,7 +193,7 @@ async function newOffer() {
   const { credentialOffer, credentialOfferObject } = await vci.createCredentialOffer({
     issuerMetadata,
     credentialConfigurationIds: [CONFIGURATION_ID],
-    grants: {
+    grants: opts['sign-in'] ? { [authorizationCodeGrantIdentifier]: { issuer_state: ISSUER_STATE } } : {
       [preAuthorizedCodeGrantIdentifier]: {
         ...(txCode
           ? { tx_code: { input_mode: /^\d+$/.test(txCode) ? 'numeric' : 'text', length: txCode.length, description: 'the code given with the offer' } }
@@ -179,7 +201,9 @@ async function newOffer() {
       },
     },
   })
-  codes.set(credentialOfferObject.grants[preAuthorizedCodeGrantIdentifier]['pre-authorized_code'], Date.now() + CODE_TTL_S * 1000)
+  if (!opts['sign-in']) {
+    codes.set(credentialOfferObject.grants[preAuthorizedCodeGrantIdentifier]['pre-authorized_code'], Date.now() + CODE_TTL_S * 1000)
+  }
   return credentialOffer
 }
 
@@ -230,9 +254,73 @@ async function route(req, res) {
   // Not part of OpenID4VCI: a fresh offer (new one-time code) for tests that claim again.
   if (at === 'GET /offer') return send(res, 200, `${await newOffer()}\n`)
 
+  if (at === 'POST /par' && opts['sign-in']) {
+    const form = Object.fromEntries(new URLSearchParams(await readBody(req)))
+    const { authorizationRequest } = await as.parsePushedAuthorizationRequest({ authorizationRequest: form, request: libRequest(req, url.href) })
+    await as.verifyPushedAuthorizationRequest({ authorizationRequest, authorizationServerMetadata, request: libRequest(req, url.href) })
+    // The learner must come from this issuer's offer, asking with PKCE S256 for its credential.
+    if (authorizationRequest.issuer_state !== ISSUER_STATE) {
+      throw new Oauth2ServerErrorResponseError({ error: Oauth2ErrorCodes.InvalidRequest, error_description: 'issuer_state is not the offer’s' })
+    }
+    if (authorizationRequest.code_challenge_method !== 'S256' || !authorizationRequest.code_challenge) {
+      throw new Oauth2ServerErrorResponseError({ error: Oauth2ErrorCodes.InvalidRequest, error_description: 'PKCE with S256 is required' })
+    }
+    const id = randomUUID()
+    pushed.set(id, { request: authorizationRequest, expiresAt: Date.now() + 60_000 })
+    const { pushedAuthorizationResponse } = as.createPushedAuthorizationResponse({ requestUri: `urn:ietf:params:oauth:request_uri:${id}`, expiresInSeconds: 60 })
+    return send(res, 201, pushedAuthorizationResponse)
+  }
+
+  // The sign-in page: the learner is taken to have signed in and agreed, at once.
+  if (at === 'GET /authorize' && opts['sign-in']) {
+    const id = parsePushedAuthorizationRequestUriReferenceValue({ uri: url.searchParams.get('request_uri') ?? '' })
+    const entry = pushed.get(id)
+    pushed.delete(id)
+    if (!entry || entry.expiresAt < Date.now() || entry.request.client_id !== url.searchParams.get('client_id')) {
+      return send(res, 400, 'unknown or expired request_uri, or another client')
+    }
+    const code = randomUUID()
+    signIns.set(code, { request: entry.request, expiresAt: Date.now() + CODE_TTL_S * 1000 })
+    const back = new URL(entry.request.redirect_uri)
+    back.searchParams.set('code', code)
+    if (entry.request.state) back.searchParams.set('state', entry.request.state)
+    back.searchParams.set('iss', base)
+    res.writeHead(302, { Location: back.href, 'Cache-Control': 'no-store' })
+    return res.end()
+  }
+
   if (at === 'POST /token') {
     const form = Object.fromEntries(new URLSearchParams(await readBody(req)))
     const parsed = as.parseAccessTokenRequest({ accessTokenRequest: form, request: libRequest(req, url.href) })
+    if (parsed.grant.grantType === authorizationCodeGrantIdentifier && opts['sign-in']) {
+      const signIn = signIns.get(parsed.grant.code)
+      signIns.delete(parsed.grant.code)
+      if (signIn && signIn.request.redirect_uri !== form.redirect_uri) {
+        throw new Oauth2ServerErrorResponseError({ error: Oauth2ErrorCodes.InvalidGrant, error_description: 'another redirect_uri' })
+      }
+      const { dpop } = await as.verifyAuthorizationCodeAccessTokenRequest({
+        authorizationServerMetadata,
+        grant: parsed.grant,
+        accessTokenRequest: parsed.accessTokenRequest,
+        request: libRequest(req, url.href),
+        expectedCode: signIn ? parsed.grant.code : `unknown:${randomUUID()}`,
+        codeExpiresAt: signIn ? new Date(signIn.expiresAt) : undefined,
+        pkce: signIn
+          ? { codeVerifier: parsed.pkceCodeVerifier, codeChallenge: signIn.request.code_challenge, codeChallengeMethod: PkceCodeChallengeMethod.S256 }
+          : undefined,
+        dpop: parsed.dpop ? { ...parsed.dpop, required: false } : undefined,
+      })
+      const tokenResponse = await as.createAccessTokenResponse({
+        audience: base,
+        authorizationServer: base,
+        subject: parsed.grant.code,
+        expiresInSeconds: TOKEN_TTL_S,
+        signer: { method: 'jwk', alg: 'EdDSA', publicJwk: tokenKey.publicJwk },
+        dpop,
+        scope: 'OpenBadgeCredential',
+      })
+      return send(res, 200, tokenResponse)
+    }
     if (parsed.grant.grantType !== preAuthorizedCodeGrantIdentifier) {
       throw new Oauth2ServerErrorResponseError({ error: Oauth2ErrorCodes.UnsupportedGrantType })
     }
@@ -332,6 +420,6 @@ async function route(req, res) {
   send(res, 404, { error: 'not_found', error_description: `${at} is not served here` })
 }
 
-log(`credential issuer ${base}, issuer ${issuerDid}, OpenID4VCI 1.0, VCDM ${opts.vcdm}${opts['tx-code'] ? ', tx_code required' : ''}${opts.dpop ? ', DPoP required' : ''}`)
+log(`credential issuer ${base}, issuer ${issuerDid}, OpenID4VCI 1.0, VCDM ${opts.vcdm}${opts['tx-code'] ? ', tx_code required' : ''}${opts.dpop ? ', DPoP required' : ''}${opts['sign-in'] ? ', sign-in (authorization code, PAR, PKCE)' : ''}`)
 process.stdout.write(`${await newOffer()}\n`)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)))

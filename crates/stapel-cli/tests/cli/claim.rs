@@ -274,3 +274,23 @@ fn a_claim_from_oid4vc_ts_lands_verified() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(json_out(&out)["claimed"][0]["result"], "verified");
 }
+
+#[test]
+fn signing_in_at_oid4vc_ts_claims_with_par_and_pkce_and_with_dpop() {
+    // The library parses and verifies the pushed request, and checks the code and the PKCE
+    // verifier at the token endpoint; with --dpop it requires DPoP there and at the credential.
+    for extra in [&["--sign-in"][..], &["--sign-in", "--dpop"][..]] {
+        let node = start_node_issuer(extra);
+        let w = TestWallet::new();
+        let out = w
+            .command()
+            .args(["claim", &node.offer, "--sign-in-timeout", "20", "--json"])
+            .env("BROWSER", "curl -sfL -o /dev/null %s")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{extra:?}: {} {}", text(&out.stdout), text(&out.stderr));
+        let v = json_out(&out);
+        assert_eq!(v["claimed"][0]["result"], "verified", "{extra:?}: {v}");
+        assert!(text(&out.stderr).contains("/authorize?client_id=stapel-wallet&request_uri="), "{}", text(&out.stderr));
+    }
+}
