@@ -132,8 +132,7 @@ fn claim_with(
 ) -> (Result<stapel_core::wallet::claim::KeptClaim, crate::error::CommandError>, Vec<ClaimProgress>) {
     let steps = RefCell::new(Vec::new());
     let sign_in = SignIn { browser, client_id: "stapel-wallet".into(), wait };
-    let result =
-        claiming::claim(held, offer, code, "nl", &sign_in, &loopback(), now(), &|p| steps.borrow_mut().push(p));
+    let result = claiming::claim(held, offer, code, &sign_in, &loopback(), now(), &|p| steps.borrow_mut().push(p));
     (result, steps.into_inner())
 }
 
@@ -202,6 +201,11 @@ fn a_claim_with_the_code_goes_step_by_step_and_ends_on_the_card_verified() {
     assert_eq!(detail.chip, Chip::Verified);
     assert_eq!(detail.verification.unwrap().report.result, Verdict::Verified);
     assert_eq!(count(&held), 1);
+    // The logo shown with the offer is the one kept with the card: fetched once.
+    assert_eq!(issuer.routes().iter().filter(|r| *r == "GET /logo.png").count(), 1, "{:?}", issuer.routes());
+    let roles: Vec<String> =
+        held.with(|w| Ok(w.get(&card.id)?.originals)).unwrap().into_iter().map(|o| o.role).collect();
+    assert!(roles.contains(&"issuer-logo".to_string()), "{roles:?}");
     // The offer is spent: claiming it again asks nothing of the issuer.
     let tokens = issuer.routes().iter().filter(|r| r.contains("token")).count();
     let again = claim_with(&held, offer.offer, Some("493536"), &NoBrowserWanted, Duration::ZERO).0;

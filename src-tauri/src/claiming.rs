@@ -9,10 +9,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use stapel_core::claim::{self, Browser, ClaimError, Prepared, TxCode};
+use stapel_core::claim::{self, Browser, ClaimError, TxCode};
 use stapel_core::net::Fetcher;
 use stapel_core::store::Secret;
-use stapel_core::wallet::claim::{self as keep, KeptClaim, Pending};
+use stapel_core::wallet::claim::{self as keep, KeptClaim, Pending, Shown};
 
 use crate::error::CommandError;
 use crate::wallet::Held;
@@ -97,14 +97,14 @@ pub fn prepare(held: &Held, text: &str, lang: &str, fetcher: &dyn Fetcher) -> Re
         return Err(CommandError::new("offer_missing", "no credential offer was given"));
     }
     let offer = claim::read_offer(text, fetcher)?;
-    let prepared = claim::prepare(offer, fetcher)?;
-    let (logo, logo_alt) = logo(&prepared, lang, fetcher);
+    let shown = keep::show_offer(offer, lang, fetcher)?;
+    let prepared = &shown.prepared;
     let view = OfferView {
         offer: 0,
         issuer: prepared.issuer_name(lang),
         issuer_id: prepared.metadata.credential_issuer.clone(),
-        logo,
-        logo_alt,
+        logo: shown.logo.as_ref().map(keep::Logo::data_url),
+        logo_alt: claim::display_for(&prepared.metadata.display, lang).and_then(|d| d.logo_alt_text.clone()),
         credentials: prepared
             .offered
             .iter()
@@ -125,16 +125,8 @@ pub fn prepare(held: &Held, text: &str, lang: &str, fetcher: &dyn Fetcher) -> Re
         }),
         sign_in: prepared.needs_sign_in(),
     };
-    let number = held.keep_offer(prepared);
+    let number = held.keep_offer(shown);
     Ok(OfferView { offer: number, ..view })
-}
-
-/// The issuer's logo as the core keeps it (`wallet::claim::issuer_logo`), as a `data:` URL, and
-/// its alternative text; nothing when it cannot be had.
-fn logo(prepared: &Prepared, lang: &str, fetcher: &dyn Fetcher) -> (Option<String>, Option<String>) {
-    let Some(display) = claim::display_for(&prepared.metadata.display, lang) else { return (None, None) };
-    let logo = keep::issuer_logo(&prepared.metadata, lang, fetcher).map(|l| l.data_url());
-    (logo, display.logo_alt_text.clone())
 }
 
 /// The transaction code as typed, checked against what the issuer asked for before anything
@@ -190,41 +182,40 @@ pub fn claim(
     held: &Held,
     number: u64,
     tx_code: Option<&str>,
-    lang: &str,
     sign_in: &SignIn<'_>,
     fetcher: &dyn Fetcher,
     now: DateTime<Utc>,
     progress: &dyn Fn(ClaimProgress),
 ) -> Result<KeptClaim, CommandError> {
-    let lang = language(lang);
-    let prepared = held.take_offer(number)?;
-    let give_back = |prepared: Prepared, e: CommandError| -> Result<KeptClaim, CommandError> {
-        held.return_offer(number, prepared);
+    let shown = held.take_offer(number)?;
+    let give_back = |shown: Shown, e: CommandError| -> Result<KeptClaim, CommandError> {
+        held.return_offer(number, shown);
         Err(e)
     };
+    let prepared = &shown.prepared;
     let code = match prepared.tx_code() {
         Some(tx) => match checked_tx_code(tx, tx_code) {
             Ok(code) => Some(code),
-            Err(e) => return give_back(prepared, e),
+            Err(e) => return give_back(shown, e),
         },
         None => None,
     };
     let key = match held.with(|w| Ok(w.claim_keys()?)) {
         Ok(key) => key,
-        Err(e) => return give_back(prepared, e),
+        Err(e) => return give_back(shown, e),
     };
     let claimed = if prepared.needs_sign_in() {
         let browser = TellingBrowser { browser: sign_in.browser, progress };
-        claim::claim_authorization_code(&prepared, &browser, &sign_in.client_id, sign_in.wait, &key, fetcher, now)
+        claim::claim_authorization_code(prepared, &browser, &sign_in.client_id, sign_in.wait, &key, fetcher, now)
     } else {
         progress(ClaimProgress::step("claiming"));
-        claim::claim_pre_authorized(&prepared, code.as_ref().map(Secret::expose), &key, fetcher, now)
+        claim::claim_pre_authorized(prepared, code.as_ref().map(Secret::expose), &key, fetcher, now)
     };
     drop(code);
     let claimed = match claimed {
         Ok(claimed) => claimed,
         // Nothing was given: the same offer can be claimed again (a code typed anew).
-        Err(e) => return give_back(prepared, e.into()),
+        Err(e) => return give_back(shown, e.into()),
     };
     if prepared.needs_sign_in() {
         progress(ClaimProgress::step("claiming"));
@@ -233,7 +224,7 @@ pub fn claim(
     progress(ClaimProgress { total, ..ClaimProgress::step("keeping") });
     let run = keep::run_for_claim(fetcher, now);
     held.with(|w| {
-        Ok(keep::keep_claimed(w, &prepared, &claimed, &key, &run, lang, &mut |done, total, _| {
+        Ok(keep::keep_claimed(w, &shown, &claimed, &key, &run, &mut |done, total, _| {
             progress(ClaimProgress { done, total, ..ClaimProgress::step("keeping") });
         }))
     })

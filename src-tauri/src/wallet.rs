@@ -8,10 +8,10 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 use std::path::Path;
 
-use stapel_core::claim::Prepared;
 use stapel_core::store::{Backup, KdfParams, KeyMode, Protection, RestoreReport, Secret, Unlock, Wallet};
 #[cfg(test)]
 use stapel_core::store::{ListQuery, Summary};
+use stapel_core::wallet::claim::Shown;
 
 use crate::error::CommandError;
 
@@ -47,11 +47,12 @@ struct OfferSlot {
     held: Option<HeldOffer>,
 }
 
-/// A prepared offer with the number the page names it by: a claim names the offer it showed,
-/// so an answer to an older preparation can never claim a newer offer (or the reverse).
+/// An offer as shown (its metadata and logo) with the number the page names it by: a claim
+/// names the offer it showed, so an answer to an older preparation can never claim a newer
+/// offer (or the reverse).
 pub struct HeldOffer {
     pub number: u64,
-    pub prepared: Prepared,
+    pub shown: Shown,
 }
 
 impl Held {
@@ -141,21 +142,21 @@ impl Held {
         self.offer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Keeps `prepared` as the offer being claimed (replacing any other) and gives its number.
-    pub fn keep_offer(&self, prepared: Prepared) -> u64 {
+    /// Keeps `shown` as the offer being claimed (replacing any other) and gives its number.
+    pub fn keep_offer(&self, shown: Shown) -> u64 {
         let mut slot = self.offer_slot();
         slot.last += 1;
         let number = slot.last;
-        slot.held = Some(HeldOffer { number, prepared });
+        slot.held = Some(HeldOffer { number, shown });
         number
     }
 
     /// The offer numbered `number`, taken out of the slot (a claim spends it); `offer_gone`
     /// when another offer was prepared since, or none is kept.
-    pub fn take_offer(&self, number: u64) -> Result<Prepared, CommandError> {
+    pub fn take_offer(&self, number: u64) -> Result<Shown, CommandError> {
         let mut slot = self.offer_slot();
         match slot.held.take() {
-            Some(held) if held.number == number => Ok(held.prepared),
+            Some(held) if held.number == number => Ok(held.shown),
             other => {
                 slot.held = other;
                 Err(CommandError::new("offer_gone", "that offer is no longer open here: read it again"))
@@ -165,10 +166,10 @@ impl Held {
 
     /// Puts back an offer a claim did not spend (it failed before the issuer gave anything, as
     /// with a mistyped transaction code), unless another was prepared meanwhile.
-    pub fn return_offer(&self, number: u64, prepared: Prepared) {
+    pub fn return_offer(&self, number: u64, shown: Shown) {
         let mut slot = self.offer_slot();
         if slot.held.is_none() && slot.last == number {
-            slot.held = Some(HeldOffer { number, prepared });
+            slot.held = Some(HeldOffer { number, shown });
         }
     }
 

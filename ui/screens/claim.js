@@ -150,7 +150,7 @@ async function runClaim() {
   const number = shownOffer.offer;
   for (const id of ["claim-submit", "claim-cancel", "claim-read"]) $(id).disabled = true;
   try {
-    const outcome = await invoke("claim_offer", { offer: number, txCode: code, lang: lang(), onProgress: progress });
+    const outcome = await invoke("claim_offer", { offer: number, txCode: code, onProgress: progress });
     $("claim-tx-code").value = "";
     claimed(outcome);
   } catch (err) {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use stapel_core::claim;
 use stapel_core::net::{FetchError, Fetched, Fetcher, HttpFetcher, HttpPolicy, Request, Response};
 use stapel_core::store::{KdfParams, Protection, Secret, Wallet};
-use stapel_core::wallet::claim::{keep_claimed, run_for_claim};
+use stapel_core::wallet::claim::{Shown, issuer_logo, keep_claimed, run_for_claim};
 
 use crate::{ms, ratio};
 
@@ -135,15 +135,9 @@ pub fn run() {
         let (token, nonce, credential) = (at("/token"), at("/nonce"), at("/credential"));
         let proof = claim_time.saturating_sub(requests.iter().map(|(_, d)| *d).sum());
         let t = Instant::now();
-        let kept = keep_claimed(
-            &mut wallet,
-            &prepared,
-            &claimed,
-            &key,
-            &run_for_claim(&fetcher, now),
-            "en",
-            &mut |_, _, _| {},
-        );
+        // The logo is fetched in the keep step, as before the Claim screen showed it first.
+        let shown = Shown { logo: issuer_logo(&prepared.metadata, "en", &fetcher), prepared };
+        let kept = keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now), &mut |_, _, _| {});
         let keep_time = t.elapsed();
         let total = total.elapsed();
         assert_eq!(kept.kept.len(), 1, "round {round}: {:?}", kept.refused);

@@ -71,11 +71,12 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
     let text = offer_text(args.offer.as_deref().unwrap_or("-"))?;
     let fetcher = fetcher()?;
     let mut wallet = open(g)?;
-    let result = (|| -> Result<(Prepared, claim::Claimed), ClaimError> {
+    let result = (|| -> Result<(keep::Shown, claim::Claimed), ClaimError> {
         let offer = claim::read_offer(&text, fetcher.as_ref())?;
-        let prepared = claim::prepare(offer, fetcher.as_ref())?;
+        let shown = keep::show_offer(offer, "en", fetcher.as_ref())?;
+        let prepared = &shown.prepared;
         if !g.json {
-            describe(&prepared);
+            describe(prepared);
         }
         let tx_code = match prepared.tx_code() {
             Some(tx) => {
@@ -87,7 +88,7 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
         if prepared.needs_sign_in() {
             let wait = std::time::Duration::from_secs(args.sign_in_timeout);
             let claimed = claim::claim_authorization_code(
-                &prepared,
+                prepared,
                 &AnnouncingBrowser,
                 &claim::client_id_from_environment(),
                 wait,
@@ -95,18 +96,18 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
                 fetcher.as_ref(),
                 now(),
             )?;
-            return Ok((prepared, claimed));
+            return Ok((shown, claimed));
         }
         let claimed = claim::claim_pre_authorized(
-            &prepared,
+            prepared,
             tx_code.as_deref().map(|s| s.as_str()),
             &key,
             fetcher.as_ref(),
             now(),
         )?;
-        Ok((prepared, claimed))
+        Ok((shown, claimed))
     })();
-    let (prepared, claimed) = match result {
+    let (shown, claimed) = match result {
         Ok(r) => r,
         Err(e) => {
             if g.json {
@@ -122,7 +123,7 @@ pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
     let key = wallet.claim_keys()?;
     let bar = progress_bar(claimed.issued.len());
     let run = keep::run_for_claim(fetcher.as_ref(), now());
-    let kept = keep::keep_claimed(&mut wallet, &prepared, &claimed, &key, &run, "en", &mut |done, _, name| {
+    let kept = keep::keep_claimed(&mut wallet, &shown, &claimed, &key, &run, &mut |done, _, name| {
         bar.set_position(done as u64);
         bar.set_message(name.to_string());
     });

@@ -34,7 +34,6 @@ pub async fn claim_offer(
     held: State<'_, Shared>,
     offer: u64,
     tx_code: Option<String>,
-    lang: String,
     on_progress: Channel<ClaimProgress>,
 ) -> Result<KeptClaim, CommandError> {
     blocking(&held, move |h| {
@@ -48,7 +47,7 @@ pub async fn claim_offer(
         let progress = |p: ClaimProgress| {
             let _ = on_progress.send(p);
         };
-        claiming::claim(h, offer, tx_code.as_deref(), &lang, &sign_in, fetcher.as_ref(), Utc::now(), &progress)
+        claiming::claim(h, offer, tx_code.as_deref(), &sign_in, fetcher.as_ref(), Utc::now(), &progress)
     })
     .await
 }

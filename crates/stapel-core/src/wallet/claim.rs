@@ -170,29 +170,43 @@ enum Refusal {
     Store(#[from] StoreError),
 }
 
-/// Keeps what a claim brought: each issued credential is read, checked against the holder's
-/// DIDs, verified at `run.now`, and stored with its report; the issuer is notified of each.
-/// Deferred credentials are kept as pending claims.
-#[allow(clippy::too_many_arguments)]
+/// An offer as the learner is shown it before claiming: the issuer's metadata read
+/// ([`crate::claim::prepare`]) and the issuer's logo, fetched once for the showing and for
+/// keeping with what is claimed.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub prepared: Prepared,
+    pub logo: Option<Logo>,
+}
+
+/// Reads the issuer's metadata for an offer and its logo in `language` ([`issuer_logo`]).
+pub fn show_offer(offer: crate::claim::Offer, language: &str, fetcher: &dyn Fetcher) -> Result<Shown, ClaimError> {
+    let prepared = crate::claim::prepare(offer, fetcher)?;
+    let logo = issuer_logo(&prepared.metadata, language, fetcher);
+    Ok(Shown { prepared, logo })
+}
+
+/// Keeps what a claim of a shown offer brought: each issued credential is read, checked
+/// against the holder's DIDs, verified at `run.now`, and stored with its report and the
+/// issuer's metadata and logo; the issuer is notified of each. Deferred credentials are kept
+/// as pending claims.
 pub fn keep_claimed(
     wallet: &mut Wallet,
-    prepared: &Prepared,
+    shown: &Shown,
     claimed: &Claimed,
     holder: &dyn ProofSigner,
     run: &Run<'_>,
-    language: &str,
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> KeptClaim {
     let mut out = KeptClaim::default();
     for (configuration, reason) in &claimed.failed {
         out.refused.push(Refused { configuration: configuration.clone(), reason: reason.clone() });
     }
-    let metadata = &prepared.metadata;
-    let logo = issuer_logo(metadata, language, run.fetcher);
+    let metadata = &shown.prepared.metadata;
     let total = claimed.issued.len();
     for (i, issued) in claimed.issued.iter().enumerate() {
         let token = Token { access: claimed.access(), expires_at: expiry(claimed.access_token_expires_in(), run) };
-        keep_and_tell(wallet, metadata, issued, holder, run, logo.as_ref(), &token, &mut out);
+        keep_and_tell(wallet, metadata, issued, holder, run, shown.logo.as_ref(), &token, &mut out);
         progress(i + 1, total, &issued.configuration_id);
     }
     for deferred in &claimed.deferred {

@@ -15,7 +15,7 @@ use stapel_core::net::{FetchError, HttpFetcher, HttpPolicy, MapFetcher, Offline}
 use stapel_core::present::HolderKey;
 use stapel_core::store::{KdfParams, ListQuery, Protection, Secret, Wallet};
 use stapel_core::verify::Verdict;
-use stapel_core::wallet::claim::{ClaimKeys, KeptClaim, keep_claimed, run_for_claim};
+use stapel_core::wallet::claim::{ClaimKeys, KeptClaim, keep_claimed, run_for_claim, show_offer};
 use stapel_testkit::issuer::{self, Fault, Issuer, Options, Order};
 
 const CHEAP: KdfParams = KdfParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
@@ -303,18 +303,10 @@ fn count(wallet: &Wallet) -> usize {
 fn claim_into(learner: &mut Learner, offer: &str, tx_code: Option<&str>) -> Result<KeptClaim, ClaimError> {
     let fetcher = loopback();
     let offer = read_offer(offer, &fetcher)?;
-    let prepared = claim::prepare(offer, &fetcher)?;
+    let shown = show_offer(offer, "nl", &fetcher)?;
     let key = learner.wallet.claim_keys().unwrap();
-    let claimed = claim::claim_pre_authorized(&prepared, tx_code, &key, &fetcher, now())?;
-    Ok(keep_claimed(
-        &mut learner.wallet,
-        &prepared,
-        &claimed,
-        &key,
-        &run_for_claim(&fetcher, now()),
-        "nl",
-        &mut |_, _, _| {},
-    ))
+    let claimed = claim::claim_pre_authorized(&shown.prepared, tx_code, &key, &fetcher, now())?;
+    Ok(keep_claimed(&mut learner.wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {}))
 }
 
 #[test]
@@ -329,16 +321,17 @@ fn a_claim_from_a_1_0_issuer_lands_verified_with_its_source_and_the_issuer_told(
     assert_eq!(card.title, "Datageletterdheid");
     assert_eq!(card.issuer, "Hogeschool Lusback");
     assert_eq!(card.configuration, "OpenBadge_JWT");
-    // The steps of 1.0, in order, and nothing else asked of the issuer.
+    // The steps of 1.0, in order, and nothing else asked of the issuer: the logo once, when
+    // the offer is shown.
     assert_eq!(
         issuer.routes(),
         vec![
             "GET /.well-known/openid-credential-issuer",
             "GET /.well-known/oauth-authorization-server",
+            "GET /logo.png",
             "POST /token",
             "POST /nonce",
             "POST /credential",
-            "GET /logo.png",
             "POST /notification"
         ]
     );
@@ -669,18 +662,11 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
     let fetcher = loopback();
     {
         let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
-        let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+        let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), "en", &fetcher).unwrap();
         let key = wallet.claim_keys().unwrap();
-        let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
-        let kept = keep_claimed(
-            &mut wallet,
-            &prepared,
-            &claimed,
-            &key,
-            &run_for_claim(&fetcher, now()),
-            "en",
-            &mut |_, _, _| {},
-        );
+        let claimed = claim::claim_pre_authorized(&shown.prepared, None, &key, &fetcher, now()).unwrap();
+        let kept =
+            keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {});
         assert!(kept.kept.is_empty());
         assert_eq!(kept.pending.len(), 1);
         assert_eq!(kept.pending[0].next_poll, "2026-12-04T09:00:01Z", "the issuer's interval of 1 s");
@@ -787,21 +773,14 @@ fn sign_in_and_claim(
     wait: Duration,
 ) -> Result<KeptClaim, ClaimError> {
     let fetcher = loopback();
-    let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher)?, &fetcher)?;
+    let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher)?, "en", &fetcher)?;
+    let prepared = &shown.prepared;
     assert!(prepared.needs_sign_in());
     assert!(prepared.tx_code().is_none());
     let key = learner.wallet.claim_keys().unwrap();
     let claimed =
-        claim::claim_authorization_code(&prepared, browser, claim::DEFAULT_CLIENT_ID, wait, &key, &fetcher, now())?;
-    Ok(keep_claimed(
-        &mut learner.wallet,
-        &prepared,
-        &claimed,
-        &key,
-        &run_for_claim(&fetcher, now()),
-        "en",
-        &mut |_, _, _| {},
-    ))
+        claim::claim_authorization_code(prepared, browser, claim::DEFAULT_CLIENT_ID, wait, &key, &fetcher, now())?;
+    Ok(keep_claimed(&mut learner.wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {}))
 }
 
 fn signing_in(par: bool, faults: Vec<Fault>) -> Options {
@@ -983,12 +962,12 @@ fn with_dpop_every_request_proves_the_key_the_token_is_bound_to_and_nonces_are_t
             vec![
                 "GET /.well-known/openid-credential-issuer",
                 "GET /.well-known/oauth-authorization-server",
+                "GET /logo.png",
                 "POST /token",
                 "POST /token",
                 "POST /nonce",
                 "POST /credential",
                 "POST /credential",
-                "GET /logo.png",
                 "POST /notification"
             ]
         );
@@ -1035,20 +1014,13 @@ fn a_dpop_bound_token_kept_for_later_comes_back_with_its_key_after_a_restart() {
     let fetcher = loopback();
     {
         let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
-        let prepared = claim::prepare(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), &fetcher).unwrap();
+        let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), "en", &fetcher).unwrap();
         let key = wallet.claim_keys().unwrap();
-        let claimed = claim::claim_pre_authorized(&prepared, None, &key, &fetcher, now()).unwrap();
+        let claimed = claim::claim_pre_authorized(&shown.prepared, None, &key, &fetcher, now()).unwrap();
         assert!(claimed.deferred[0].access.is_dpop());
         assert!(!format!("{:?}", claimed.deferred[0]).contains("\"d\""), "the key stays out of Debug");
-        let kept = keep_claimed(
-            &mut wallet,
-            &prepared,
-            &claimed,
-            &key,
-            &run_for_claim(&fetcher, now()),
-            "en",
-            &mut |_, _, _| {},
-        );
+        let kept =
+            keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {});
         assert_eq!(kept.pending.len(), 1);
     }
     let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
