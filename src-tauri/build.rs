@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "credential_detail",
     "verify_credential",
     "verify_all",
+    "recheck_status",
     "export_original",
     "original_text",
     "remove_credential",

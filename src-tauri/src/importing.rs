@@ -15,6 +15,7 @@ use stapel_core::wallet::check::{Run, verify_stored};
 use stapel_core::wallet::import::{self, Input};
 
 use crate::error::{CommandError, import_code};
+use crate::wallet::Held;
 
 /// Sent to the page before each step of each input, and once when all are done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,13 +143,84 @@ pub fn verify_all(
     });
     let mut summary = CheckSummary::default();
     for (_, result) in results {
-        match result.map(|r| r.result) {
-            Ok(stapel_core::verify::Verdict::Verified) => summary.verified += 1,
-            Ok(stapel_core::verify::Verdict::Unverifiable) => summary.unverifiable += 1,
-            Ok(stapel_core::verify::Verdict::Invalid) => summary.invalid += 1,
-            Err(_) => summary.failed += 1,
+        summary.add(result.map(|r| r.result).ok());
+    }
+    Ok(summary)
+}
+
+impl CheckSummary {
+    fn add(&mut self, verdict: Option<stapel_core::verify::Verdict>) {
+        match verdict {
+            Some(stapel_core::verify::Verdict::Verified) => self.verified += 1,
+            Some(stapel_core::verify::Verdict::Unverifiable) => self.unverifiable += 1,
+            Some(stapel_core::verify::Verdict::Invalid) => self.invalid += 1,
+            None => self.failed += 1,
         }
     }
+}
+
+/// How the round of status checks when the wallet opens went: the counts of "Check all
+/// again", and how many credentials' verdicts changed (the cards are redrawn only then).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecheckSummary {
+    #[serde(flatten)]
+    pub counts: CheckSummary,
+    pub changed: usize,
+}
+
+/// When the wallet opens: the credentials whose kept status lists are out of date
+/// (`wallet::check::stale_status`) are verified again online, so a revocation since shows on
+/// their cards. Each is first verified outside the wallet, which fills one memory of what the
+/// network answered (the slow part, and the part that can hang until its time limit); then the
+/// wallet is held only for the verification that records the report, answered from that
+/// memory. So the learner's own actions go on meanwhile; a wallet locked meanwhile ends the
+/// round quietly.
+pub fn recheck_status(
+    held: &Held,
+    fetcher: &dyn Fetcher,
+    progress: &mut dyn FnMut(CheckProgress),
+) -> Result<RecheckSummary, CommandError> {
+    let now = Utc::now();
+    let ids = held.with(|w| Ok(stapel_core::wallet::check::stale_status(w, now)?))?;
+    let memory = stapel_core::net::CachingFetcher::new(fetcher);
+    let run = Run { now, fetched_at: now, fetcher: &memory, offline: false };
+    let total = ids.len();
+    let mut summary = RecheckSummary::default();
+    for (done, id) in ids.iter().enumerate() {
+        progress(CheckProgress { done, total });
+        let held_now = held.with(|w| {
+            let before = w.verification(id)?.map(|v| v.report.result);
+            let stored = w.get(id)?;
+            let first =
+                stored.originals.iter().find(|o| o.role == "credential").or(stored.originals.first()).map(|o| o.n);
+            let bytes = match first {
+                Some(n) => Some(w.original(id, n)?.bytes),
+                None => None,
+            };
+            Ok((before, bytes))
+        });
+        let (before, bytes) = match held_now {
+            Ok(found) => found,
+            Err(e) if e.code == "locked" => break,
+            Err(_) => {
+                summary.counts.add(None);
+                continue;
+            }
+        };
+        if let Some(bytes) = bytes {
+            // Only to fill the memory: what it says is said again below, with the wallet.
+            let _ = stapel_core::wallet::check::verify_loose(&bytes, None, &run);
+        }
+        match held.with(|w| Ok(verify_stored(w, id, &run)?)) {
+            Ok(report) => {
+                summary.changed += usize::from(before != Some(report.result));
+                summary.counts.add(Some(report.result));
+            }
+            Err(e) if e.code == "locked" => break,
+            Err(_) => summary.counts.add(None),
+        }
+    }
+    progress(CheckProgress { done: total, total });
     Ok(summary)
 }
 

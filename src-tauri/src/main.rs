@@ -123,6 +123,7 @@ fn main() {
             commands::credentials::credential_detail,
             commands::credentials::verify_credential,
             commands::credentials::verify_all,
+            commands::credentials::recheck_status,
             commands::credentials::export_original,
             commands::credentials::original_text,
             commands::credentials::remove_credential,

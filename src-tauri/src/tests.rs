@@ -714,6 +714,120 @@ fn every_colour_pair_the_page_uses_meets_wcag_aa_contrast_in_the_light_and_the_d
     }
 }
 
+/// A fetcher that answers from vector files and counts what it was asked.
+struct Counted {
+    inner: stapel_core::net::MapFetcher,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl stapel_core::net::Fetcher for Counted {
+    fn fetch(&self, url: &str) -> Result<stapel_core::net::Fetched, stapel_core::net::FetchError> {
+        self.asked.lock().unwrap().push(url.to_string());
+        self.inner.fetch(url)
+    }
+}
+
+/// A school's credential with a revocation entry (index 7 of `list`), and the school's list
+/// that revokes it, both signed here (eddsa-jcs-2022) by the same did:key.
+fn revoked_pair(list: &str) -> (serde_json::Value, serde_json::Value) {
+    use stapel_core::present::{Cryptosuite, HolderKey, sign_data_integrity};
+    let school = HolderKey::from_secret_bytes(&[9; 32]);
+    let options = |purpose: &str| {
+        let mut m = serde_json::Map::new();
+        m.insert("created".into(), "2026-01-01T00:00:00Z".into());
+        m.insert("proofPurpose".into(), purpose.into());
+        m
+    };
+    let credential = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:7d0b9b5e-6a51-4c1e-9f0e-2f6f3d1c8a77",
+        "type": ["VerifiableCredential"],
+        "issuer": school.did(),
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Veilig werken 2",
+        "credentialSubject": {"id": "did:example:learner"},
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                             "statusListIndex": "7", "statusListCredential": list}
+    });
+    // 16 KiB of bits, bit 7 set: gzip, then multibase base64url.
+    let encoded = "uH4sIAAAAAAACA-3BIQEAAAACIP1_2hkWoAEAAAAAAAAAAAAAAAAAAADeBjn7xTYAQAAA";
+    let status = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": list,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": school.did(),
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": format!("{list}#list"), "type": "BitstringStatusList", "statusPurpose": "revocation", "encodedList": encoded}
+    });
+    (
+        sign_data_integrity(&credential, &school, Cryptosuite::EddsaJcs2022, options("assertionMethod")).unwrap(),
+        sign_data_integrity(&status, &school, Cryptosuite::EddsaJcs2022, options("assertionMethod")).unwrap(),
+    )
+}
+
+#[test]
+fn when_the_wallet_opens_credentials_with_out_of_date_status_lists_are_checked_again_and_a_revocation_shows() {
+    const LIST: &str = "https://school.example/status/3";
+    let dir = tempfile::tempdir().unwrap();
+    let (credential, list) = revoked_pair(LIST);
+    let file = dir.path().join("veilig-werken.json");
+    std::fs::write(&file, credential.to_string()).unwrap();
+    let list_file = dir.path().join("list.json");
+    std::fs::write(&list_file, list.to_string()).unwrap();
+    let held = Held::new(Some(dir.path().join("wallet.db")), FAST);
+    held.create(Protection::Passphrase(secret("a long passphrase"))).unwrap();
+    // Imported without the network: its status could not be had, so its card cannot say revoked.
+    let summary = held
+        .with(|w| Ok(importing::import(w, &[file.display().to_string(), vector(EDU)], &Offline, &mut |_| {})))
+        .unwrap();
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    let revoked = held
+        .with(|w| {
+            Ok(w.views()?
+                .into_iter()
+                .find(|(_, v)| v.status.iter().any(|s| s.list.as_deref() == Some(LIST)))
+                .map(|(id, _)| id))
+        })
+        .unwrap()
+        .expect("the credential names its list");
+    let before = held.with(|w| Ok(w.verification(&revoked)?)).unwrap().unwrap();
+    assert_eq!(before.report.result, stapel_core::verify::Verdict::Unverifiable, "offline it cannot tell");
+
+    let fetcher = Counted {
+        inner: stapel_core::net::MapFetcher::new(
+            std::collections::HashMap::from([(LIST.to_string(), list_file)]),
+            None,
+        ),
+        asked: Default::default(),
+    };
+    let mut seen = Vec::new();
+    let checked = importing::recheck_status(&held, &fetcher, &mut |p| seen.push(p)).unwrap();
+    // Only the credential with a status list was due (the edubadge names none), and it is revoked.
+    let counts = &checked.counts;
+    assert_eq!((counts.invalid, counts.verified + counts.unverifiable + counts.failed), (1, 0), "{checked:?}");
+    assert_eq!(checked.changed, 1, "unverifiable before, invalid now");
+    assert_eq!(
+        seen,
+        vec![importing::CheckProgress { done: 0, total: 1 }, importing::CheckProgress { done: 1, total: 1 }]
+    );
+    let after = held.with(|w| Ok(w.verification(&revoked)?)).unwrap().unwrap();
+    assert_eq!(after.report.result, stapel_core::verify::Verdict::Invalid);
+    assert!(format!("{:?}", after.report.checks).contains("revoked"), "{:?}", after.report.checks);
+    assert_eq!(
+        fetcher.asked.lock().unwrap().iter().filter(|u| *u == LIST).count(),
+        1,
+        "fetched once, before the wallet was held"
+    );
+    // The list is kept now and current: opening the wallet again asks nothing.
+    fetcher.asked.lock().unwrap().clear();
+    let again = importing::recheck_status(&held, &fetcher, &mut |_| {}).unwrap();
+    assert_eq!(again, importing::RecheckSummary::default());
+    assert!(fetcher.asked.lock().unwrap().is_empty(), "{:?}", fetcher.asked.lock().unwrap());
+    // A locked wallet ends the round without a fuss.
+    held.lock();
+    assert_eq!(importing::recheck_status(&held, &fetcher, &mut |_| {}).unwrap_err().code, "locked");
+}
+
 #[test]
 fn check_all_again_verifies_every_credential_anew_with_progress_and_counts_the_results() {
     let dir = tempfile::tempdir().unwrap();

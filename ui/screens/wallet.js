@@ -225,12 +225,51 @@ async function cancelPending(id) {
   }
 }
 
-/** Shows the cards first, the filters' counts and the pending claims after: the learner sees the list as soon as it exists. */
+/** Whether the status of the credentials whose kept status lists are out of date was checked since the wallet opened. */
+let statusRechecked = false;
+
+/** Shows the cards first, the filters' counts and the pending claims after: the learner sees the list as soon as it exists. The first time after the wallet opens, the credentials whose kept status lists are out of date are checked again, in the background. */
 export async function show() {
   showView("wallet");
   await loadList();
   await loadFacets();
   await loadPending();
+  if (!statusRechecked) {
+    statusRechecked = true;
+    recheckStatus();
+  }
+}
+
+/** Checks again, online, the status of credentials whose kept lists are out of date; the cards are redrawn after. Says nothing when none is. */
+async function recheckStatus() {
+  const line = $("status-recheck");
+  const bar = $("status-recheck-progress");
+  const text = $("status-recheck-text");
+  const progress = channel();
+  progress.onmessage = (p) => {
+    if (p.total === 0) return;
+    line.hidden = false;
+    bar.hidden = p.done >= p.total;
+    bar.max = p.total;
+    bar.value = p.done;
+    text.textContent = t("list.status_recheck_progress", { done: p.done, total: p.total });
+  };
+  try {
+    const s = await invoke("recheck_status", { onProgress: progress });
+    const total = s.verified + s.unverifiable + s.invalid + s.failed;
+    if (total === 0) return;
+    line.hidden = false;
+    bar.hidden = true;
+    text.textContent = t("list.status_recheck_done", { total, changed: s.changed });
+    // The cards are redrawn only when one of them reads differently now.
+    if (s.changed > 0) await loadList();
+  } catch (err) {
+    // Not the learner's doing, and nothing is lost: said quietly where the progress was.
+    if (err && err.code === "locked") return;
+    line.hidden = false;
+    bar.hidden = true;
+    text.textContent = t("list.status_recheck_failed", { reason: err && err.message ? err.message : String(err) });
+  }
 }
 
 /** Goes to the cards with `skill` (of the group `kind`) as the only filter. */
@@ -245,6 +284,9 @@ export function filterBySkill(kind, skill) {
 
 /** The wallet locked: its badge images go (the query stays, as the learner left it). */
 export function reset() {
+  statusRechecked = false;
+  $("status-recheck").hidden = true;
+  $("status-recheck-text").textContent = "";
   forgetImages();
   $("pending-list").replaceChildren();
   $("pending").hidden = true;

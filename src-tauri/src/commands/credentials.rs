@@ -67,6 +67,22 @@ pub async fn verify_all(
     .await
 }
 
+/// Verifies again, online, the credentials whose kept status lists are out of date (the page
+/// asks when the wallet opens), sending `{ done, total }` before each.
+#[tauri::command]
+pub async fn recheck_status(
+    held: State<'_, Shared>,
+    on_progress: tauri::ipc::Channel<importing::CheckProgress>,
+) -> Result<importing::RecheckSummary, CommandError> {
+    blocking(&held, move |h| {
+        let fetcher = importing::http_fetcher()?;
+        importing::recheck_status(h, fetcher.as_ref(), &mut |p| {
+            let _ = on_progress.send(p);
+        })
+    })
+    .await
+}
+
 /// Writes original `n` (1-based) of the credential to `path`, byte for byte.
 #[tauri::command]
 pub async fn export_original(held: State<'_, Shared>, id: String, n: usize, path: PathBuf) -> Result<(), CommandError> {

@@ -319,6 +319,64 @@ pub fn verify_stored(wallet: &mut Wallet, id_or_prefix: &str, run: &Run<'_>) -> 
     Ok(report)
 }
 
+/// How long a kept status list is taken to say the status now, when it states no `ttl` of its
+/// own: a day from when it was fetched. A list's `validUntil` says how long the list is a valid
+/// credential, not how long its bits are current, so it only shortens this.
+pub const STATUS_LIST_FRESH_FOR: chrono::Duration = chrono::Duration::hours(24);
+
+/// The longest `ttl` a status list is taken at its word for: thirty days.
+pub const STATUS_LIST_TTL_CAP: chrono::Duration = chrono::Duration::days(30);
+
+/// The wallet's credentials (CLR parts included) whose status cannot be told from a current
+/// kept status list: one of their lists was never kept, or its copy is past its `ttl` (RFC
+/// Bitstring Status List §2.2, milliseconds; [`STATUS_LIST_FRESH_FOR`] when it states none) or
+/// its own `validUntil` / `expirationDate`. The app checks these again when the wallet opens.
+/// Sorted by id.
+pub fn stale_status(wallet: &Wallet, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    let mut current: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    for (id, view) in wallet.views()? {
+        let mut stale = false;
+        for url in view.status.iter().filter_map(|s| s.list.as_deref()) {
+            let fresh = match current.get(url) {
+                Some(fresh) => *fresh,
+                None => {
+                    let fresh = wallet.cached_document(url)?.is_some_and(|copy| list_is_current(&copy, now));
+                    current.insert(url.to_string(), fresh);
+                    fresh
+                }
+            };
+            stale |= !fresh;
+        }
+        if stale {
+            ids.push(id);
+        }
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+/// Whether a kept status list still tells the status at `now` (see [`stale_status`]).
+fn list_is_current(copy: &crate::store::CachedDocument, now: DateTime<Utc>) -> bool {
+    let time =
+        |text: Option<&str>| text.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let Some(fetched) = time(Some(&copy.fetched_at)) else { return false };
+    let list: Value = serde_json::from_slice(&copy.bytes).unwrap_or(Value::Null);
+    let ttl = list
+        .get("credentialSubject")
+        .and_then(|s| s.get("ttl"))
+        .and_then(|t| t.as_u64().or_else(|| t.as_str().and_then(|t| t.parse().ok())))
+        // A ttl beyond a month is taken as a month: the wallet looks again at least that often.
+        .map(|ms| chrono::Duration::milliseconds(ms.min(STATUS_LIST_TTL_CAP.num_milliseconds() as u64) as i64))
+        .unwrap_or(STATUS_LIST_FRESH_FOR);
+    let mut until = fetched + ttl;
+    let stated = list.get("validUntil").or_else(|| list.get("expirationDate")).and_then(Value::as_str);
+    if let Some(end) = time(stated) {
+        until = until.min(end);
+    }
+    now < until
+}
+
 /// Reads a stored credential anew from its first original and replaces its view when the new
 /// reading has more of it (fewer parts not retrieved), keeping what was fetched for it as
 /// further originals. A reading that fails, or has no more, changes nothing.

@@ -274,3 +274,73 @@ fn a_badge_class_that_comes_at_a_later_verification_completes_the_stored_card() 
     stapel_core::wallet::check::verify_stored(&mut wallet, &id, &online).unwrap();
     assert_eq!(wallet.get(&id).unwrap().originals.len(), originals);
 }
+
+#[test]
+fn the_credentials_whose_kept_status_lists_are_out_of_date_are_the_ones_to_check_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wallet = new_wallet(&tmp);
+    let mut with_list = |n: u32, list: Option<&str>| {
+        let mut c = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": format!("urn:uuid:00000000-0000-4000-8000-00000000000{n}"),
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:school",
+            "validFrom": "2025-01-01T00:00:00Z",
+            "name": format!("Course {n}"),
+            "credentialSubject": {"id": "did:example:learner"}
+        });
+        if let Some(url) = list {
+            c["credentialStatus"] = serde_json::json!({"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                "statusListIndex": "7", "statusListCredential": url});
+        }
+        let file = tmp.path().join(format!("c{n}.json"));
+        std::fs::write(&file, c.to_string()).unwrap();
+        let run = Run { now: now(), fetched_at: now(), fetcher: &Offline, offline: true };
+        import::import_all(&mut wallet, &[Input::File(file)], &run, &mut |_| {})[0].result.as_ref().unwrap().id.clone()
+    };
+    let daily = with_list(1, Some("https://school.example/status/daily"));
+    let hourly = with_list(2, Some("https://school.example/status/hourly"));
+    let ending = with_list(3, Some("https://school.example/status/ending"));
+    let never_kept = with_list(4, Some("https://school.example/status/never"));
+    let _no_status = with_list(5, None);
+    let list = |ttl: Option<u64>, valid_until: Option<&str>| {
+        let mut l = serde_json::json!({"type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "credentialSubject": {"type": "BitstringStatusList", "statusPurpose": "revocation", "encodedList": "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"}});
+        if let Some(ms) = ttl {
+            l["credentialSubject"]["ttl"] = serde_json::json!(ms);
+        }
+        if let Some(end) = valid_until {
+            l["validUntil"] = serde_json::json!(end);
+        }
+        l.to_string().into_bytes()
+    };
+    wallet.cache_document("https://school.example/status/daily", None, &list(None, None), now()).unwrap();
+    wallet.cache_document("https://school.example/status/hourly", None, &list(Some(3_600_000), None), now()).unwrap();
+    let end = (now() + chrono::Duration::minutes(30)).to_rfc3339();
+    wallet
+        .cache_document("https://school.example/status/ending", None, &list(Some(3_600_000), Some(&end)), now())
+        .unwrap();
+    let stale = |wallet: &stapel_core::store::Wallet, minutes: i64| {
+        stapel_core::wallet::check::stale_status(wallet, now() + chrono::Duration::minutes(minutes)).unwrap()
+    };
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    // Just kept: only the list that was never had.
+    assert_eq!(stale(&wallet, 1), vec![never_kept.clone()]);
+    // Past its own validUntil (30 min), before its ttl (an hour).
+    assert_eq!(stale(&wallet, 40), sorted(vec![never_kept.clone(), ending.clone()]));
+    // Past the ttl.
+    assert_eq!(stale(&wallet, 61), sorted(vec![never_kept.clone(), ending.clone(), hourly.clone()]));
+    // A list that says nothing is taken as current for a day.
+    assert_eq!(stale(&wallet, 23 * 60), sorted(vec![never_kept.clone(), ending.clone(), hourly.clone()]));
+    assert_eq!(
+        stale(&wallet, 25 * 60),
+        sorted(vec![never_kept.clone(), ending.clone(), hourly.clone(), daily.clone()])
+    );
+    // Fetched again: current again.
+    let later = now() + chrono::Duration::hours(25);
+    wallet.cache_document("https://school.example/status/daily", None, &list(None, None), later).unwrap();
+    assert!(!stale(&wallet, 25 * 60 + 1).contains(&daily));
+}
