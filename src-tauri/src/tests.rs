@@ -425,17 +425,35 @@ fn a_backup_restores_into_a_new_wallet_and_a_wrong_backup_passphrase_changes_not
     let other = tempfile::tempdir().unwrap();
     let fresh = Held::new(Some(other.path().join("wallet.db")), FAST);
     let err = fresh
-        .restore(&file, &secret("wrong backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass"))))
+        .restore(
+            &file,
+            &secret("wrong backup passphrase"),
+            Some(Protection::Passphrase(secret("new wallet pass"))),
+            &mut |_| {},
+        )
         .unwrap_err();
     assert_eq!(err.code, "backup_does_not_open");
     assert!(!fresh.status().exists);
+    let mut seen = Vec::new();
     let report = fresh
-        .restore(&file, &secret("backup passphrase"), Some(Protection::Passphrase(secret("new wallet pass"))))
+        .restore(
+            &file,
+            &secret("backup passphrase"),
+            Some(Protection::Passphrase(secret("new wallet pass"))),
+            &mut |p| seen.push(p),
+        )
         .unwrap();
     assert_eq!(report.credentials_added, 32);
+    // The page is told both steps: the backup's rows, then each added credential verified.
+    let restoring: Vec<_> = seen.iter().filter(|p| p.step == "restoring").collect();
+    let verifying: Vec<_> = seen.iter().filter(|p| p.step == "verifying").collect();
+    assert!(!restoring.is_empty() && restoring.last().is_some_and(|p| p.done == p.total), "{seen:?}");
+    assert_eq!(verifying.last().map(|p| (p.done, p.total)), Some((32, 32)), "{seen:?}");
+    assert_eq!(verifying.len(), 33, "before each, and once at the end");
+    assert!(seen.iter().position(|p| p.step == "verifying") > seen.iter().rposition(|p| p.step == "restoring"));
     assert_eq!(fresh.with(|w| listing::page(w, &PageQuery::default(), now())).unwrap().total, 32);
     // Into the open wallet it came from: everything is already there.
-    let merged = held.restore(&file, &secret("backup passphrase"), None).unwrap();
+    let merged = held.restore(&file, &secret("backup passphrase"), None, &mut |_| {}).unwrap();
     assert_eq!((merged.credentials_added, merged.credentials_present), (0, 32));
 }
 

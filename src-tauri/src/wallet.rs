@@ -227,12 +227,13 @@ impl Held {
         file: &Path,
         passphrase: &Secret,
         protection: Option<Protection>,
+        progress: &mut dyn FnMut(RestoreProgress),
     ) -> Result<RestoreReport, CommandError> {
         let backup = Backup::read(file, passphrase)?;
         if self.slot().is_some() {
             return self.with(|w| {
-                let report = w.restore(&backup, &mut |_, _| {})?;
-                verify_restored(w, &report)?;
+                let report = w.restore(&backup, &mut |done, total| progress_rows(progress, done, total))?;
+                verify_restored(w, &report, progress)?;
                 Ok(report)
             });
         }
@@ -242,20 +243,41 @@ impl Held {
         }
         let protection =
             protection.ok_or_else(|| CommandError::new("passphrase_missing", "no passphrase was given"))?;
-        let (mut wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |_, _| {})?;
-        verify_restored(&mut wallet, &report)?;
+        let (mut wallet, report) = Wallet::restore_new(&path, protection, self.kdf, &backup, &mut |done, total| {
+            progress_rows(progress, done, total)
+        })?;
+        verify_restored(&mut wallet, &report, progress)?;
         *self.slot() = Some(wallet);
         Ok(report)
     }
 }
 
+/// Sent to the page as a restore goes: `restoring` (rows of the backup, `done` of `total`),
+/// then `verifying` (the credentials it added, each verified as it lands).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RestoreProgress {
+    pub step: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
+fn progress_rows(progress: &mut dyn FnMut(RestoreProgress), done: u64, total: u64) {
+    progress(RestoreProgress { step: "restoring", done, total });
+}
+
 /// What a restore added is verified as it lands, as an import is (the backup's reports are as
 /// old as the backup); a verification that cannot run leaves the credential unchecked.
-fn verify_restored(wallet: &mut Wallet, report: &RestoreReport) -> Result<(), CommandError> {
+fn verify_restored(
+    wallet: &mut Wallet,
+    report: &RestoreReport,
+    progress: &mut dyn FnMut(RestoreProgress),
+) -> Result<(), CommandError> {
     let fetcher = crate::importing::http_fetcher()?;
     let now = chrono::Utc::now();
     let run = stapel_core::wallet::check::Run { now, fetched_at: now, fetcher: fetcher.as_ref(), offline: false };
-    stapel_core::wallet::check::verify_each(wallet, &report.added, &run, &mut |_, _, _| {});
+    stapel_core::wallet::check::verify_each(wallet, &report.added, &run, &mut |done, total, _| {
+        progress(RestoreProgress { step: "verifying", done: done as u64, total: total as u64 })
+    });
     Ok(())
 }
 

@@ -209,6 +209,8 @@ export default
   "backup.restore_passphrase": "Passphrase of the backup to restore",
   "backup.restore": "Restore from a backup…",
   "backup.restored": "Restored: {added} credentials added, {present} were already here.",
+  "backup.restore_restoring": "Restoring: {done} of {total} records…",
+  "backup.restore_verifying": "Checking what came in: {done} of {total} credentials…",
   "change.title": "Change passphrase",
   "change.current": "Current passphrase",
   "change.new": "New passphrase",

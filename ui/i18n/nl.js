@@ -209,6 +209,8 @@ export default
   "backup.restore_passphrase": "Wachtwoordzin van de back-up die je wilt terugzetten",
   "backup.restore": "Back-up terugzetten…",
   "backup.restored": "Teruggezet: {added} credentials toegevoegd, {present} stonden er al.",
+  "backup.restore_restoring": "Terugzetten: {done} van {total} gegevens…",
+  "backup.restore_verifying": "Controleren wat binnenkwam: {done} van {total} credentials…",
   "change.title": "Wachtwoordzin wijzigen",
   "change.current": "Huidige wachtwoordzin",
   "change.new": "Nieuwe wachtwoordzin",

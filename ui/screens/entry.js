@@ -6,6 +6,7 @@ import { t } from "../i18n.js";
 import { $, busy, hideError, showError } from "../lib/dom.js";
 import { invoke } from "../lib/ipc.js";
 import { MIN_PASSPHRASE, strength } from "../lib/passphrase.js";
+import { restoreProgress } from "../lib/restore.js";
 import { show as showView } from "../lib/router.js";
 
 /** Shows what the page shows for the wallet's status (main.js's `render`). */
@@ -111,9 +112,14 @@ export function init(onStatus) {
     try {
       const path = await invoke("plugin:dialog|open", { options: { multiple: false, directory: false, title: t("backup.restore") } });
       if (!path) return;
-      await busy($("create-restore-submit"), () => invoke("restore_wallet", {
-        path, backupPassphrase, protection, passphrase: protection === "passphrase" ? passphrase : null,
-      }));
+      const progress = restoreProgress("create-restore");
+      try {
+        await busy($("create-restore-submit"), () => invoke("restore_wallet", {
+          path, backupPassphrase, protection, passphrase: protection === "passphrase" ? passphrase : null, onProgress: progress.channel,
+        }));
+      } finally {
+        progress.end();
+      }
       for (const id of ["create-passphrase", "create-confirm", "create-restore-passphrase"]) $(id).value = "";
       await render(await invoke("wallet_status"));
     } catch (err) {

@@ -5,6 +5,7 @@ import { setLanguage, t } from "../i18n.js";
 import { $, busy, el, hideError, showError } from "../lib/dom.js";
 import { invoke } from "../lib/ipc.js";
 import { MIN_PASSPHRASE, strength } from "../lib/passphrase.js";
+import { restoreProgress } from "../lib/restore.js";
 import { show as showView } from "../lib/router.js";
 import { noteStatus, walletStatus } from "../lib/session.js";
 
@@ -106,7 +107,13 @@ export function init() {
     try {
       const path = await invoke("plugin:dialog|open", { options: { multiple: false, directory: false, title: t("backup.restore") } });
       if (!path) return;
-      const report = await busy($("restore-submit"), () => invoke("restore_wallet", { path, backupPassphrase, protection: null, passphrase: null }));
+      const progress = restoreProgress("restore");
+      let report;
+      try {
+        report = await busy($("restore-submit"), () => invoke("restore_wallet", { path, backupPassphrase, protection: null, passphrase: null, onProgress: progress.channel }));
+      } finally {
+        progress.end();
+      }
       $("restore-passphrase").value = "";
       $("settings-status").textContent = t("backup.restored", { added: report.credentials_added, present: report.credentials_present });
     } catch (err) {

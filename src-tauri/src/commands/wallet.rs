@@ -80,7 +80,7 @@ pub async fn backup_wallet(
 
 /// Restores the backup at `path` (opened with `backupPassphrase`): merged into the open wallet,
 /// or, at first run, into a new wallet protected by `protection` (`"passphrase"` with
-/// `passphrase`, or `"keychain"`).
+/// `passphrase`, or `"keychain"`), sending `{ step, done, total }` as it goes.
 #[tauri::command]
 pub async fn restore_wallet(
     held: State<'_, Shared>,
@@ -88,6 +88,7 @@ pub async fn restore_wallet(
     backup_passphrase: String,
     protection: Option<String>,
     passphrase: Option<String>,
+    on_progress: tauri::ipc::Channel<crate::wallet::RestoreProgress>,
 ) -> Result<RestoreReport, CommandError> {
     let secret = secret_choice("passphrase", Some(backup_passphrase))?.unwrap_or_else(|| Secret::new(String::new()));
     let protection = match protection {
@@ -97,5 +98,11 @@ pub async fn restore_wallet(
             None => Protection::Keychain,
         }),
     };
-    blocking(&held, move |h| h.restore(&path, &secret, protection)).await
+    blocking(&held, move |h| {
+        // A page that went away cannot take progress; the restore goes on regardless.
+        h.restore(&path, &secret, protection, &mut |p| {
+            let _ = on_progress.send(p);
+        })
+    })
+    .await
 }
