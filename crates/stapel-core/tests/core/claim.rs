@@ -654,24 +654,36 @@ fn a_deferred_credential_comes_with_its_transaction_and_arrives_when_polled() {
     assert!(err.to_string().contains("no longer knows this deferred claim"), "{err}");
 }
 
+/// A new wallet at `path` claims from `issuer` (which defers) and is closed again: what the
+/// claim brought is handed to `check` first, and what the wallet kept is returned.
+fn claim_deferred_and_close(path: &std::path::Path, issuer: &Issuer, check: impl FnOnce(&claim::Claimed)) -> KeptClaim {
+    let fetcher = loopback();
+    let mut wallet = Wallet::create(path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
+    let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), "en", &fetcher).unwrap();
+    let key = wallet.claim_keys().unwrap();
+    let claimed = claim::claim_pre_authorized(&shown.prepared, None, &key, &fetcher, now()).unwrap();
+    check(&claimed);
+    let kept = keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {});
+    assert_eq!(count(&wallet), 0);
+    kept
+}
+
+/// A run `secs` seconds after [`now`], online through `fetcher`.
+fn run_after(fetcher: &HttpFetcher, secs: i64) -> stapel_core::wallet::check::Run<'_> {
+    let at = now() + chrono::Duration::seconds(secs);
+    stapel_core::wallet::check::Run { now: at, fetched_at: at, fetcher, offline: false }
+}
+
 #[test]
 fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked_and_lands_verified() {
     let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
     let fetcher = loopback();
-    {
-        let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
-        let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), "en", &fetcher).unwrap();
-        let key = wallet.claim_keys().unwrap();
-        let claimed = claim::claim_pre_authorized(&shown.prepared, None, &key, &fetcher, now()).unwrap();
-        let kept =
-            keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {});
-        assert!(kept.kept.is_empty());
-        assert_eq!(kept.pending.len(), 1);
-        assert_eq!(kept.pending[0].next_poll, "2026-12-04T09:00:01Z", "the issuer's interval of 1 s");
-        assert_eq!(count(&wallet), 0);
-    }
+    let kept = claim_deferred_and_close(&path, &issuer, |_| {});
+    assert!(kept.kept.is_empty());
+    assert_eq!(kept.pending.len(), 1);
+    assert_eq!(kept.pending[0].next_poll, "2026-12-04T09:00:01Z", "the issuer's interval of 1 s");
     // The app restarts: the claim is still there, and still a secret kept only in the wallet.
     let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
     let pending = stapel_core::wallet::claim::pending(&wallet).unwrap();
@@ -683,12 +695,7 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
             .any(|w| w == issuer::ACCESS_TOKEN.as_bytes())
     );
     let key = wallet.claim_keys().unwrap();
-    let at = |secs: i64| stapel_core::wallet::check::Run {
-        now: now() + chrono::Duration::seconds(secs),
-        fetched_at: now() + chrono::Duration::seconds(secs),
-        fetcher: &fetcher,
-        offline: false,
-    };
+    let at = |secs: i64| run_after(&fetcher, secs);
     let polls = || issuer.routes().iter().filter(|r| *r == "POST /deferred").count();
     // Not yet due: nothing is asked.
     let out = stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(0), "en", &mut |_, _, _| {}).unwrap();
@@ -1012,27 +1019,22 @@ fn a_dpop_bound_token_kept_for_later_comes_back_with_its_key_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
     let fetcher = loopback();
-    {
-        let mut wallet = Wallet::create(&path, Protection::Passphrase(Secret::new("p".into())), CHEAP).unwrap();
-        let shown = show_offer(read_offer(&issuer.offer_uri(), &fetcher).unwrap(), "en", &fetcher).unwrap();
-        let key = wallet.claim_keys().unwrap();
-        let claimed = claim::claim_pre_authorized(&shown.prepared, None, &key, &fetcher, now()).unwrap();
+    let kept = claim_deferred_and_close(&path, &issuer, |claimed| {
         assert!(claimed.deferred[0].access.is_dpop());
         assert!(!format!("{:?}", claimed.deferred[0]).contains("\"d\""), "the key stays out of Debug");
-        let kept =
-            keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now()), &mut |_, _, _| {});
-        assert_eq!(kept.pending.len(), 1);
-    }
+    });
+    assert_eq!(kept.pending.len(), 1);
     let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
     let key = wallet.claim_keys().unwrap();
-    let at = |secs: i64| stapel_core::wallet::check::Run {
-        now: now() + chrono::Duration::seconds(secs),
-        fetched_at: now() + chrono::Duration::seconds(secs),
-        fetcher: &fetcher,
-        offline: false,
-    };
     for secs in [2, 5] {
-        stapel_core::wallet::claim::poll_pending(&mut wallet, &key, &at(secs), "en", &mut |_, _, _| {}).unwrap();
+        stapel_core::wallet::claim::poll_pending(
+            &mut wallet,
+            &key,
+            &run_after(&fetcher, secs),
+            "en",
+            &mut |_, _, _| {},
+        )
+        .unwrap();
     }
     assert_eq!(count(&wallet), 1, "{:?}", issuer.routes());
     let seen = issuer.seen();
