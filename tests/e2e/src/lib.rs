@@ -260,10 +260,10 @@ impl App {
     pub async fn visible(&self, css: &str) -> Result<fantoccini::elements::Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(el) = self.step(&format!("finding {css}"), self.client.find(Locator::Css(css))).await {
-                if self.step(&format!("asking whether {css} shows"), el.is_displayed()).await? {
-                    return Ok(el);
-                }
+            if let Ok(el) = self.step(&format!("finding {css}"), self.client.find(Locator::Css(css))).await
+                && self.step(&format!("asking whether {css} shows"), el.is_displayed()).await?
+            {
+                return Ok(el);
             }
             if Instant::now() > deadline {
                 let _ = self.screenshot("timeout").await;
