@@ -228,6 +228,8 @@ async function cancelPending(id) {
 /** Shows the cards first, the filters' counts and the pending claims after: the learner sees the list as soon as it exists. */
 export async function show() {
   showView("wallet");
+  // What an ask or a cancel did was said when it happened; it is not news on the next visit.
+  $("pending-status").textContent = "";
   await loadList();
   await loadFacets();
   await loadPending();
