@@ -231,6 +231,8 @@ let statusRechecked = false;
 /** Shows the cards first, the filters' counts and the pending claims after: the learner sees the list as soon as it exists. The first time after the wallet opens, the credentials whose kept status lists are out of date are checked again, in the background. */
 export async function show() {
   showView("wallet");
+  // What an ask or a cancel did was said when it happened; it is not news on the next visit.
+  $("pending-status").textContent = "";
   await loadList();
   await loadFacets();
   await loadPending();

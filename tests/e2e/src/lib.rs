@@ -260,10 +260,10 @@ impl App {
     pub async fn visible(&self, css: &str) -> Result<fantoccini::elements::Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(el) = self.step(&format!("finding {css}"), self.client.find(Locator::Css(css))).await {
-                if self.step(&format!("asking whether {css} shows"), el.is_displayed()).await? {
-                    return Ok(el);
-                }
+            if let Ok(el) = self.step(&format!("finding {css}"), self.client.find(Locator::Css(css))).await
+                && self.step(&format!("asking whether {css} shows"), el.is_displayed()).await?
+            {
+                return Ok(el);
             }
             if Instant::now() > deadline {
                 let _ = self.screenshot("timeout").await;
@@ -530,4 +530,24 @@ impl Camera {
     pub fn env(&self) -> [(&'static str, &std::ffi::OsStr); 1] {
         [("PIPEWIRE_RUNTIME_DIR", self.runtime.path().as_os_str())]
     }
+}
+
+/// Writes what a [`Camera`] sees of the code in `image` (a PNG or any picture ImageMagick
+/// reads): the code a little larger, on a grey background, 1280×720, as the picture
+/// `frames/frame-N.png` (ImageMagick's `convert`; renamed into place so the camera never reads
+/// half a file).
+pub fn camera_frame(image: &Path, frames: &Path, n: usize) -> Result<()> {
+    let partial = frames.join(format!("next-{n}.png"));
+    let out = Command::new("convert")
+        .arg(image)
+        .args(["-resize", "110%", "-background", "#777777", "-gravity", "center", "-extent", "1280x720"])
+        .arg(format!("PNG24:{}", partial.display()))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("ImageMagick's convert could not be started (package imagemagick): {e}"))?;
+    if !out.status.success() {
+        return Err(format!("convert failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    std::fs::rename(&partial, frames.join(format!("frame-{n}.png")))?;
+    Ok(())
 }

@@ -19,7 +19,7 @@
 
 use std::path::Path;
 
-use stapel_e2e::{App, CAMERA_NAME, Camera, Result, screenshot_dir, stapel, vectors_dir};
+use stapel_e2e::{App, CAMERA_NAME, Camera, Result, camera_frame, screenshot_dir, stapel, vectors_dir};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 /// Signed with a did:key (Digital Credentials Consortium fixtures): verifies offline; aligned
@@ -538,24 +538,6 @@ fn qr_png(text: &str, path: &Path) -> Result<()> {
         png::Encoder::new(std::io::BufWriter::new(std::fs::File::create(path)?), side as u32, side as u32);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.write_header()?.write_image_data(&pixels)?;
-    Ok(())
-}
-
-/// Writes what the camera sees of the code in `image`: the code a little larger, on a grey
-/// background, 1280×720, as the picture `frames/frame-N.png` (ImageMagick; renamed into place
-/// so the camera never reads half a file).
-fn camera_frame(image: &Path, frames: &Path, n: usize) -> Result<()> {
-    let partial = frames.join(format!("next-{n}.png"));
-    let out = std::process::Command::new("convert")
-        .arg(image)
-        .args(["-resize", "110%", "-background", "#777777", "-gravity", "center", "-extent", "1280x720"])
-        .arg(format!("PNG24:{}", partial.display()))
-        .output()
-        .map_err(|e| format!("ImageMagick's convert could not be started (package imagemagick): {e}"))?;
-    if !out.status.success() {
-        return Err(format!("convert failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    std::fs::rename(&partial, frames.join(format!("frame-{n}.png")))?;
     Ok(())
 }
 

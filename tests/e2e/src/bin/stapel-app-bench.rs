@@ -204,8 +204,11 @@ fn tree(pid: u32) -> Vec<u32> {
     found
 }
 
+/// PSS and RSS summed (KiB), and each process's name and PSS.
+type Memory = (u64, u64, Vec<(String, u64)>);
+
 /// Sums PSS and RSS (KiB) over `pid` and the processes under it; also each one's name and PSS.
-fn memory(pid: u32) -> Result<(u64, u64, Vec<(String, u64)>)> {
+fn memory(pid: u32) -> Result<Memory> {
     let (mut pss, mut rss, mut each) = (0, 0, Vec::new());
     for p in tree(pid) {
         let Ok(rollup) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) else { continue };
