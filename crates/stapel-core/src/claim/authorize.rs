@@ -81,7 +81,13 @@ impl Browser for SystemBrowser {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map(|_| ())
+            .map(|mut child| {
+                // Collected when it ends (an opener ends at once, a browser when it closes), so
+                // no finished process is left behind while Stapel runs.
+                std::thread::spawn(move || {
+                    let _ = child.wait();
+                });
+            })
             .map_err(|e| format!("cannot start the browser ({program}): {e}"))
     }
 }
