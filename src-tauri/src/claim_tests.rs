@@ -231,7 +231,7 @@ fn a_mistyped_or_wrong_code_changes_nothing_and_the_same_offer_can_be_claimed_af
     assert_eq!(wrong.code, "wrong_tx_code");
     assert!(!wrong.message.contains("000000"), "{}", wrong.message);
     assert_eq!(count(&held), 0);
-    assert!(claiming::pending(&held).unwrap().is_empty());
+    assert!(claiming::pending(&held, "nl").unwrap().is_empty());
     // Typed again, rightly: the same offer is claimed.
     let (kept, _) = claim_with(&held, offer, Some("493536"), &NoBrowserWanted, Duration::ZERO);
     assert_eq!(kept.unwrap().kept.len(), 1);
@@ -255,7 +255,7 @@ fn an_issuer_that_fails_leaves_the_wallet_as_it_was() {
         assert_eq!(err.code, code, "{fault:?}: {}", err.message);
         assert!(!err.message.is_empty());
         assert_eq!(count(&held), 0, "{fault:?}");
-        assert!(claiming::pending(&held).unwrap().is_empty(), "{fault:?}");
+        assert!(claiming::pending(&held, "nl").unwrap().is_empty(), "{fault:?}");
     }
     // A credential issued to someone else is refused, not kept, and the issuer told.
     let other = HolderKey::from_secret_bytes(&[9; 32]).did();
@@ -346,10 +346,17 @@ fn a_deferred_claim_is_pending_at_its_issuer_polled_when_due_and_can_be_cancelle
     let kept = claim_with(&held, offer, None, &NoBrowserWanted, Duration::ZERO).0.unwrap();
     assert!(kept.kept.is_empty());
     assert_eq!(kept.pending.len(), 1);
-    let pending = claiming::pending(&held).unwrap();
+    let pending = claiming::pending(&held, "en").unwrap();
     assert_eq!(pending, kept.pending);
     assert_eq!(pending[0].issuer, issuer.id);
     assert_eq!(pending[0].configuration, "OpenBadge_JWT");
+    // Shown by the names in the issuer's metadata, in the learner's language.
+    assert_eq!(
+        (pending[0].title.as_str(), pending[0].issuer_name.as_str()),
+        ("Data literacy", "Loopback University of Applied Sciences")
+    );
+    let dutch = claiming::pending(&held, "nl").unwrap();
+    assert_eq!((dutch[0].title.as_str(), dutch[0].issuer_name.as_str()), ("Datageletterdheid", "Hogeschool Lusback"));
     let polls = || issuer.routes().iter().filter(|r| *r == "POST /deferred").count();
     // Not due yet: nothing asked.
     let out = claiming::poll(&held, "en", &loopback(), now()).unwrap();
@@ -361,19 +368,19 @@ fn a_deferred_claim_is_pending_at_its_issuer_polled_when_due_and_can_be_cancelle
     let out = claiming::poll(&held, "en", &loopback(), now() + chrono::Duration::seconds(5)).unwrap();
     assert_eq!(out.kept.len(), 1, "{out:?}");
     assert_eq!(out.kept[0].result, Verdict::Verified);
-    assert!(claiming::pending(&held).unwrap().is_empty());
+    assert!(claiming::pending(&held, "nl").unwrap().is_empty());
     assert_eq!(count(&held), 1);
 
     // A second deferred claim, cancelled by a prefix of its id.
     let issuer = Issuer::start(Options { faults: vec![Fault::Deferred], ..Options::new(issue_jwt) });
     let offer = claiming::prepare(&held, &issuer.offer_uri(), "en", &loopback()).unwrap().offer;
     let id = claim_with(&held, offer, None, &NoBrowserWanted, Duration::ZERO).0.unwrap().pending[0].id.clone();
-    assert_eq!(claiming::cancel(&held, "no-such-claim").unwrap_err().code, "unknown_pending_claim");
-    assert_eq!(claiming::cancel(&held, &id[..8]).unwrap().id, id);
-    assert!(claiming::pending(&held).unwrap().is_empty());
+    assert_eq!(claiming::cancel(&held, "no-such-claim", "nl").unwrap_err().code, "unknown_pending_claim");
+    assert_eq!(claiming::cancel(&held, &id[..8], "nl").unwrap().id, id);
+    assert!(claiming::pending(&held, "nl").unwrap().is_empty());
     assert_eq!(count(&held), 1);
     held.lock();
-    assert_eq!(claiming::pending(&held).unwrap_err().code, "locked");
+    assert_eq!(claiming::pending(&held, "nl").unwrap_err().code, "locked");
 }
 
 #[test]

@@ -230,9 +230,10 @@ pub fn claim(
     })
 }
 
-/// The wallet's pending claims (the issuer deferred them).
-pub fn pending(held: &Held) -> Result<Vec<Pending>, CommandError> {
-    held.with(|w| Ok(keep::pending(w)?))
+/// The wallet's pending claims (the issuer deferred them), named in `lang`.
+pub fn pending(held: &Held, lang: &str) -> Result<Vec<Pending>, CommandError> {
+    let lang = language(lang);
+    held.with(|w| Ok(keep::pending(w, lang)?))
 }
 
 /// Asks the issuers of the pending claims that are due again (never sooner than the interval
@@ -246,9 +247,10 @@ pub fn poll(held: &Held, lang: &str, fetcher: &dyn Fetcher, now: DateTime<Utc>) 
     })
 }
 
-/// Forgets a pending claim.
-pub fn cancel(held: &Held, id: &str) -> Result<Pending, CommandError> {
-    held.with(|w| Ok(keep::cancel_pending(w, id)?))
+/// Forgets a pending claim (named in `lang` for the page to say which).
+pub fn cancel(held: &Held, id: &str, lang: &str) -> Result<Pending, CommandError> {
+    let lang = language(lang);
+    held.with(|w| Ok(keep::cancel_pending(w, id, lang)?))
 }
 
 /// The schemes an offer link opened while Stapel runs (or that started it) comes by: OpenID4VCI

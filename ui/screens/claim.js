@@ -181,7 +181,7 @@ function claimed(outcome) {
     open.addEventListener("click", () => detail.open(k.id));
     keptList.append(el("li", {}, open, ` — ${k.issuer}`));
   });
-  pending.forEach((p) => keptList.append(el("li", { text: t("pending.item", { configuration: p.configuration, issuer: p.issuer }) })));
+  pending.forEach((p) => keptList.append(el("li", { text: t("pending.item", { configuration: p.title, issuer: p.issuer_name }) })));
   const refusedList = $("claim-refused");
   refused.forEach((r, i) => refusedList.append(el("li", { id: `claim-refused-${i}` }, el("strong", { text: r.configuration }), `: ${r.reason}`)));
   $("claim-result").hidden = false;

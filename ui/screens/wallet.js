@@ -177,7 +177,7 @@ function renderPending(pending) {
     const cancel = el("button", { type: "button", class: "secondary small", id: `pending-cancel-${i}`, text: t("pending.cancel") });
     cancel.setAttribute("aria-describedby", `pending-text-${i}`);
     cancel.addEventListener("click", () => cancelPending(p.id));
-    const text = el("span", { id: `pending-text-${i}`, text: t("pending.item", { configuration: p.configuration, issuer: p.issuer }) });
+    const text = el("span", { id: `pending-text-${i}`, text: t("pending.item", { configuration: p.title, issuer: p.issuer_name }) });
     const when = el("span", { class: "muted small", text: ` ${t("pending.next", { date: whenText(p.next_poll) })}` });
     const item = el("li", { class: "chipline" }, text, when, cancel);
     if (p.last_error) item.append(el("span", { class: "error small", text: p.last_error }));
@@ -189,7 +189,7 @@ function renderPending(pending) {
 async function loadPending() {
   hideError("pending-error");
   try {
-    renderPending(await invoke("pending_claims"));
+    renderPending(await invoke("pending_claims", { lang: lang() }));
   } catch (err) {
     showError("pending-error", err);
   }
@@ -216,8 +216,8 @@ async function pollPending() {
 async function cancelPending(id) {
   hideError("pending-error");
   try {
-    const gone = await invoke("cancel_pending_claim", { id });
-    $("pending-status").textContent = t("pending.cancelled", { configuration: gone.configuration, issuer: gone.issuer });
+    const gone = await invoke("cancel_pending_claim", { id, lang: lang() });
+    $("pending-status").textContent = t("pending.cancelled", { configuration: gone.title, issuer: gone.issuer_name });
     await loadPending();
     $("pending-poll").focus();
   } catch (err) {

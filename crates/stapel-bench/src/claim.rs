@@ -136,7 +136,7 @@ pub fn run() {
         let proof = claim_time.saturating_sub(requests.iter().map(|(_, d)| *d).sum());
         let t = Instant::now();
         // The logo is fetched in the keep step, as before the Claim screen showed it first.
-        let shown = Shown { logo: issuer_logo(&prepared.metadata, "en", &fetcher), prepared };
+        let shown = Shown { logo: issuer_logo(&prepared.metadata, "en", &fetcher), prepared, language: "en".into() };
         let kept = keep_claimed(&mut wallet, &shown, &claimed, &key, &run_for_claim(&fetcher, now), &mut |_, _, _| {});
         let keep_time = t.elapsed();
         let total = total.elapsed();

@@ -57,11 +57,11 @@ impl claim::Browser for AnnouncingBrowser {
 pub fn run(g: &Global, args: &ClaimArgs) -> Result<ExitCode> {
     if let Some(id) = &args.cancel {
         let mut wallet = open(g)?;
-        let gone = keep::cancel_pending(&mut wallet, id)?;
+        let gone = keep::cancel_pending(&mut wallet, id, "en")?;
         if g.json {
             println!("{}", json!({"cancelled": gone}));
         } else {
-            println!("cancelled the pending claim {}: {} from {}", gone.id, gone.configuration, gone.issuer);
+            println!("cancelled the pending claim {}: {} from {}", gone.id, gone.title, gone.issuer_name);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -174,7 +174,7 @@ fn report(g: &Global, kept: &KeptClaim) -> ExitCode {
         for p in &kept.pending {
             println!(
                 "pending {}: {} from {}, the issuer asks to wait; asking again after {}",
-                p.id, p.configuration, p.issuer, p.next_poll
+                p.id, p.title, p.issuer_name, p.next_poll
             );
         }
         for r in &kept.refused {

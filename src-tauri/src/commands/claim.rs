@@ -62,10 +62,10 @@ pub async fn forget_offer(held: State<'_, Shared>) -> Result<(), CommandError> {
     .await
 }
 
-/// The wallet's pending claims.
+/// The wallet's pending claims, named in `lang`.
 #[tauri::command]
-pub async fn pending_claims(held: State<'_, Shared>) -> Result<Vec<Pending>, CommandError> {
-    blocking(&held, claiming::pending).await
+pub async fn pending_claims(held: State<'_, Shared>, lang: String) -> Result<Vec<Pending>, CommandError> {
+    blocking(&held, move |h| claiming::pending(h, &lang)).await
 }
 
 /// Asks the issuers of the pending claims that are due again; what arrived is kept.
@@ -80,8 +80,8 @@ pub async fn poll_pending_claims(held: State<'_, Shared>, lang: String) -> Resul
 
 /// Forgets the pending claim `id`.
 #[tauri::command]
-pub async fn cancel_pending_claim(held: State<'_, Shared>, id: String) -> Result<Pending, CommandError> {
-    blocking(&held, move |h| claiming::cancel(h, &id)).await
+pub async fn cancel_pending_claim(held: State<'_, Shared>, id: String, lang: String) -> Result<Pending, CommandError> {
+    blocking(&held, move |h| claiming::cancel(h, &id, &lang)).await
 }
 
 /// The offer link the system handed to Stapel, taken once, while the wallet is open (locked, it

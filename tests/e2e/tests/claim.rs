@@ -260,7 +260,8 @@ async fn a_learner_claims_by_signing_in_in_the_browser_and_gets_the_deferred_cre
     app.click("#claim-submit").await?;
     app.wait_text("#claim-result-text", "Kept: 0. Waiting at the issuer: 1. Refused: 0.").await?;
     let claimed_at = Instant::now();
-    let waiting = format!("OpenBadge_JWT at {}", school.id);
+    // Named as the issuer's metadata names it in the learner's language, not by its ids.
+    let waiting = "Data literacy at Loopback University of Applied Sciences".to_string();
     app.wait_texts("#claim-kept li", &[waiting.as_str()]).await?;
     app.screenshot("2-deferred").await?;
     let seen = school.seen();

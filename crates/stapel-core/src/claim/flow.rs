@@ -107,7 +107,7 @@ fn error_answer(response: &Response) -> Option<ErrorAnswer> {
     })
 }
 
-pub(super) fn shorten(text: &str, max: usize) -> String {
+pub(crate) fn shorten(text: &str, max: usize) -> String {
     let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if clean.chars().count() <= max { clean } else { format!("{}…", clean.chars().take(max).collect::<String>()) }
 }

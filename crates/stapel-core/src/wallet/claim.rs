@@ -125,20 +125,41 @@ pub struct Refused {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Pending {
     pub id: String,
+    /// The Credential Issuer Identifier.
     pub issuer: String,
     pub configuration: String,
+    /// What the credential is called, from the issuer's metadata in the language asked for
+    /// (the configuration id where it names none).
+    pub title: String,
+    /// The issuer's name from its metadata (its identifier where it names none).
+    pub issuer_name: String,
     /// When the wallet asks again (RFC 3339).
     pub next_poll: String,
     /// What the last poll met, if it went wrong without ending the claim.
     pub last_error: Option<String>,
 }
 
-impl From<&PendingClaim> for Pending {
-    fn from(p: &PendingClaim) -> Pending {
+impl Pending {
+    /// A kept claim as the learner is shown it, named from the metadata kept with it in
+    /// `language`; what the issuer wrote is shortened and shown as text.
+    pub fn of(p: &PendingClaim, language: &str) -> Pending {
+        let metadata = serde_json::from_str::<Value>(&p.metadata_json)
+            .ok()
+            .and_then(|raw| crate::claim::metadata::read_issuer_metadata(raw, &p.issuer, &p.issuer).ok());
+        let name = |display: Option<&crate::claim::Display>| {
+            display.and_then(|d| d.name.as_deref()).map(|n| crate::claim::flow::shorten(n, 120))
+        };
+        let title = metadata
+            .as_ref()
+            .and_then(|m| m.configuration(&p.configuration_id))
+            .and_then(|c| name(crate::claim::display_for(&c.display, language)));
+        let issuer_name = metadata.as_ref().and_then(|m| name(crate::claim::display_for(&m.display, language)));
         Pending {
             id: p.id.clone(),
             issuer: p.issuer.clone(),
             configuration: p.configuration_id.clone(),
+            title: title.unwrap_or_else(|| p.configuration_id.clone()),
+            issuer_name: issuer_name.unwrap_or_else(|| p.issuer.clone()),
             next_poll: p.next_poll.clone(),
             last_error: p.last_error.clone(),
         }
@@ -177,13 +198,15 @@ enum Refusal {
 pub struct Shown {
     pub prepared: Prepared,
     pub logo: Option<Logo>,
+    /// The language it was shown in (what a deferred credential is called in, too).
+    pub language: String,
 }
 
 /// Reads the issuer's metadata for an offer and its logo in `language` ([`issuer_logo`]).
 pub fn show_offer(offer: crate::claim::Offer, language: &str, fetcher: &dyn Fetcher) -> Result<Shown, ClaimError> {
     let prepared = crate::claim::prepare(offer, fetcher)?;
     let logo = issuer_logo(&prepared.metadata, language, fetcher);
-    Ok(Shown { prepared, logo })
+    Ok(Shown { prepared, logo, language: language.to_string() })
 }
 
 /// Keeps what a claim of a shown offer brought: each issued credential is read, checked
@@ -219,7 +242,7 @@ pub fn keep_claimed(
             interval_seconds: deferred.interval,
             metadata_json: metadata.raw.to_string(),
         };
-        match wallet.add_pending(&new, run.fetched_at).and_then(|id| pending_by_id(wallet, &id)) {
+        match wallet.add_pending(&new, run.fetched_at).and_then(|id| pending_by_id(wallet, &id, &shown.language)) {
             Ok(p) => out.pending.push(p),
             Err(e) => out.refused.push(Refused {
                 configuration: deferred.configuration_id.clone(),
@@ -230,12 +253,12 @@ pub fn keep_claimed(
     out
 }
 
-fn pending_by_id(wallet: &Wallet, id: &str) -> Result<Pending, StoreError> {
+fn pending_by_id(wallet: &Wallet, id: &str, language: &str) -> Result<Pending, StoreError> {
     wallet
         .pending_claims()?
         .iter()
         .find(|p| p.id == id)
-        .map(Pending::from)
+        .map(|p| Pending::of(p, language))
         .ok_or_else(|| StoreError::UnknownPendingClaim(id.to_string()))
 }
 
@@ -343,15 +366,15 @@ pub fn remove_credential(
     Ok(removed)
 }
 
-/// The wallet's pending claims.
-pub fn pending(wallet: &Wallet) -> Result<Vec<Pending>, StoreError> {
-    Ok(wallet.pending_claims()?.iter().map(Pending::from).collect())
+/// The wallet's pending claims, named in `language`.
+pub fn pending(wallet: &Wallet, language: &str) -> Result<Vec<Pending>, StoreError> {
+    Ok(wallet.pending_claims()?.iter().map(|p| Pending::of(p, language)).collect())
 }
 
 /// Forgets a pending claim (OpenID4VCI has no way to tell the issuer; it lets the transaction
 /// lapse).
-pub fn cancel_pending(wallet: &mut Wallet, id_or_prefix: &str) -> Result<Pending, StoreError> {
-    Ok(Pending::from(&wallet.remove_pending(id_or_prefix)?))
+pub fn cancel_pending(wallet: &mut Wallet, id_or_prefix: &str, language: &str) -> Result<Pending, StoreError> {
+    Ok(Pending::of(&wallet.remove_pending(id_or_prefix)?, language))
 }
 
 /// Asks the issuer for each pending claim that is due (its `next_poll` at or before
@@ -373,7 +396,7 @@ pub fn poll_pending(
         let due =
             DateTime::parse_from_rfc3339(&p.next_poll).map(|t| t.with_timezone(&Utc) <= run.fetched_at).unwrap_or(true);
         if !due {
-            out.pending.push(Pending::from(p));
+            out.pending.push(Pending::of(p, language));
             continue;
         }
         let metadata = serde_json::from_str::<Value>(&p.metadata_json).map_err(|e| e.to_string()).and_then(|raw| {
@@ -421,13 +444,13 @@ pub fn poll_pending(
                     run.fetched_at + chrono::Duration::seconds(interval as i64),
                     None,
                 )?;
-                out.pending.push(pending_by_id(wallet, &p.id)?);
+                out.pending.push(pending_by_id(wallet, &p.id, language)?);
             }
             Err(e @ ClaimError::Network { .. }) => {
                 let interval = (p.interval_seconds * 2).min(3600);
                 let next = run.fetched_at + chrono::Duration::seconds(interval as i64);
                 wallet.reschedule_pending(&p.id, interval, next, Some(&e.to_string()))?;
-                out.pending.push(pending_by_id(wallet, &p.id)?);
+                out.pending.push(pending_by_id(wallet, &p.id, language)?);
             }
             Err(e) => {
                 wallet.remove_pending(&p.id)?;

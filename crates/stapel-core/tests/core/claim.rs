@@ -686,8 +686,15 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
     assert_eq!(kept.pending[0].next_poll, "2026-12-04T09:00:01Z", "the issuer's interval of 1 s");
     // The app restarts: the claim is still there, and still a secret kept only in the wallet.
     let mut wallet = Wallet::open(&path, stapel_core::store::Unlock::Passphrase(Secret::new("p".into()))).unwrap();
-    let pending = stapel_core::wallet::claim::pending(&wallet).unwrap();
+    let pending = stapel_core::wallet::claim::pending(&wallet, "en").unwrap();
     assert_eq!(pending.len(), 1);
+    // Named as the issuer's metadata names it, in the language asked for.
+    assert_eq!(
+        (pending[0].title.as_str(), pending[0].issuer_name.as_str()),
+        ("Data literacy", "Loopback University of Applied Sciences")
+    );
+    let dutch = &stapel_core::wallet::claim::pending(&wallet, "nl").unwrap()[0];
+    assert_eq!((dutch.title.as_str(), dutch.issuer_name.as_str()), ("Datageletterdheid", "Hogeschool Lusback"));
     assert!(
         !std::fs::read(&path)
             .unwrap()
@@ -710,7 +717,7 @@ fn a_deferred_claim_is_kept_pending_across_a_restart_polled_no_faster_than_asked
     assert!(out.pending.is_empty() && out.refused.is_empty(), "{out:?}");
     assert_eq!(out.kept[0].result, Verdict::Verified);
     assert_eq!(count(&wallet), 1);
-    assert!(stapel_core::wallet::claim::pending(&wallet).unwrap().is_empty());
+    assert!(stapel_core::wallet::claim::pending(&wallet, "en").unwrap().is_empty());
     assert_eq!(issuer.seen().notifications.last().unwrap()["notification_id"], "n-2");
 }
 
@@ -720,10 +727,11 @@ fn a_pending_claim_can_be_cancelled() {
     let mut learner = new_learner();
     let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
     let id = kept.pending[0].id.clone();
-    assert!(stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, "no-such").is_err());
-    let gone = stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, &id[..6]).unwrap();
+    assert_eq!(kept.pending[0].title, "Datageletterdheid", "named in the language the offer was shown in");
+    assert!(stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, "no-such", "nl").is_err());
+    let gone = stapel_core::wallet::claim::cancel_pending(&mut learner.wallet, &id[..6], "nl").unwrap();
     assert_eq!(gone.id, id);
-    assert!(stapel_core::wallet::claim::pending(&learner.wallet).unwrap().is_empty());
+    assert!(stapel_core::wallet::claim::pending(&learner.wallet, "en").unwrap().is_empty());
 }
 
 // ---- Signing in at the issuer (the authorization code flow) ----
