@@ -9,7 +9,8 @@
 //! server answer can make Stapel fetch nothing the policy would refuse. Secrets (the
 //! pre-authorized code, the transaction code, the access token) are never logged, never in a
 //! `Debug` output, and never stored, except an access token that a deferred claim needs.
-//! Written over `reqwest`, `serde_json` and the wallet's own Ed25519 key: decision 0090.
+//! Written over `reqwest`, `serde_json`, `ed25519-dalek` and `p256` (the holder keys and the DPoP
+//! keys sign): decision 0090.
 
 pub mod authorize;
 pub mod dpop;
