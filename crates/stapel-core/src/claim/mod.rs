@@ -8,7 +8,8 @@
 //! only, no private addresses, time and size limits) holds for every step, and an offer or a
 //! server answer can make Stapel fetch nothing the policy would refuse. Secrets (the
 //! pre-authorized code, the transaction code, the access token) are never logged, never in a
-//! `Debug` output, and never stored, except an access token that a deferred claim needs.
+//! `Debug` output, and never stored, except the access token (with its DPoP key) that a deferred
+//! claim or a removal notice needs, inside the encrypted wallet.
 //! Written over `reqwest`, `serde_json`, `ed25519-dalek` and `p256` (the holder keys and the DPoP
 //! keys sign): decision 0090.
 

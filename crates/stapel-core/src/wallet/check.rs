@@ -211,7 +211,15 @@ fn note_copies(report: &mut Report, copies: &[CopyUsed]) {
 
 /// The learner's identities as the recipient check wants them.
 pub fn identities(wallet: &Wallet) -> Result<Vec<String>, StoreError> {
-    Ok(wallet.identities()?.into_iter().map(|i| i.value).collect())
+    let mut ids: Vec<String> = wallet.identities()?.into_iter().map(|i| i.value).collect();
+    // Once the learner has named identities, the recipient check compares against all of them,
+    // and a credential claimed into this wallet names one of its own holder keys: those DIDs are
+    // the learner's too, or checking such a credential again would call it someone else's.
+    // With no identities named, the check is skipped as before.
+    if !ids.is_empty() {
+        ids.extend(crate::claim::ProofSigner::identities(&wallet.claim_keys()?));
+    }
+    Ok(ids)
 }
 
 /// Verifies a loose file's bytes (not in the wallet) with the wallet's identities and kept

@@ -1133,3 +1133,32 @@ fn an_issuer_that_takes_only_es256_gets_a_proof_by_the_p256_key_and_the_credenti
     assert_eq!(wallet.claim_keys().unwrap().p256.did_key(), did);
     assert_ne!(new_learner().wallet.claim_keys().unwrap().p256.did_key(), did);
 }
+
+#[test]
+fn a_claimed_credential_stays_verified_when_checked_again_by_a_learner_who_named_identities() {
+    let issuer = Issuer::start(Options::new(issue_jwt));
+    let mut learner = new_learner();
+    learner.wallet.add_identity(stapel_core::store::IdentityKind::Email, "sam@example.org", now()).unwrap();
+    let kept = claim_into(&mut learner, &issuer.offer_uri(), None).unwrap();
+    let id = kept.kept[0].id.clone();
+    assert_eq!(kept.kept[0].result, Verdict::Verified);
+    // Checked again later: the credential names this wallet's own holder DID, which is the
+    // learner's as much as the e-mail address is.
+    let fetcher = loopback();
+    let report = stapel_core::wallet::check::verify_stored(&mut learner.wallet, &id, &run_after(&fetcher, 60)).unwrap();
+    assert_eq!(report.result, Verdict::Verified, "{report:?}");
+    let recipient = report.checks.iter().find(|c| c.id == stapel_core::verify::CheckId::Recipient).unwrap();
+    assert_eq!(recipient.outcome, stapel_core::verify::Outcome::Passed, "{recipient:?}");
+    assert!(recipient.message.contains(&learner.wallet.holder_did().unwrap()), "{}", recipient.message);
+    // A credential about someone else is still someone else's.
+    let stranger = HolderKey::from_secret_bytes(&[42; 32]).did();
+    let file = learner._dir.path().join("stranger.jwt");
+    std::fs::write(&file, signed_jwt(&badge(Some(&stranger)))).unwrap();
+    let report = stapel_core::wallet::check::verify_loose(
+        &std::fs::read(&file).unwrap(),
+        Some(&learner.wallet),
+        &run_after(&fetcher, 60),
+    )
+    .unwrap();
+    assert_eq!(report.result, Verdict::Invalid, "{report:?}");
+}
